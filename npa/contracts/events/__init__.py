@@ -1,0 +1,1 @@
+"""Integration events: one module per topic, each with its types and data models."""

@@ -1,0 +1,26 @@
+"""Events on `npa.examples.v1`: a good example's full state per change."""
+
+from pydantic import BaseModel
+
+SOURCE = "/services/offers"
+PUBLISHED = "de.npa.example.published"
+UPDATED = "de.npa.example.updated"
+WITHDRAWN = "de.npa.example.withdrawn"
+TYPES = (PUBLISHED, UPDATED, WITHDRAWN)
+
+
+class ExampleState(BaseModel):
+    id: str
+    version: int
+    status: str
+    title: str
+    situation: str = ""
+    goals: str = ""
+    measures: str = ""
+    results: str = ""
+    fields: list[str]
+    district: str | None = None
+    actor_id: str | None = None
+    contact_email: str | None = None
+    period: str | None = None
+    url: str | None = None

@@ -1,0 +1,43 @@
+"""Events on `npa.offers.v1`: an offer's full state per change."""
+
+from datetime import date
+
+from pydantic import BaseModel
+
+SOURCE = "/services/offers"
+PUBLISHED = "de.npa.offer.published"
+UPDATED = "de.npa.offer.updated"
+WITHDRAWN = "de.npa.offer.withdrawn"
+EXPIRED = "de.npa.offer.expired"
+TYPES = (PUBLISHED, UPDATED, WITHDRAWN, EXPIRED)
+
+
+class OfferState(BaseModel):
+    id: str
+    version: int
+    status: str
+    title: str
+    summary: str = ""
+    description: str = ""
+    fields: list[str]
+    district: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    address: str | None = None
+    format: str | None = None
+    languages: list[str] = []
+    target_groups: list[str] = []
+    women_only: bool = False
+    childcare: bool = False
+    costs: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    schedule: str | None = None
+    registration_url: str | None = None
+    contact_email: str | None = None
+    accessible: str | None = None
+    provider_actor_id: str | None = None
+    partner_id: str | None = None
+    external_id: str | None = None
+    changed_fields: list[str] = []
+    url: str | None = None

@@ -1,0 +1,33 @@
+"""Inbound events on `npa.partner.offers.v1`, produced by partner systems.
+
+Key `<partner_id>:<external_id>`, source `/partners/<partner_id>`.
+"""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from npa.contracts.offer_body import OfferBody
+
+UPSERTED = "de.npa.partner.offer.upserted"
+DELETED = "de.npa.partner.offer.deleted"
+TYPES = (UPSERTED, DELETED)
+
+ExternalId = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")
+
+
+def source_of(partner_id: str) -> str:
+    return f"/partners/{partner_id}"
+
+
+def key_of(partner_id: str, external_id: str) -> str:
+    return f"{partner_id}:{external_id}"
+
+
+class PartnerOfferDeleted(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    partner_id: str = Field(min_length=1, max_length=64)
+    external_id: str = ExternalId
+
+
+class PartnerOfferUpserted(PartnerOfferDeleted):
+    offer: OfferBody

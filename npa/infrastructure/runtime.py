@@ -1,0 +1,100 @@
+"""What every service runs on: its database, its broker connection, outbox relay and consumer."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from sqlmodel import Session
+
+from npa.contracts.envelope import CloudEvent
+from npa.infrastructure.consumer import EventConsumer, EventHandler, RetryPolicy
+from npa.infrastructure.database import make_engine, session_scope
+from npa.infrastructure.outbox import OutboxRelay, add_to_outbox
+from npa.infrastructure.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Subscriptions:
+    """The topics a service consumes and the handler for each event type on them."""
+
+    topics: list[str] = field(default_factory=list)
+    handlers: dict[str, EventHandler] = field(default_factory=dict)
+
+
+class ServiceRuntime:
+    def __init__(self, settings: Settings, subscriptions: Subscriptions | None = None) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.database_url)
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap,
+            client_id=f"npa-{settings.service}",
+            request_timeout_ms=15_000,
+            graceful_timeout=10.0,
+            log_level=logging.DEBUG,  # per-message lines are noise at INFO
+        )
+        self.relay = OutboxRelay(self.engine, self._publish, poll_seconds=settings.outbox_poll_seconds)
+        self.consumer: EventConsumer | None = None
+        if subscriptions and subscriptions.topics:
+            self.consumer = EventConsumer(
+                group_id=settings.service,
+                engine=self.engine,
+                handlers=subscriptions.handlers,
+                publish_dead_letter=self._publish_now,
+                retry=RetryPolicy(settings.consumer_max_attempts, settings.consumer_retry_base_seconds),
+                after_commit=self.relay.wake,
+            )
+            self._subscribe(subscriptions.topics)
+        self._relay_task: asyncio.Task | None = None
+
+    def _subscribe(self, topics: list[str]) -> None:
+        consumer = self.consumer
+        assert consumer is not None
+
+        @self.broker.subscriber(
+            *topics,
+            group_id=self.settings.service,
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset="earliest",
+            session_timeout_ms=self.settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
+            fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
+            title=f"{self.settings.service}-consumer",
+            description=f"CloudEvents consumed by the {self.settings.service} service",
+        )
+        async def on_event(message: KafkaMessage) -> None:
+            await consumer.on_message(message)
+
+    async def _publish(self, topic: str, key: bytes, payload: bytes, headers: dict[str, str]):
+        return await self.broker.publish(payload, topic, key=key, headers=headers, no_confirm=True)
+
+    async def _publish_now(self, topic: str, key: bytes | None, payload: bytes, headers: dict[str, str]):
+        return await self.broker.publish(payload, topic, key=key, headers=headers)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A unit of work: commit it inside the block; staged events leave after it."""
+        with session_scope(self.engine) as session:
+            yield session
+        self.relay.wake()
+
+    def stage(self, session: Session, topic: str, event: CloudEvent) -> None:
+        add_to_outbox(session, topic, event)
+
+    async def start(self) -> None:
+        await self.broker.start()
+        self.relay.refresh_backlog_metrics()
+        self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._relay_task:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay_task
+        await self.broker.stop()
+        self.engine.dispose()

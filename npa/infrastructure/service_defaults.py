@@ -1,0 +1,93 @@
+"""What every service's HTTP side has: health, readiness, metrics, API catalogues, lifespan."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from faststream.specification import AsyncAPI
+from faststream.specification.asyncapi.site import get_asyncapi_html
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.routing import Match
+
+from npa.infrastructure import metrics
+from npa.infrastructure.database import ping
+from npa.infrastructure.runtime import ServiceRuntime
+
+
+def create_service_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str,
+    routers: Iterable[APIRouter],
+    start_background: bool = True,
+) -> FastAPI:
+    """A FastAPI app with the platform's defaults; the broker runs beside it in the lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if start_background:
+            await runtime.start()
+        try:
+            yield
+        finally:
+            if start_background:
+                await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    asyncapi = AsyncAPI(runtime.broker, title=f"{title} events", version="1.0.0", description=description)
+
+    @app.middleware("http")
+    async def record_duration(request: Request, call_next):  # noqa: ANN001, ANN202
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = _route_template(request)
+        metrics.HTTP_SECONDS.labels(request.method, route, str(response.status_code)).observe(
+            time.perf_counter() - started
+        )
+        return response
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": runtime.settings.service}
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz() -> JSONResponse:
+        checks = {"database": "ok", "broker": "ok"}
+        try:
+            await asyncio.to_thread(ping, runtime.engine)
+        except Exception as error:
+            checks["database"] = f"unreachable: {type(error).__name__}"
+        if not await runtime.broker.ping(timeout=2.0):
+            checks["broker"] = "unreachable"
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", tags=["operations"], include_in_schema=False)
+    def asyncapi_json() -> Response:
+        return Response(asyncapi.to_specification().to_json(), media_type="application/json")
+
+    @app.get("/asyncapi", tags=["operations"], include_in_schema=False)
+    def asyncapi_html() -> HTMLResponse:
+        return HTMLResponse(get_asyncapi_html(asyncapi.to_specification(), try_it_out_path=None))
+
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _route_template(request: Request) -> str:
+    """The matched route's path template, so metrics do not get one series per id."""
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is Match.FULL:
+            return getattr(route, "path", "unmatched")
+    return "unmatched"

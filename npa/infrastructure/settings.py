@@ -1,0 +1,102 @@
+"""Settings from the environment; every one has a local default (DESIGN.md, Configuration)."""
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_PORTS = {"actors": 8001, "offers": 8002, "notifications": 8003, "reports": 8004}
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "")
+    return value if value.strip() else default
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    return _env(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
+
+
+def _persisted_secret(var_dir: Path, name: str) -> str:
+    """A random secret generated into var/ on first use, so restarts keep it."""
+    path = var_dir / name
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    database_url: str
+    port: int
+    host: str
+    kafka_bootstrap: str
+    kafka_partitions: int
+    kafka_session_timeout_ms: int
+    kafka_heartbeat_interval_ms: int
+    kafka_fetch_max_wait_ms: int
+    consumer_max_attempts: int
+    consumer_retry_base_seconds: float
+    outbox_poll_seconds: float
+    admin_token: str
+    secret_key: str
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str = field(repr=False)
+    smtp_starttls: bool
+    mail_from: str
+    var_dir: Path
+    public_base_urls: dict[str, str]
+
+    @property
+    def public_base_url(self) -> str:
+        return self.public_base_urls[self.service]
+
+
+def load_settings(service: str) -> Settings:
+    if service not in DEFAULT_PORTS:
+        raise ValueError(f"unknown service {service!r}")
+    upper = service.upper()
+    var_dir = Path(_env("NPA_VAR_DIR", "var"))
+    return Settings(
+        service=service,
+        database_url=_env(f"NPA_{upper}_DATABASE_URL", f"sqlite:///{var_dir}/{service}.db"),
+        port=_env_int(f"NPA_{upper}_PORT", DEFAULT_PORTS[service]),
+        host=_env("NPA_HOST", "127.0.0.1"),
+        kafka_bootstrap=_env("NPA_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+        kafka_partitions=_env_int("NPA_KAFKA_PARTITIONS", 4),
+        # Short locally so a consumer group forms in ~1 s; production sets 10000+.
+        kafka_session_timeout_ms=_env_int("NPA_KAFKA_SESSION_TIMEOUT_MS", 2000),
+        kafka_heartbeat_interval_ms=_env_int("NPA_KAFKA_HEARTBEAT_INTERVAL_MS", 500),
+        # The local broker answers a fetch only when this expires: it bounds hop latency.
+        kafka_fetch_max_wait_ms=_env_int("NPA_KAFKA_FETCH_MAX_WAIT_MS", 50),
+        consumer_max_attempts=_env_int("NPA_CONSUMER_MAX_ATTEMPTS", 5),
+        consumer_retry_base_seconds=float(_env("NPA_CONSUMER_RETRY_BASE_SECONDS", "0.2")),
+        outbox_poll_seconds=float(_env("NPA_OUTBOX_POLL_SECONDS", "1.0")),
+        admin_token=_env("NPA_ADMIN_TOKEN", "") or _persisted_secret(var_dir, "admin_token"),
+        secret_key=_env("NPA_SECRET_KEY", "") or _persisted_secret(var_dir, "secret_key"),
+        smtp_host=_env("NPA_SMTP_HOST", "127.0.0.1"),
+        smtp_port=_env_int("NPA_SMTP_PORT", 1025),
+        smtp_user=_env("NPA_SMTP_USER", ""),
+        smtp_password=_env("NPA_SMTP_PASSWORD", ""),
+        smtp_starttls=_env_bool("NPA_SMTP_STARTTLS", False),
+        mail_from=_env("NPA_MAIL_FROM", "alerts@localhost"),
+        var_dir=var_dir,
+        public_base_urls={
+            name: _env(
+                f"NPA_PUBLIC_BASE_URL_{name.upper()}",
+                f"http://127.0.0.1:{_env_int(f'NPA_{name.upper()}_PORT', port)}",
+            ).rstrip("/")
+            for name, port in DEFAULT_PORTS.items()
+        },
+    )

@@ -1,0 +1,30 @@
+"""Autogenerate an Alembic revision for one service: python scripts/make_migration.py actors "message".
+
+Compares the service's models with its migrations applied to a scratch SQLite database.
+"""
+
+import sys
+import tempfile
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from npa.infrastructure.database import run_migrations
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(service: str, message: str) -> None:
+    migrations = ROOT / "services" / service / "migrations"
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{scratch}/scratch.db"
+        run_migrations(migrations, url)
+        config = Config()
+        config.set_main_option("script_location", str(migrations))
+        config.set_main_option("sqlalchemy.url", url)
+        command.revision(config, message=message, autogenerate=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,1 @@
+"""Actors: organisations, initiatives and multipliers of the alliance (`npa.actors.v1`)."""

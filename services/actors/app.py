@@ -1,0 +1,18 @@
+"""Wiring of the actors service: settings, runtime, routers."""
+
+from fastapi import FastAPI
+
+from npa.infrastructure.runtime import ServiceRuntime
+from npa.infrastructure.service_defaults import create_service_app
+from npa.infrastructure.settings import Settings, load_settings
+from services.actors import api, pages
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    runtime = ServiceRuntime(settings or load_settings("actors"))
+    return create_service_app(
+        runtime,
+        title="NPA Akteure / Actors",
+        description="Registry of the alliance's actors; publishes npa.actors.v1.",
+        routers=[api.router, pages.router],
+    )

@@ -1,0 +1,19 @@
+"""Wiring of the offers service: settings, runtime with its subscriptions, routers."""
+
+from fastapi import FastAPI
+
+from npa.infrastructure.runtime import ServiceRuntime
+from npa.infrastructure.service_defaults import create_service_app
+from npa.infrastructure.settings import Settings, load_settings
+from services.offers import api, handlers, pages
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings("offers")
+    runtime = ServiceRuntime(settings, handlers.subscriptions(settings.public_base_url))
+    return create_service_app(
+        runtime,
+        title="NPA Angebote / Offers",
+        description="Integration offers, good examples and partners; publishes npa.offers.v1 and npa.examples.v1.",
+        routers=[api.router, pages.router],
+    )

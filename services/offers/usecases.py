@@ -1,0 +1,99 @@
+"""Operations shared by the HTTP API and the bus handlers: load, decide, store, stage event.
+
+Each takes the caller's session; the caller commits, so the state change and its event
+land in one transaction (transactional outbox).
+"""
+
+from sqlmodel import Session, select
+
+from npa.contracts import topics
+from npa.contracts.envelope import new_event
+from npa.contracts.events import offers as offer_events
+from npa.contracts.offer_body import OfferBody
+from npa.infrastructure.outbox import add_to_outbox, utcnow
+from services.offers import domain
+from services.offers.models import KnownActor, Offer
+
+
+class UnknownProvider(ValueError):
+    """provider_actor_id names no known, active actor."""
+
+
+def offer_state(offer: Offer, changed: list[str] | None = None, base_url: str = "") -> dict:
+    return {
+        **offer.body,
+        "id": offer.id,
+        "version": offer.version,
+        "status": offer.status,
+        "partner_id": offer.partner_id,
+        "external_id": offer.external_id,
+        "changed_fields": changed or [],
+        "url": f"{base_url}/offers/{offer.id}" if base_url else None,
+    }
+
+
+def check_provider(session: Session, actor_id: str | None) -> None:
+    if actor_id is None:
+        return
+    actor = session.get(KnownActor, actor_id)
+    if actor is None or not actor.active:
+        raise UnknownProvider(f"unknown or inactive actor {actor_id!r}")
+
+
+def _stage(session: Session, offer: Offer, decision: domain.Decision, base_url: str) -> None:
+    assert decision.event_type is not None
+    data = offer_events.OfferState.model_validate(offer_state(offer, decision.changed_fields, base_url))
+    event = new_event(
+        source=offer_events.SOURCE, type=decision.event_type, subject=offer.id, data=data.model_dump(mode="json")
+    )
+    add_to_outbox(session, topics.OFFERS, event)
+
+
+def find_partner_offer(session: Session, partner_id: str, external_id: str) -> Offer | None:
+    query = select(Offer).where(Offer.partner_id == partner_id, Offer.external_id == external_id)
+    return session.exec(query).first()
+
+
+def save_offer(
+    session: Session,
+    offer: Offer | None,
+    body: OfferBody,
+    *,
+    base_url: str,
+    partner_id: str | None = None,
+    external_id: str | None = None,
+    default_provider: str | None = None,
+) -> tuple[Offer, domain.Decision]:
+    """Create or replace an offer's body; publishes only when something changed."""
+    proposed = body.state()
+    if proposed.get("provider_actor_id") is None:
+        proposed["provider_actor_id"] = default_provider
+    check_provider(session, proposed["provider_actor_id"])
+    decision = domain.decide_upsert(offer.body if offer else None, offer.status if offer else None, proposed)
+    if not decision.changes_anything:
+        assert offer is not None
+        return offer, decision
+    if offer is None:
+        offer = Offer(status=domain.PUBLISHED, title=body.title, body=proposed,
+                      partner_id=partner_id, external_id=external_id)
+    else:
+        offer.version += 1
+        offer.status = domain.PUBLISHED
+        offer.title = body.title
+        offer.body = proposed
+        offer.updated_at = utcnow()
+    offer.district = proposed["district"]
+    session.add(offer)
+    _stage(session, offer, decision, base_url)
+    return offer, decision
+
+
+def withdraw_offer(session: Session, offer: Offer, *, base_url: str) -> domain.Decision:
+    decision = domain.decide_withdrawal(offer.status)
+    if decision.changes_anything:
+        offer.version += 1
+        offer.status = domain.WITHDRAWN
+        offer.updated_at = utcnow()
+        session.add(offer)
+        _stage(session, offer, decision, base_url)
+    return decision
