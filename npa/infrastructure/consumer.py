@@ -87,8 +87,8 @@ class EventConsumer:
                 return outcome
             except (MalformedEvent, RejectedEvent) as error:
                 reason = str(error)
-            except ValidationError as error:
-                reason = describe_validation_error(error)
+            except ValidationError as error:  # handlers validate event.data against its model
+                reason = "data." + describe_validation_error(error)
             except Exception as error:  # database away, deadlock: transient until proven otherwise
                 if attempt < self._retry.max_attempts:
                     metrics.CONSUMER_RETRIES.labels(topic).inc()
