@@ -60,10 +60,10 @@ def decode(raw: bytes) -> CloudEvent:
         raise MalformedEvent(describe_validation_error(error)) from error
 
 
-def describe_validation_error(error: ValidationError) -> str:
+def describe_validation_error(error: ValidationError, prefix: str = "") -> str:
     """One line naming each bad field, e.g. `data.offer.district: unknown district`."""
     parts = []
     for item in error.errors():
-        location = ".".join(str(part) for part in item["loc"]) or "body"
+        location = prefix + (".".join(str(part) for part in item["loc"]) or "body")
         parts.append(f"{location}: {item['msg']}")
     return "; ".join(parts)

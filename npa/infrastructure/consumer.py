@@ -88,7 +88,7 @@ class EventConsumer:
             except (MalformedEvent, RejectedEvent) as error:
                 reason = str(error)
             except ValidationError as error:  # handlers validate event.data against its model
-                reason = "data." + describe_validation_error(error)
+                reason = describe_validation_error(error, prefix="data.")
             except Exception as error:  # database away, deadlock: transient until proven otherwise
                 if attempt < self._retry.max_attempts:
                     metrics.CONSUMER_RETRIES.labels(topic).inc()
