@@ -21,7 +21,7 @@ def _env_bool(name: str, default: bool) -> bool:
     return _env(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 
 
-def _persisted_secret(var_dir: Path, name: str) -> str:
+def persisted_secret(var_dir: Path, name: str) -> str:
     """A random secret generated into var/ on first use, so restarts keep it."""
     path = var_dir / name
     if path.exists():
@@ -83,8 +83,8 @@ def load_settings(service: str) -> Settings:
         consumer_max_attempts=_env_int("NPA_CONSUMER_MAX_ATTEMPTS", 5),
         consumer_retry_base_seconds=float(_env("NPA_CONSUMER_RETRY_BASE_SECONDS", "0.2")),
         outbox_poll_seconds=float(_env("NPA_OUTBOX_POLL_SECONDS", "1.0")),
-        admin_token=_env("NPA_ADMIN_TOKEN", "") or _persisted_secret(var_dir, "admin_token"),
-        secret_key=_env("NPA_SECRET_KEY", "") or _persisted_secret(var_dir, "secret_key"),
+        admin_token=_env("NPA_ADMIN_TOKEN", "") or persisted_secret(var_dir, "admin_token"),
+        secret_key=_env("NPA_SECRET_KEY", "") or persisted_secret(var_dir, "secret_key"),
         smtp_host=_env("NPA_SMTP_HOST", "127.0.0.1"),
         smtp_port=_env_int("NPA_SMTP_PORT", 1025),
         smtp_user=_env("NPA_SMTP_USER", ""),

@@ -1,0 +1,1 @@
+"""`make run`: the whole platform on embedded defaults (broker, SMTP sink, four services, demo data)."""

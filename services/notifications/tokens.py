@@ -1,0 +1,65 @@
+"""Signed links for subscribers: confirm, manage and unsubscribe.
+
+Each purpose has its own salt, so a manage token cannot be replayed as a confirm token.
+Only the confirm token expires (7 days): manage and unsubscribe links sit in every
+alert mail and must keep working, so they are bound to the subscription id instead and
+lose their power when that subscription is cancelled.
+"""
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+
+CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
+PURPOSES = (CONFIRM, MANAGE, UNSUBSCRIBE)
+CONFIRM_MAX_AGE = timedelta(days=7)
+
+
+class InvalidToken(ValueError):
+    """The token is forged, for another purpose, or expired."""
+
+    def __init__(self, reason: str, *, expired: bool = False) -> None:
+        super().__init__(reason)
+        self.expired = expired
+
+
+class SubscriberTokens:
+    def __init__(self, secret_key: str, clock: Callable[[], float] = time.time) -> None:
+        class Signer(TimestampSigner):
+            def get_timestamp(self) -> int:  # both signing and the age check use it
+                return int(clock())
+
+        self._serializers = {
+            purpose: URLSafeTimedSerializer(secret_key, salt=f"npa.notifications.{purpose}", signer=Signer)
+            for purpose in PURPOSES
+        }
+
+    def sign(self, purpose: str, subscription_id: str) -> str:
+        return self._serializers[purpose].dumps(subscription_id)
+
+    def read(self, purpose: str, token: str) -> str:
+        """The subscription id the token was issued for."""
+        max_age = int(CONFIRM_MAX_AGE.total_seconds()) if purpose == CONFIRM else None
+        try:
+            value = self._serializers[purpose].loads(token, max_age=max_age)
+        except SignatureExpired as error:
+            raise InvalidToken("token expired", expired=True) from error
+        except BadSignature as error:
+            raise InvalidToken("token invalid") from error
+        if not isinstance(value, str):
+            raise InvalidToken("token invalid")
+        return value
+
+
+def links(base_url: str, tokens: SubscriberTokens, subscription_id: str) -> dict[str, str]:
+    """The manage and unsubscribe URLs every alert mail carries."""
+    return {
+        "manage": f"{base_url}/subscriptions/manage?token={tokens.sign(MANAGE, subscription_id)}",
+        "unsubscribe": f"{base_url}/subscriptions/unsubscribe?token={tokens.sign(UNSUBSCRIBE, subscription_id)}",
+    }
+
+
+def confirm_link(base_url: str, tokens: SubscriberTokens, subscription_id: str) -> str:
+    return f"{base_url}/subscriptions/confirm?token={tokens.sign(CONFIRM, subscription_id)}"
