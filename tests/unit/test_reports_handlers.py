@@ -1,0 +1,119 @@
+"""The reports handlers on a real, migrated SQLite database (the bus is tested in integration)."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from npa.contracts import topics
+from npa.contracts.envelope import CloudEvent, new_event
+from npa.contracts.events import actors as actor_events
+from npa.contracts.events import examples as example_events
+from npa.contracts.events import notifications as notification_events
+from npa.contracts.events import offers as offer_events
+from npa.infrastructure.database import make_engine, run_migrations
+from services.reports import handlers, queries
+from services.reports.models import OfferFact
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "reports" / "migrations"
+
+
+@pytest.fixture
+def engine(sqlite_url: str) -> Iterator[Engine]:
+    run_migrations(MIGRATIONS, sqlite_url)
+    engine = make_engine(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+def apply(engine: Engine, event: CloudEvent) -> None:
+    handler = handlers.subscriptions().handlers[event.type]
+    with Session(engine) as session:
+        handler(session, event)
+        session.commit()
+
+
+def offer_event(type_: str, version: int, status: str = "published", **changes: object) -> CloudEvent:
+    state = offer_events.OfferState(id="offer-1", version=version, status=status, title="Deutschkurs",
+                                    fields=["sprache"], district="03241", costs="kostenlos", **changes)
+    return new_event(source=offer_events.SOURCE, type=type_, subject="offer-1", data=state.model_dump(mode="json"))
+
+
+def test_every_event_type_of_the_consumed_topics_has_a_handler() -> None:
+    subscriptions = handlers.subscriptions()
+    assert set(subscriptions.topics) == {topics.OFFERS, topics.EXAMPLES, topics.ACTORS, topics.NOTIFICATIONS}
+    for module in (offer_events, example_events, actor_events, notification_events):
+        assert set(module.TYPES) <= set(subscriptions.handlers), module.__name__
+
+
+def test_offer_row_follows_versions_and_keeps_first_publication_time(engine: Engine) -> None:
+    published = offer_event(offer_events.PUBLISHED, 1)
+    apply(engine, published)
+    apply(engine, offer_event(offer_events.UPDATED, 2, women_only=True, languages=["de", "ar"]))
+    with Session(engine) as session:
+        fact = session.get(OfferFact, "offer-1")
+        assert (fact.version, fact.status, fact.women_only, fact.free, fact.languages) == (2, "published", True, True, ["ar", "de"])
+        assert fact.published_at == published.time
+    assert [o.district for o in queries.load_active_offers(engine)] == ["03241"]
+
+    apply(engine, offer_event(offer_events.WITHDRAWN, 3, status="withdrawn"))
+    apply(engine, offer_event(offer_events.UPDATED, 2))  # stale copy: the row keeps version 3
+    with Session(engine) as session:
+        fact = session.get(OfferFact, "offer-1")
+        assert (fact.version, fact.status) == (3, "withdrawn")
+    assert queries.load_active_offers(engine) == []
+
+
+def test_withdrawn_event_with_a_published_status_still_withdraws(engine: Engine) -> None:
+    apply(engine, offer_event(offer_events.PUBLISHED, 1))
+    apply(engine, offer_event(offer_events.EXPIRED, 2, status="published"))
+    assert queries.load_active_offers(engine) == []
+
+
+def test_actor_and_example_facts_follow_deactivation_and_withdrawal(engine: Engine) -> None:
+    actor = actor_events.ActorState(id="a1", version=1, name="Verein", kind="verein", districts=["03241"],
+                                    fields=["sprache"], is_multiplier=True)
+    example = example_events.ExampleState(id="e1", version=1, status="published", title="Sprachcafé",
+                                          fields=["sprache"], district="03241")
+    apply(engine, new_event(source=actor_events.SOURCE, type=actor_events.REGISTERED, subject="a1",
+                            data=actor.model_dump(mode="json")))
+    apply(engine, new_event(source=example_events.SOURCE, type=example_events.PUBLISHED, subject="e1",
+                            data=example.model_dump(mode="json")))
+    facts = queries.load_facts(engine)
+    assert [(a.districts, a.is_multiplier) for a in facts.actors] == [(("03241",), True)]
+    assert [e.district for e in facts.examples] == ["03241"]
+
+    apply(engine, new_event(source=actor_events.SOURCE, type=actor_events.DEACTIVATED, subject="a1",
+                            data=actor.model_copy(update={"version": 2}).model_dump(mode="json")))
+    apply(engine, new_event(source=example_events.SOURCE, type=example_events.WITHDRAWN, subject="e1",
+                            data=example.model_copy(update={"version": 2, "status": "withdrawn"}).model_dump(mode="json")))
+    facts = queries.load_facts(engine)
+    assert (facts.actors, facts.examples) == ([], [])
+
+
+def test_notifications_are_counted_per_field_and_subscriptions_tracked(engine: Engine) -> None:
+    def outcome(type_: str, delivery: str, fields: list[str]) -> CloudEvent:
+        data = notification_events.DeliveryOutcome(id=delivery, subscription_id="s1", event_id="x",
+                                                   event_type=offer_events.PUBLISHED, item_id="offer-1", fields=fields)
+        return new_event(source=notification_events.SOURCE, type=type_, subject=delivery, data=data.model_dump(mode="json"))
+
+    def subscription(type_: str, version: int, fields: list[str]) -> CloudEvent:
+        data = notification_events.SubscriptionChange(id="s1", version=version, fields=fields, regions=[],
+                                                      frequency="immediate", language="de")
+        return new_event(source=notification_events.SOURCE, type=type_, subject="s1", data=data.model_dump(mode="json"))
+
+    apply(engine, outcome(notification_events.SENT, "d1", ["sprache", "arbeit", "unbekannt"]))
+    apply(engine, outcome(notification_events.SENT, "d2", ["sprache"]))
+    apply(engine, outcome(notification_events.FAILED, "d3", ["arbeit"]))
+    apply(engine, subscription(notification_events.SUBSCRIPTION_CONFIRMED, 1, ["sprache"]))
+    figures = {f.field: (f.sent, f.failed, f.active_subscriptions) for f in queries.notification_figures(engine)}
+    assert figures == {"sprache": (2, 0, 1), "arbeit": (1, 1, 0), "engagement": (0, 0, 0),
+                       "wohnen": (0, 0, 0), "teilhabe": (0, 0, 0)}
+
+    apply(engine, subscription(notification_events.SUBSCRIPTION_CANCELLED, 2, ["sprache"]))
+    assert all(f.active_subscriptions == 0 for f in queries.notification_figures(engine))
+    as_of = queries.data_as_of(engine)
+    assert as_of is not None and datetime.now(UTC) - as_of < timedelta(minutes=1)
