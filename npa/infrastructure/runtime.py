@@ -10,6 +10,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from sqlmodel import Session
 
+from npa.contracts import catalogue
 from npa.contracts.envelope import CloudEvent
 from npa.infrastructure.consumer import EventConsumer, EventHandler, RetryPolicy
 from npa.infrastructure.database import make_engine, session_scope
@@ -28,7 +29,9 @@ class Subscriptions:
 
 
 class ServiceRuntime:
-    def __init__(self, settings: Settings, subscriptions: Subscriptions | None = None) -> None:
+    def __init__(
+        self, settings: Settings, subscriptions: Subscriptions | None = None, publishes: tuple[str, ...] = ()
+    ) -> None:
         self.settings = settings
         self.engine = make_engine(settings.database_url)
         self.broker = KafkaBroker(
@@ -50,6 +53,9 @@ class ServiceRuntime:
                 after_commit=self.relay.wake,
             )
             self._subscribe(subscriptions.topics)
+        for topic in publishes:  # the outbox relay publishes; these entries document it in AsyncAPI
+            model, _types = catalogue.EVENTS[topic]
+            self.broker.publisher(topic, title=topic, description=catalogue.describe(topic), schema=model)
         self._relay_task: asyncio.Task | None = None
 
     def _subscribe(self, topics: list[str]) -> None:
@@ -65,7 +71,7 @@ class ServiceRuntime:
             heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
             fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
             title=f"{self.settings.service}-consumer",
-            description=f"CloudEvents consumed by the {self.settings.service} service",
+            description="; ".join(f"{topic}: {catalogue.describe(topic)}" for topic in topics),
         )
         async def on_event(message: KafkaMessage) -> None:
             await consumer.on_message(message)

@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from npa.contracts import topics
 from npa.infrastructure.runtime import ServiceRuntime
 from npa.infrastructure.service_defaults import create_service_app
 from npa.infrastructure.settings import Settings, load_settings
@@ -9,7 +10,7 @@ from services.actors import api, pages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    runtime = ServiceRuntime(settings or load_settings("actors"))
+    runtime = ServiceRuntime(settings or load_settings("actors"), publishes=(topics.ACTORS,))
     return create_service_app(
         runtime,
         title="NPA Akteure / Actors",

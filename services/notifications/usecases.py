@@ -177,6 +177,14 @@ def claim_due(session: Session, now: datetime, *, limit: int, lease: timedelta) 
     return due
 
 
+def release(session: Session, delivery_ids: list[str], when: datetime) -> None:
+    """Give claimed but untried deliveries back, due at `when`, without counting an attempt."""
+    if delivery_ids:
+        session.execute(update(Delivery).where(col(Delivery.id).in_(delivery_ids),
+                                               col(Delivery.status) == domain.DELIVERY_PENDING)
+                        .values(next_attempt_at=when))
+
+
 def still_wanted(mail: DueMail) -> bool:
     """An alert goes only to a subscription that is still active when it is sent."""
     if mail.delivery.kind == domain.CONFIRMATION:

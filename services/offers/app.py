@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from npa.contracts import topics
 from npa.infrastructure.runtime import ServiceRuntime
 from npa.infrastructure.service_defaults import create_service_app
 from npa.infrastructure.settings import Settings, load_settings
@@ -10,7 +11,9 @@ from services.offers import api, handlers, pages
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings("offers")
-    runtime = ServiceRuntime(settings, handlers.subscriptions(settings.public_base_url))
+    runtime = ServiceRuntime(
+        settings, handlers.subscriptions(settings.public_base_url), publishes=(topics.OFFERS, topics.EXAMPLES)
+    )
     return create_service_app(
         runtime,
         title="NPA Angebote / Offers",

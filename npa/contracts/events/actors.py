@@ -2,6 +2,8 @@
 
 from pydantic import BaseModel
 
+from npa.contracts.envelope import CloudEvent
+
 SOURCE = "/services/actors"
 REGISTERED = "de.npa.actor.registered"
 UPDATED = "de.npa.actor.updated"
@@ -26,3 +28,9 @@ class ActorState(BaseModel):
     postcode: str | None = None
     is_multiplier: bool = False
     active: bool = True
+
+
+class ActorEvent(CloudEvent):
+    """The envelope as it travels on the topic (documents the AsyncAPI catalogue)."""
+
+    data: ActorState  # type: ignore[assignment]

@@ -2,6 +2,8 @@
 
 from pydantic import BaseModel
 
+from npa.contracts.envelope import CloudEvent
+
 SOURCE = "/services/offers"
 PUBLISHED = "de.npa.example.published"
 UPDATED = "de.npa.example.updated"
@@ -24,3 +26,9 @@ class ExampleState(BaseModel):
     contact_email: str | None = None
     period: str | None = None
     url: str | None = None
+
+
+class ExampleEvent(CloudEvent):
+    """The envelope as it travels on the topic (documents the AsyncAPI catalogue)."""
+
+    data: ExampleState  # type: ignore[assignment]

@@ -2,6 +2,8 @@
 
 from pydantic import BaseModel
 
+from npa.contracts.envelope import CloudEvent
+
 SOURCE = "/services/notifications"
 SENT = "de.npa.notification.sent"
 FAILED = "de.npa.notification.failed"
@@ -31,3 +33,9 @@ class SubscriptionChange(BaseModel):
     regions: list[str]
     frequency: str
     language: str
+
+
+class NotificationEvent(CloudEvent):
+    """The envelope as it travels on the topic (documents the AsyncAPI catalogue)."""
+
+    data: DeliveryOutcome | SubscriptionChange  # type: ignore[assignment]

@@ -4,6 +4,8 @@ from datetime import date
 
 from pydantic import BaseModel
 
+from npa.contracts.envelope import CloudEvent
+
 SOURCE = "/services/offers"
 PUBLISHED = "de.npa.offer.published"
 UPDATED = "de.npa.offer.updated"
@@ -41,3 +43,9 @@ class OfferState(BaseModel):
     external_id: str | None = None
     changed_fields: list[str] = []
     url: str | None = None
+
+
+class OfferEvent(CloudEvent):
+    """The envelope as it travels on the topic (documents the AsyncAPI catalogue)."""
+
+    data: OfferState  # type: ignore[assignment]

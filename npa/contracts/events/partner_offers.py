@@ -5,6 +5,7 @@ Key `<partner_id>:<external_id>`, source `/partners/<partner_id>`.
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from npa.contracts.envelope import CloudEvent
 from npa.contracts.offer_body import OfferBody
 
 UPSERTED = "de.npa.partner.offer.upserted"
@@ -31,3 +32,9 @@ class PartnerOfferDeleted(BaseModel):
 
 class PartnerOfferUpserted(PartnerOfferDeleted):
     offer: OfferBody
+
+
+class PartnerOfferEvent(CloudEvent):
+    """The envelope a partner system produces (documents the AsyncAPI catalogue)."""
+
+    data: PartnerOfferUpserted | PartnerOfferDeleted  # type: ignore[assignment]
