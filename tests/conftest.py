@@ -47,3 +47,29 @@ def database_url(request, tmp_path) -> Iterator[str]:  # noqa: ANN001
     else:
         with postgres_database() as url:
             yield url
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():  # noqa: ANN201
+    """Headless Debian Chromium driven by Playwright (never `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: apt-get install -y chromium chromium-driver (make test does this as root)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def artifacts() -> str:
+    """Where tests leave screenshots for a person to look at."""
+    folder = os.path.join(os.path.dirname(__file__), "..", "test-artifacts")
+    os.makedirs(folder, exist_ok=True)
+    return os.path.abspath(folder)

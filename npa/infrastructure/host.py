@@ -14,6 +14,8 @@ from npa.infrastructure.topics_admin import ensure_topics
 
 def serve(service: str, create_app: Callable[..., FastAPI], migrations_dir: Path) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("kafka", "aiokafka"):  # connection chatter at INFO drowns the service's own lines
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = load_settings(service)
     run_migrations(migrations_dir, settings.database_url)
     ensure_topics(settings.kafka_bootstrap, settings.kafka_partitions)

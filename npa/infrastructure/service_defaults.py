@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.routing import Match
 
 from npa.infrastructure import metrics
 from npa.infrastructure.database import ping
@@ -86,8 +85,4 @@ def create_service_app(
 
 def _route_template(request: Request) -> str:
     """The matched route's path template, so metrics do not get one series per id."""
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is Match.FULL:
-            return getattr(route, "path", "unmatched")
-    return "unmatched"
+    return getattr(request.scope.get("route"), "path", "unmatched")

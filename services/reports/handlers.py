@@ -7,6 +7,7 @@ own `version` check also guards against an event whose subject differs from `dat
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session
 
 from npa.contracts import topics
@@ -89,11 +90,17 @@ def on_actor_changed(session: Session, event: CloudEvent) -> None:
 
 def _count_notification(session: Session, event: CloudEvent, column: str) -> None:
     outcome = notification_events.DeliveryOutcome.model_validate(event.data)
+    counter = getattr(NotificationCount, column)
     for slug in sorted(set(outcome.fields) & set(FIELDS)):  # unknown slugs would grow the table unbounded
-        row = session.get(NotificationCount, slug) or NotificationCount(field=slug)
-        setattr(row, column, getattr(row, column) + 1)
-        row.updated_at = event.time
-        session.add(row)
+        # In SQL, not read-modify-write: replicas on other partitions may count the same field at once.
+        # Two replicas inserting the same new row collide on the key; the consumer retries the loser.
+        result = session.exec(
+            update(NotificationCount)
+            .where(NotificationCount.field == slug)  # type: ignore[arg-type]
+            .values({column: counter + 1, "updated_at": event.time})
+        )
+        if result.rowcount == 0:
+            session.add(NotificationCount(field=slug, updated_at=event.time, **{column: 1}))
 
 
 def on_notification_sent(session: Session, event: CloudEvent) -> None:

@@ -1,4 +1,4 @@
-"""The reports handlers on a real, migrated SQLite database (the bus is tested in integration)."""
+"""The reports handlers on real, migrated SQLite and PostgreSQL databases (the bus is tested in integration)."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,9 +22,9 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "reports" / "mig
 
 
 @pytest.fixture
-def engine(sqlite_url: str) -> Iterator[Engine]:
-    run_migrations(MIGRATIONS, sqlite_url)
-    engine = make_engine(sqlite_url)
+def engine(database_url: str) -> Iterator[Engine]:
+    run_migrations(MIGRATIONS, database_url)
+    engine = make_engine(database_url)
     yield engine
     engine.dispose()
 

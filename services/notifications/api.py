@@ -1,0 +1,85 @@
+"""JSON routes of the notifications service: subscribe, and the deliveries for admins."""
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from npa.contracts.validation import FieldSlugs, Regions
+from npa.infrastructure.auth import require_admin
+from npa.infrastructure.outbox import utcnow
+from services.notifications import domain, usecases
+from services.notifications.models import Delivery
+
+router = APIRouter(prefix="/api/v1", tags=["notifications"])
+
+Frequency = Literal[domain.FREQUENCIES]  # type: ignore[valid-type]
+Language = Literal[domain.LANGUAGES]  # type: ignore[valid-type]
+
+
+class Preferences(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    fields: FieldSlugs
+    regions: Regions = Field(default_factory=list, description="district keys and/or ARL region names; empty = all")
+    frequency: Frequency = "immediate"
+    language: Language = "de"
+    examples: bool = False
+    new_actors: bool = False
+
+    def values(self) -> dict:
+        return self.model_dump(mode="json", include=set(domain.PREFERENCE_NAMES))
+
+
+class SubscriptionBody(Preferences):
+    email: EmailStr
+
+
+def submit_subscription(request: Request, body: SubscriptionBody) -> None:
+    """Shared by the API and the form; the outcome is the same whatever the address's state."""
+    runtime = request.app.state.runtime
+    for attempt in (1, 2):
+        try:
+            with runtime.transaction() as session:
+                usecases.request_subscription(session, str(body.email), body.values(), utcnow())
+                session.commit()
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise  # the second try finds the row a concurrent request for this address created
+    runtime.wake_sender.set()
+
+
+@router.post("/subscriptions", status_code=202, responses={202: {"description": "confirmation mail queued"}})
+def subscribe(body: SubscriptionBody, request: Request) -> dict:
+    submit_subscription(request, body)
+    return {"status": "pending_confirmation"}
+
+
+@router.get("/deliveries", dependencies=[Depends(require_admin)])
+def list_deliveries(
+    request: Request,
+    status: Literal[domain.DELIVERY_STATES] | None = None,  # type: ignore[valid-type]
+    event_id: str | None = Query(None, max_length=64),
+    kind: Literal[domain.ALERT, domain.CONFIRMATION] | None = None,  # type: ignore[valid-type]
+    subscription_id: str | None = Query(None, max_length=36),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> dict:
+    query = select(Delivery)
+    if status:
+        query = query.where(Delivery.status == status)
+    if event_id:
+        query = query.where(Delivery.event_id == event_id)
+    if kind:
+        query = query.where(Delivery.kind == kind)
+    if subscription_id:
+        query = query.where(Delivery.subscription_id == subscription_id)
+    with Session(request.app.state.runtime.engine) as session:
+        total = session.exec(select(func.count()).select_from(query.subquery())).one()
+        page = query.order_by(col(Delivery.created_at).desc(), col(Delivery.id)).offset(offset).limit(limit)
+        items = [usecases.delivery_view(delivery) for delivery in session.exec(page)]
+    return {"total": total, "items": items}
