@@ -48,8 +48,8 @@ def submit_subscription(request: Request, body: SubscriptionBody) -> None:
                 session.commit()
             break
         except IntegrityError:
-            if attempt == 2:
-                raise  # the second try finds the row a concurrent request for this address created
+            if attempt == 2:  # the second try finds the row a concurrent request for this address created
+                raise RuntimeError("concurrent subscribe requests collided twice") from None
     runtime.wake_sender.set()
 
 

@@ -17,6 +17,7 @@ class NotificationsRuntime(ServiceRuntime):
     def __init__(self, settings: Settings) -> None:
         self.wake_sender = Wakeup()
         super().__init__(settings, handlers.subscriptions(self.wake_sender.set))
+        self.engine.hide_parameters = True  # SQL errors in logs must not quote e-mail addresses
         self.tokens = SubscriberTokens(settings.secret_key)
         renderer = MailRenderer(mail_from=settings.mail_from, base_url=settings.public_base_url, signer=self.tokens)
         self.sender = DeliverySender(self.engine, settings, renderer, SenderPolicy.from_env(), self.wake_sender,

@@ -4,7 +4,9 @@ Bodies come from Jinja2 templates in templates/mail/ (`<name>.<language>.txt|htm
 every alert is multipart text + HTML and carries RFC 8058 one-click unsubscribe headers.
 """
 
+import email.policy
 from datetime import UTC, date, datetime
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -32,6 +34,21 @@ SUBJECTS = {
     ("offer", "de"): "Neues Angebot: {title} – {place}",
     ("offer", "en"): "New offer: {title} – {place}",
 }
+
+
+
+class _OneLineHeader(UnstructuredHeader):
+    """RFC 2369 headers carry URLs that mail clients read verbatim, but the default folding
+    turns a URL longer than a line into an RFC 2047 encoded word. Lines may be up to 998
+    characters (RFC 5322 §2.1.1), so these headers are written unfolded."""
+
+    def fold(self, *, policy: email.policy.Policy) -> str:  # type: ignore[override]
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", _OneLineHeader)
+MAIL_POLICY = email.policy.default.clone(header_factory=_HEADERS)
 
 
 def place_name(district: str | None, language: str) -> str:
@@ -88,19 +105,19 @@ class MailRenderer:
         return message
 
     def _message(self, to: str, subject: str, subscription_id: str, event_id: str, language: str) -> EmailMessage:
-        message = EmailMessage()
+        message = EmailMessage(policy=MAIL_POLICY)
         message["From"] = self.mail_from
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = format_datetime(datetime.now(UTC))
         message["Message-ID"] = domain.message_id(subscription_id, event_id, self.domain)
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
-        message["Content-Language"] = language
         return message
 
     def _add_bodies(self, message: EmailMessage, name: str, language: str, context: dict[str, Any]) -> None:
         message.set_content(self._env.get_template(f"{name}.{language}.txt").render(context))
         message.add_alternative(self._env.get_template(f"{name}.{language}.html").render(context), subtype="html")
+        message["Content-Language"] = language  # after set_content, which drops Content-* headers
 
 
 def _language_names(codes: list[str], lang: str) -> str:

@@ -41,7 +41,7 @@ class Subscription(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     version: int = 0  # how many states were published; the first `confirmed` carries 1
     email: str = Field(max_length=254)
-    email_key: str = Field(max_length=254, index=True)
+    email_key: str = Field(max_length=254)
     status: str = Field(default=domain.PENDING, max_length=20, index=True)
     fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     regions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -53,11 +53,14 @@ def request_subscription(session: Session, email: str, preferences: dict[str, An
     subscription.requested = preferences
     subscription.updated_at = now
     last = subscription.confirmation_requested_at
-    if last is None or now - last >= CONFIRMATION_RESEND_AFTER:
+    resend = last is None or now - last >= CONFIRMATION_RESEND_AFTER
+    if resend:
         subscription.confirmation_requested_at = now
+    session.add(subscription)
+    if resend:
+        session.flush()  # the delivery's foreign key needs the subscription row first
         session.add(Delivery(subscription_id=subscription.id, kind=domain.CONFIRMATION, event_id=str(uuid.uuid4()),
                              event_type=SUBSCRIBE_REQUEST, item_id=subscription.id, next_attempt_at=now))
-    session.add(subscription)
     return subscription
 
 

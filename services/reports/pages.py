@@ -41,11 +41,11 @@ def dashboard_context(facts: domain.Facts) -> dict:
     missing = domain.gaps_per_region(gaps)
     totals = [
         {
-            "name": region,
-            "districts": len(next(r for r in regions if r["name"] == region)["districts"]),
-            "cells": [(by_region.at(region, slug).active_offers, missing[(region, slug)]) for slug in FIELDS],
+            "name": region["name"],
+            "districts": len(region["districts"]),
+            "cells": [(by_region.at(region["name"], slug).active_offers, missing[(region["name"], slug)]) for slug in FIELDS],
         }
-        for region in ARL_REGIONS
+        for region in regions
     ]
     gap_list = [
         {"name": name, "arl_region": region, "fields": [gap.field for gap in items]}

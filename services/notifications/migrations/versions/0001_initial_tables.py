@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 17:02:05.994220
+Create Date: 2026-11-25 17:02:10.164970
 
 """
 from typing import Sequence, Union
@@ -84,7 +84,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('subscriptions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_subscriptions_email_key'), ['email_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_subscriptions_frequency'), ['frequency'], unique=False)
         batch_op.create_index(batch_op.f('ix_subscriptions_status'), ['status'], unique=False)
         batch_op.create_index('uq_subscriptions_live_email', ['email_key'], unique=True, sqlite_where=sa.text("status != 'cancelled'"), postgresql_where=sa.text("status != 'cancelled'"))
@@ -127,7 +126,6 @@ def downgrade() -> None:
         batch_op.drop_index('uq_subscriptions_live_email', sqlite_where=sa.text("status != 'cancelled'"), postgresql_where=sa.text("status != 'cancelled'"))
         batch_op.drop_index(batch_op.f('ix_subscriptions_status'))
         batch_op.drop_index(batch_op.f('ix_subscriptions_frequency'))
-        batch_op.drop_index(batch_op.f('ix_subscriptions_email_key'))
 
     op.drop_table('subscriptions')
     with op.batch_alter_table('outbox', schema=None) as batch_op:

@@ -1,0 +1,163 @@
+"""HTTP side of the notifications service on a real SQLite database, without the bus:
+validation (422 naming the field), privacy of repeated requests, admin-only deliveries,
+the German pages and their signed links."""
+
+import json
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from npa.infrastructure.database import run_migrations
+from npa.infrastructure.outbox import OutboxMessage
+from services.notifications import domain, tokens
+from services.notifications.app import create_app
+from services.notifications.models import Delivery, Subscription
+from tests.support.services import ADMIN, ROOT, service_settings
+
+VALID = {"email": "dora@example.org", "fields": ["sprache"]}
+
+
+@pytest.fixture
+async def client(sqlite_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The app without its lifespan: no broker, no sender; requests and the database are real."""
+    run_migrations(ROOT / "services" / "notifications" / "migrations", sqlite_url)
+    app = create_app(service_settings("notifications", database_url=sqlite_url, bootstrap="127.0.0.1:9"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8003") as http:
+        http.app = app  # type: ignore[attr-defined]
+        yield http
+
+
+def rows(client: httpx.AsyncClient, model: type) -> list:
+    with Session(client.app.state.runtime.engine) as session:  # type: ignore[attr-defined]
+        return list(session.exec(select(model)))
+
+
+def signer(client: httpx.AsyncClient) -> tokens.SubscriberTokens:
+    return client.app.state.runtime.tokens  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"email": None}, "email"),
+        ({"email": "not-an-address"}, "email"),
+        ({"fields": []}, "fields"),
+        ({"fields": ["kochen"]}, "fields"),
+        ({"regions": ["Bayern"]}, "regions"),
+        ({"regions": ["99999"]}, "regions"),
+        ({"frequency": "hourly"}, "frequency"),
+        ({"language": "fr"}, "language"),
+        ({"examples": "sometimes"}, "examples"),
+        ({"unexpected": 1}, "unexpected"),
+    ],
+)
+async def test_bad_input_is_422_naming_the_field(client, change, field):  # noqa: ANN001
+    body = {key: value for key, value in {**VALID, **change}.items() if value is not None}
+    response = await client.post("/api/v1/subscriptions", json=body)
+    assert response.status_code == 422
+    assert any(item["loc"][:2] == ["body", field] for item in response.json()["detail"]), response.text
+    assert rows(client, Subscription) == []
+
+
+async def test_repeated_requests_look_the_same_and_create_nothing_twice(client):  # noqa: ANN001
+    answers = [await client.post("/api/v1/subscriptions", json={**VALID, "email": spelling})
+               for spelling in ("dora@example.org", " Dora@Example.org", "DORA@EXAMPLE.ORG")]
+    assert {(a.status_code, a.text) for a in answers} == {(202, json.dumps({"status": "pending_confirmation"},
+                                                                          separators=(",", ":")))}
+    (subscription,) = rows(client, Subscription)
+    assert subscription.status == domain.PENDING
+    assert len(rows(client, Delivery)) == 1  # one confirmation mail, not three
+
+    # An active subscription keeps its preferences until the owner confirms the new ones.
+    with Session(client.app.state.runtime.engine) as session:  # type: ignore[attr-defined]
+        active = session.get_one(Subscription, subscription.id)
+        active.status, active.requested = domain.ACTIVE, None
+        session.add(active)
+        session.commit()
+    again = await client.post("/api/v1/subscriptions", json={**VALID, "fields": ["arbeit"], "regions": ["Lüneburg"]})
+    assert (again.status_code, again.json()) == (202, {"status": "pending_confirmation"})
+    (unchanged,) = rows(client, Subscription)
+    assert unchanged.fields == ["sprache"] and unchanged.requested["fields"] == ["arbeit"]
+
+    confirmed = await client.get("/subscriptions/confirm", params={"token": signer(client).sign(tokens.CONFIRM, unchanged.id)})
+    assert confirmed.status_code == 200
+    (updated,) = rows(client, Subscription)
+    assert (updated.fields, updated.regions, updated.requested) == (["arbeit"], ["Lüneburg"], None)
+    staged = [json.loads(row.payload) for row in rows(client, OutboxMessage)]
+    assert [(e["type"], e["data"]["fields"]) for e in staged] == [("de.npa.subscription.confirmed", ["arbeit"])]
+    assert all("@" not in json.dumps(e) for e in staged)
+
+
+async def test_deliveries_are_for_admins_only(client):  # noqa: ANN001
+    assert (await client.get("/api/v1/deliveries")).status_code == 401
+    assert (await client.get("/api/v1/deliveries", headers={"Authorization": "Bearer nope"})).status_code == 403
+    await client.post("/api/v1/subscriptions", json=VALID)
+    listed = await client.get("/api/v1/deliveries", params={"status": "pending", "kind": "confirmation"}, headers=ADMIN)
+    assert listed.status_code == 200 and listed.json()["total"] == 1
+    assert "@" not in listed.text
+    bad = await client.get("/api/v1/deliveries", params={"status": "lost"}, headers=ADMIN)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "status"]
+
+
+async def test_subscribe_form(client):  # noqa: ANN001
+    for path in ("/", "/subscriptions/new"):
+        page = await client.get(path)
+        assert page.status_code == 200 and "Abonnieren" in page.text and 'name="email"' in page.text
+    wrong = await client.post("/subscriptions/new", data={"email": "dora@example.org"})
+    assert wrong.status_code == 422 and "mindestens ein Handlungsfeld" in wrong.text
+    assert 'value="dora@example.org"' in wrong.text  # what was typed is kept
+    done = await client.post("/subscriptions/new", data={"email": "dora@example.org", "fields": ["sprache", "arbeit"],
+                                                          "regions": ["03241"], "frequency": "weekly", "examples": "on"})
+    assert done.status_code == 200 and "Fast geschafft" in done.text
+    (subscription,) = rows(client, Subscription)
+    assert (subscription.fields, subscription.regions, subscription.frequency, subscription.examples) == (
+        ["arbeit", "sprache"], ["03241"], "weekly", True)
+
+
+async def test_bad_and_expired_links_get_a_german_400_page(client):  # noqa: ANN001
+    for method, path in [("GET", "/subscriptions/confirm"), ("GET", "/subscriptions/unsubscribe"),
+                         ("POST", "/subscriptions/unsubscribe"), ("GET", "/subscriptions/manage"),
+                         ("POST", "/subscriptions/manage")]:
+        response = await client.request(method, path, params={"token": "forged"})
+        assert response.status_code == 400 and "Link" in response.text, (method, path)
+
+    await client.post("/api/v1/subscriptions", json=VALID)
+    (subscription,) = rows(client, Subscription)
+    eight_days_ago = tokens.SubscriberTokens("test-secret-key-not-for-production", clock=lambda: time.time() - 8 * 86400)
+    expired = await client.get("/subscriptions/confirm",
+                               params={"token": eight_days_ago.sign(tokens.CONFIRM, subscription.id)})
+    assert expired.status_code == 400 and "abgelaufen" in expired.text
+    wrong_purpose = await client.get("/subscriptions/confirm",
+                                     params={"token": signer(client).sign(tokens.UNSUBSCRIBE, subscription.id)})
+    assert wrong_purpose.status_code == 400
+    assert rows(client, Subscription)[0].status == domain.PENDING
+
+
+async def test_manage_page_changes_preferences_and_links_to_unsubscribe(client):  # noqa: ANN001
+    await client.post("/api/v1/subscriptions", json=VALID)
+    (subscription,) = rows(client, Subscription)
+    await client.get("/subscriptions/confirm", params={"token": signer(client).sign(tokens.CONFIRM, subscription.id)})
+    manage = {"token": signer(client).sign(tokens.MANAGE, subscription.id)}
+
+    page = await client.get("/subscriptions/manage", params=manage)
+    assert page.status_code == 200 and "aktiv" in page.text and "/subscriptions/unsubscribe?token=" in page.text
+    invalid = await client.post("/subscriptions/manage", params=manage, data={"fields": ["kochen"]})
+    assert invalid.status_code == 422 and "Handlungsfeld" in invalid.text
+    saved = await client.post("/subscriptions/manage", params=manage,
+                              data={"fields": ["wohnen"], "regions": ["Weser-Ems"], "frequency": "daily", "language": "en"})
+    assert saved.status_code == 200 and "gespeichert" in saved.text
+    (changed,) = rows(client, Subscription)
+    assert (changed.fields, changed.regions, changed.frequency, changed.language, changed.version) == (
+        ["wohnen"], ["Weser-Ems"], "daily", "en", 2)
+
+    unsubscribe = {"token": signer(client).sign(tokens.UNSUBSCRIBE, subscription.id)}
+    assert (await client.post("/subscriptions/unsubscribe", params=unsubscribe)).status_code == 200  # no body at all
+    assert rows(client, Subscription)[0].status == domain.CANCELLED
+    again = await client.post("/subscriptions/unsubscribe", params=unsubscribe)
+    assert again.status_code == 200 and "abgemeldet" in again.text
+    assert "abgemeldet" in (await client.get("/subscriptions/manage", params=manage)).text
+    types = [json.loads(row.payload)["type"] for row in rows(client, OutboxMessage)]
+    assert types == ["de.npa.subscription.confirmed", "de.npa.subscription.confirmed", "de.npa.subscription.cancelled"]

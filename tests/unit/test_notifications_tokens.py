@@ -1,0 +1,77 @@
+"""Signed subscriber links: purpose-bound, tamper-proof, confirm links expire after 7 days."""
+
+import pytest
+
+from services.notifications import tokens
+from services.notifications.tokens import InvalidToken, SubscriberTokens
+
+SECRET = "unit-test-secret"
+DAY = 24 * 3600
+
+
+class Clock:
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_round_trip_for_every_purpose():
+    signer = SubscriberTokens(SECRET)
+    for purpose in tokens.PURPOSES:
+        assert signer.read(purpose, signer.sign(purpose, "sub-1")) == "sub-1"
+
+
+def test_a_token_is_valid_only_for_its_purpose():
+    signer = SubscriberTokens(SECRET)
+    manage = signer.sign(tokens.MANAGE, "sub-1")
+    with pytest.raises(InvalidToken):
+        signer.read(tokens.UNSUBSCRIBE, manage)
+    with pytest.raises(InvalidToken):
+        signer.read(tokens.CONFIRM, manage)
+
+
+def test_forged_or_foreign_tokens_are_rejected():
+    token = SubscriberTokens("another-secret").sign(tokens.CONFIRM, "sub-1")
+    with pytest.raises(InvalidToken) as raised:
+        SubscriberTokens(SECRET).read(tokens.CONFIRM, token)
+    assert not raised.value.expired
+    with pytest.raises(InvalidToken):
+        SubscriberTokens(SECRET).read(tokens.CONFIRM, "garbage")
+    valid = SubscriberTokens(SECRET).sign(tokens.MANAGE, "sub-1")
+    with pytest.raises(InvalidToken):
+        SubscriberTokens(SECRET).read(tokens.MANAGE, valid.replace("sub", "sux") + "x")
+
+
+def test_confirm_token_expires_after_seven_days():
+    clock = Clock()
+    signer = SubscriberTokens(SECRET, clock=clock)
+    token = signer.sign(tokens.CONFIRM, "sub-1")
+    clock.now += 7 * DAY - 60
+    assert signer.read(tokens.CONFIRM, token) == "sub-1"
+    clock.now += 120
+    with pytest.raises(InvalidToken) as raised:
+        signer.read(tokens.CONFIRM, token)
+    assert raised.value.expired
+
+
+def test_manage_and_unsubscribe_tokens_do_not_expire():
+    clock = Clock()
+    signer = SubscriberTokens(SECRET, clock=clock)
+    manage, unsubscribe = signer.sign(tokens.MANAGE, "sub-1"), signer.sign(tokens.UNSUBSCRIBE, "sub-1")
+    clock.now += 3 * 365 * DAY
+    assert signer.read(tokens.MANAGE, manage) == "sub-1"
+    assert signer.read(tokens.UNSUBSCRIBE, unsubscribe) == "sub-1"
+
+
+def test_links_carry_url_safe_tokens():
+    signer = SubscriberTokens(SECRET)
+    links = tokens.links("https://alerts.example", signer, "sub-1")
+    token = links["unsubscribe"].split("token=", 1)[1]
+    assert links["unsubscribe"].startswith("https://alerts.example/subscriptions/unsubscribe?token=")
+    assert signer.read(tokens.UNSUBSCRIBE, token) == "sub-1"
+    assert all(c.isalnum() or c in "-_." for c in token)
+    assert tokens.confirm_link("https://alerts.example", signer, "sub-1").startswith(
+        "https://alerts.example/subscriptions/confirm?token="
+    )
