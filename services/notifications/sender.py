@@ -36,7 +36,7 @@ class SenderPolicy:
     batch_size: int = 50
     lease_seconds: float = 300.0
     smtp_timeout_seconds: float = 30.0
-    max_attempts: int = 8
+    max_attempts: int = 12  # with the delays below: about a day before a mail is given up
     retry_base_seconds: float = 60.0  # greylisting servers want minutes, not seconds
     retry_max_seconds: float = 6 * 3600.0
 
@@ -116,13 +116,17 @@ class DeliverySender:
                 await self._task
 
     async def run(self) -> None:
+        failures = 0
         while not self._stopping:
             self._wakeup.clear()
             try:
                 handled = await self.send_due()
-            except Exception:
-                log.exception("mail sender round failed; retrying")
-                handled = 0
+                failures = 0
+            except Exception as error:  # database away: keep the rows, back off, retry
+                failures += 1
+                log.warning("mail sender round failed (%s), retry %d", type(error).__name__, failures)
+                await asyncio.sleep(min(30.0, self._policy.poll_seconds * 2**failures))
+                continue
             if handled < self._policy.batch_size and not self._stopping:
                 await self._wakeup.wait(self._policy.poll_seconds)
 

@@ -20,6 +20,8 @@ from npa.contracts.events import offers as offer_events
 from npa.infrastructure.inbox import InboxEvent
 from services.notifications import domain
 from services.notifications.models import Delivery, ItemSnapshot, Subscription
+from tests.support.smtp import SmtpSink
+from tests.support.processes import free_port
 from tests.support.services import ADMIN, eventually, produce, read_topic, running_service, service_settings
 
 HANNOVER, OLDENBURG = "03241", "03403"
@@ -135,8 +137,9 @@ async def test_subscribe_confirm_alert_unsubscribe(database_url, kafka_bootstrap
         await publish(kafka_bootstrap, later_version)  # same key, same partition: after the three copies
         await processed(client, later_version.id)
         assert len(alerts_to(smtp_sink, address)) == 1
-        (delivery,) = deliveries_for(client, matching.id)
-        assert delivery.status == domain.DELIVERY_SENT and delivery.attempts == 1
+        delivery = await eventually(lambda: next(
+            (d for d in deliveries_for(client, matching.id) if d.status == domain.DELIVERY_SENT), None))
+        assert len(deliveries_for(client, matching.id)) == 1 and delivery.attempts == 1
 
         assert alert["Subject"] == "Neues Angebot: Deutschkurs A1 – Region Hannover"
         assert alert["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -199,6 +202,31 @@ async def test_transient_smtp_failures_are_retried_and_delivered_once(sqlite_url
         assert delivery.attempts == 3 and delivery.error is None
         assert smtp_sink.handler.reply_codes == []
         assert len(alerts_to(smtp_sink, address)) == 1
+
+
+async def test_mail_waits_while_the_smtp_server_is_away(sqlite_url, kafka_bootstrap):  # noqa: ANN001
+    port = free_port()  # nothing listens here yet: connection refused
+    settings = service_settings("notifications", database_url=sqlite_url, bootstrap=kafka_bootstrap,
+                                smtp_host="127.0.0.1", smtp_port=port)
+    async with running_service(settings) as client:
+        response = await client.post("/api/v1/subscriptions", json={"email": "emil@example.org", "fields": ["arbeit"]})
+        assert response.status_code == 202
+
+        def retried() -> Delivery | None:
+            found = [d for d in deliveries_for_kind(client, domain.CONFIRMATION) if d.attempts >= 2]
+            return found[0] if found else None
+
+        waiting = await eventually(retried, timeout=20)
+        assert waiting.status == domain.DELIVERY_PENDING and waiting.error
+        with SmtpSink(port) as late_sink:
+            (mail,) = await eventually(lambda: late_sink.handler.to("emil@example.org"), timeout=20)
+        assert "bestätigen" in mail["Subject"]
+        await eventually(lambda: deliveries_for_kind(client, domain.CONFIRMATION)[0].status == domain.DELIVERY_SENT)
+
+
+def deliveries_for_kind(client: httpx.AsyncClient, kind: str) -> list[Delivery]:
+    with Session(engine(client)) as session:
+        return list(session.exec(select(Delivery).where(Delivery.kind == kind)))
 
 
 async def test_permanent_smtp_failure_is_recorded_and_not_retried(sqlite_url, kafka_bootstrap, smtp_sink):  # noqa: ANN001
