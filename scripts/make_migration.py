@@ -10,9 +10,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from npa.infrastructure.database import run_migrations
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from npa.infrastructure.database import run_migrations  # noqa: E402
 
 
 def main(service: str, message: str) -> None:

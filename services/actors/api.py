@@ -12,6 +12,7 @@ from npa.contracts.events import actors as actor_events
 from npa.contracts.reference import districts_in, is_region
 from npa.contracts.validation import DistrictKeys, FieldSlugs
 from npa.infrastructure.auth import require_admin
+from npa.infrastructure.errors import invalid
 from npa.infrastructure.outbox import utcnow
 from services.actors import domain
 from services.actors.models import Actor
@@ -92,7 +93,7 @@ def list_actors(
     offset: int = Query(0, ge=0),
 ) -> dict:
     if region is not None and not is_region(region):
-        raise HTTPException(422, [{"loc": ["query", "region"], "msg": f"unknown region {region!r}", "type": "value_error"}])
+        raise invalid("query", "region", f"unknown region {region!r}")
     with request.app.state.runtime.transaction() as session:
         query = select(Actor).order_by(Actor.name, Actor.id)
         if not include_inactive:

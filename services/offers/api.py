@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from npa.contracts.offer_body import OfferBody
 from npa.contracts.reference import districts_in, is_region
+from npa.infrastructure.errors import invalid
 from npa.infrastructure.auth import bearer_token, hash_api_key, is_admin, new_api_key, require_admin
 from services.offers import usecases
 from services.offers.models import KnownActor, Offer, Partner
@@ -22,11 +23,6 @@ class PartnerBody(BaseModel):
 
     name: str = Field(min_length=2, max_length=200)
     actor_id: str = Field(min_length=1, max_length=36)
-
-
-def field_error(field: str, message: str, status: int = 422) -> HTTPException:
-    """A 4xx in FastAPI's validation shape, so clients find the field in `detail[].loc`."""
-    return HTTPException(status, [{"loc": ["body", field], "msg": message, "type": "value_error"}])
 
 
 def _runtime(request: Request):  # noqa: ANN202
@@ -55,7 +51,7 @@ def create_partner(body: PartnerBody, request: Request) -> dict:
     with _runtime(request).transaction() as session:
         actor = session.get(KnownActor, body.actor_id)
         if actor is None or not actor.active:
-            raise field_error("actor_id", f"unknown or inactive actor {body.actor_id!r} (a newly registered actor appears here within seconds)")
+            raise invalid("body", "actor_id", f"unknown or inactive actor {body.actor_id!r} (a newly registered actor appears here within seconds)")
         partner = Partner(name=body.name, actor_id=body.actor_id, api_key_hash=hash_api_key(api_key))
         session.add(partner)
         session.commit()
@@ -75,7 +71,7 @@ def upsert_partner_offer(partner_id: str, external_id: ExternalId, body: OfferBo
                 partner_id=partner_id, external_id=external_id, default_provider=partner.actor_id,
             )
         except usecases.UnknownProvider as error:
-            raise field_error("provider_actor_id", str(error)) from error
+            raise invalid("body", "provider_actor_id", str(error)) from error
         session.commit()
     response.status_code = 201 if existing is None else 200
     return usecases.offer_state(offer, decision.changed_fields, _base_url(request)) | {
@@ -101,7 +97,7 @@ def create_offer(body: OfferBody, request: Request) -> dict:
         try:
             offer, decision = usecases.save_offer(session, None, body, base_url=_base_url(request))
         except usecases.UnknownProvider as error:
-            raise field_error("provider_actor_id", str(error)) from error
+            raise invalid("body", "provider_actor_id", str(error)) from error
         session.commit()
     return usecases.offer_state(offer, decision.changed_fields, _base_url(request))
 
@@ -119,7 +115,7 @@ def list_offers(
     offset: int = Query(0, ge=0),
 ) -> dict:
     if region is not None and not is_region(region):
-        raise HTTPException(422, [{"loc": ["query", "region"], "msg": f"unknown region {region!r}", "type": "value_error"}])
+        raise invalid("query", "region", f"unknown region {region!r}")
     with Session(_runtime(request).engine) as session:
         offers = session.exec(select(Offer).where(Offer.status == status).order_by(Offer.title, Offer.id)).all()
     wanted = districts_in(region) if region else None

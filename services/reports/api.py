@@ -3,9 +3,10 @@
 from dataclasses import asdict
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from npa.contracts.reference import ARL_REGIONS, FIELDS, districts
+from npa.infrastructure.errors import invalid
 from services.reports import domain, queries
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
@@ -13,14 +14,9 @@ router = APIRouter(prefix="/api/v1", tags=["reports"])
 FIELD_QUERY = Query(None, description=f"only this field of action, one of {list(FIELDS)}")
 
 
-def query_error(name: str, message: str) -> HTTPException:
-    """A 422 in FastAPI's validation shape, so clients find the parameter in `detail[].loc`."""
-    return HTTPException(422, [{"loc": ["query", name], "msg": message, "type": "value_error"}])
-
-
 def checked_field(field: str | None) -> str | None:
     if field is not None and field not in FIELDS:
-        raise query_error("field", f"unknown field of action {field!r}; allowed: {list(FIELDS)}")
+        raise invalid("query", "field", f"unknown field of action {field!r}; allowed: {list(FIELDS)}")
     return field
 
 
