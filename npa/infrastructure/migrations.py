@@ -1,21 +1,90 @@
 """The body of every service's Alembic env.py: online migrations on the configured URL."""
 
+from types import ModuleType
+
 from alembic import context
-from sqlalchemy import MetaData
+from sqlmodel import SQLModel
 
 from npa.infrastructure.database import make_engine
 
 
-def run_env(target_metadata: MetaData) -> None:
+def service_tables(models: ModuleType) -> set[str]:
+    """Names of the tables a service's models module defines or imports (outbox, inbox …)."""
+    return {
+        value.__tablename__
+        for value in vars(models).values()
+        if isinstance(value, type) and issubclass(value, SQLModel) and hasattr(value, "__table__")
+    }
+
+
+def run_env(models: ModuleType) -> None:
+    """Migrate one service's database; autogenerate sees only that service's tables, even when
+    other services' models share SQLModel's metadata in the same process (tests, tools)."""
     url = context.config.get_main_option("sqlalchemy.url")
+    tables = service_tables(models)
+
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001, ARG001
+        table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+        return table is None or table in tables or table == "alembic_version"
+
     engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(
             connection=connection,
-            target_metadata=target_metadata,
+            target_metadata=SQLModel.metadata,
+            include_object=include_object,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
         )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
+
+
+def create_messaging_tables() -> None:
+    """DDL of the outbox, inbox and entity_versions tables as of their first revision.
+
+    Every service's initial migration calls this, so the shared tables are defined once. A
+    later change to them gets a new function here and a new revision in every service.
+    """
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "entity_versions",
+        sa.Column("entity", sa.String(length=300), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("entity"),
+    )
+    op.create_table(
+        "inbox",
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("event_type", sa.String(length=200), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("event_id"),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("key", sa.String(length=300), nullable=False),
+        sa.Column("event_type", sa.String(length=200), nullable=False),
+        sa.Column("payload", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.String(length=1000), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("event_id"),
+    )
+    op.create_index("ix_outbox_published_at", "outbox", ["published_at"], unique=False)
+
+
+def drop_messaging_tables() -> None:
+    from alembic import op
+
+    op.drop_index("ix_outbox_published_at", table_name="outbox")
+    for table in ("outbox", "inbox", "entity_versions"):
+        op.drop_table(table)
