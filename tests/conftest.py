@@ -4,6 +4,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+import pytest_asyncio
 
 from tests.support.databases import postgres_database
 from tests.support.processes import free_port, tansu_broker
@@ -54,17 +55,18 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-b
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
-def browser():  # noqa: ANN201
-    """Headless Debian Chromium driven by Playwright (never `playwright install`)."""
-    from playwright.sync_api import sync_playwright
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser():  # noqa: ANN201
+    """Headless Debian Chromium driven by Playwright's async API (the sync API would leave a
+    running loop behind and break the asyncio tests after it). Never `playwright install`."""
+    from playwright.async_api import async_playwright
 
     if not os.path.exists(CHROMIUM):
         pytest.fail("Chromium is missing: apt-get install -y chromium chromium-driver (make test does this as root)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
-        browser.close()
+        await browser.close()
 
 
 @pytest.fixture

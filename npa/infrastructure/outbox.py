@@ -12,6 +12,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from npa.contracts.envelope import CONTENT_TYPE, CloudEvent, encode
 from npa.infrastructure import metrics
+from npa.infrastructure.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +73,14 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
         self._max_backoff = max_backoff_seconds
-        self._wakeup = asyncio.Event()
+        self._wakeup = Wakeup()
 
     def wake(self) -> None:
-        """Called after a commit that staged events, so they leave without waiting a poll."""
+        """Called (from any thread) after a commit that staged events, so they leave at once."""
         self._wakeup.set()
 
     async def run(self) -> None:
+        self._wakeup.bind()
         failures = 0
         while True:
             self._wakeup.clear()
@@ -92,10 +94,7 @@ class OutboxRelay:
                 await asyncio.sleep(delay)
                 continue
             if sent < self._batch_size:
-                try:
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
-                except TimeoutError:
-                    pass
+                await self._wakeup.wait(self._poll_seconds)
 
     async def publish_pending(self) -> int:
         """Publish one batch of pending rows; returns how many were published."""

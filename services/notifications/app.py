@@ -2,12 +2,14 @@
 
 from fastapi import FastAPI
 
+from npa.contracts import topics
 from npa.infrastructure.runtime import ServiceRuntime
 from npa.infrastructure.service_defaults import create_service_app
 from npa.infrastructure.settings import Settings, load_settings
+from npa.infrastructure.wakeup import Wakeup
 from services.notifications import api, handlers, pages
 from services.notifications.mails import MailRenderer
-from services.notifications.sender import DeliverySender, SenderPolicy, Wakeup
+from services.notifications.sender import DeliverySender, SenderPolicy
 from services.notifications.tokens import SubscriberTokens
 
 
@@ -16,8 +18,7 @@ class NotificationsRuntime(ServiceRuntime):
 
     def __init__(self, settings: Settings) -> None:
         self.wake_sender = Wakeup()
-        super().__init__(settings, handlers.subscriptions(self.wake_sender.set))
-        self.engine.hide_parameters = True  # SQL errors in logs must not quote e-mail addresses
+        super().__init__(settings, handlers.subscriptions(self.wake_sender.set), publishes=(topics.NOTIFICATIONS,))
         self.tokens = SubscriberTokens(settings.secret_key)
         renderer = MailRenderer(mail_from=settings.mail_from, base_url=settings.public_base_url, signer=self.tokens)
         self.sender = DeliverySender(self.engine, settings, renderer, SenderPolicy.from_env(), self.wake_sender,

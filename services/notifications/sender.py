@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from npa.infrastructure.outbox import utcnow
 from npa.infrastructure.settings import Settings
+from npa.infrastructure.wakeup import Wakeup
 from services.notifications import domain, usecases
 from services.notifications.mails import MailRenderer
 
@@ -52,32 +53,6 @@ class SenderPolicy:
             retry_base_seconds=number("SMTP_RETRY_BASE_SECONDS", cls.retry_base_seconds),
             retry_max_seconds=number("SMTP_RETRY_MAX_SECONDS", cls.retry_max_seconds),
         )
-
-
-class Wakeup:
-    """An asyncio.Event that any thread may set: handlers and sync routes run in worker
-    threads, and a plain Event.set from there would not wake the loop until its next timer."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def bind(self) -> None:
-        self._loop = asyncio.get_running_loop()
-
-    def set(self) -> None:
-        loop = self._loop
-        if loop is None:
-            return  # not running yet: the first poll picks the work up
-        with contextlib.suppress(RuntimeError):  # loop already closed at shutdown
-            loop.call_soon_threadsafe(self._event.set)
-
-    def clear(self) -> None:
-        self._event.clear()
-
-    async def wait(self, timeout: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout)
 
 
 # A server's answer about this one message; anything else (connect, auth, disconnect,

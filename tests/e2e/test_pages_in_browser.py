@@ -39,34 +39,73 @@ def seed(urls: dict[str, str]) -> dict:
         return {"actor": actor, "offers": offers}
 
 
-def test_directory_and_offer_pages_render_and_filter(platform, browser, artifacts):  # noqa: ANN001
+async def test_directory_and_offer_pages_render_and_filter(platform, browser, artifacts):  # noqa: ANN001
     data = seed(platform.urls)
-    page = browser.new_page(locale="de-DE")
+    page = await browser.new_page(locale="de-DE")
 
-    page.goto(f"{platform.urls['offers']}/offers")
-    assert page.locator("html").get_attribute("lang") == "de"
-    assert page.get_by_role("heading", level=1).inner_text() == "Integrationsangebote in Niedersachsen"
-    assert page.get_by_text("Sprechstunde Wohnungssuche").is_visible()
-    page.select_option("#field", "sprache")
-    page.get_by_role("button", name="Filtern").click()
-    page.wait_for_url("**field=sprache**")
-    assert page.get_by_text("Sprachcafé Lüneburg").is_visible()
-    assert page.get_by_text("Sprechstunde Wohnungssuche").count() == 0
+    await page.goto(f"{platform.urls['offers']}/offers")
+    assert await page.locator("html").get_attribute("lang") == "de"
+    assert await page.get_by_role("heading", level=1).inner_text() == "Integrationsangebote in Niedersachsen"
+    assert await page.get_by_text("Sprechstunde Wohnungssuche").is_visible()
+    await page.select_option("#field", "sprache")
+    await page.get_by_role("button", name="Filtern").click()
+    await page.wait_for_url("**field=sprache**")
+    assert await page.get_by_text("Sprachcafé Lüneburg").is_visible()
+    assert await page.get_by_text("Sprechstunde Wohnungssuche").count() == 0
 
-    page.select_option("#field", "")
-    page.select_option("#region", "Weser-Ems")
-    page.get_by_role("button", name="Filtern").click()
-    page.wait_for_url("**region=Weser-Ems**")
-    assert page.get_by_text("Sprechstunde Wohnungssuche").is_visible()
-    assert page.get_by_text("Sprachcafé Lüneburg").count() == 0
+    await page.select_option("#field", "")
+    await page.select_option("#region", "Weser-Ems")
+    await page.get_by_role("button", name="Filtern").click()
+    await page.wait_for_url("**region=Weser-Ems**")
+    assert await page.get_by_text("Sprechstunde Wohnungssuche").is_visible()
+    assert await page.get_by_text("Sprachcafé Lüneburg").count() == 0
 
-    page.get_by_role("link", name="Sprechstunde Wohnungssuche").click()
-    page.wait_for_url(f"**/offers/{data['offers']['wohnen-1']['id']}")
-    assert page.get_by_role("heading", level=1).inner_text() == "Sprechstunde Wohnungssuche"
-    assert page.get_by_text("Osnabrück").first.is_visible()
-    page.screenshot(path=f"{artifacts}/offer-detail.png", full_page=True)
+    await page.get_by_role("link", name="Sprechstunde Wohnungssuche").click()
+    await page.wait_for_url(f"**/offers/{data['offers']['wohnen-1']['id']}")
+    assert await page.get_by_role("heading", level=1).inner_text() == "Sprechstunde Wohnungssuche"
+    assert await page.get_by_text("Osnabrück").first.is_visible()
+    await page.screenshot(path=f"{artifacts}/offer-detail.png", full_page=True)
 
-    page.goto(f"{platform.urls['actors']}/actors?field=wohnen")
-    assert page.get_by_text("Caritasverband Osnabrück").is_visible()
-    page.screenshot(path=f"{artifacts}/actor-directory.png", full_page=True)
-    page.close()
+    await page.goto(f"{platform.urls['actors']}/actors?field=wohnen")
+    assert await page.get_by_text("Caritasverband Osnabrück").is_visible()
+    await page.screenshot(path=f"{artifacts}/actor-directory.png", full_page=True)
+    await page.close()
+
+
+async def test_subscribe_form_confirm_link_and_dashboard(platform, smtp_sink, browser, artifacts):  # noqa: ANN001
+    page = await browser.new_page(locale="de-DE")
+    await page.goto(f"{platform.urls['notifications']}/")
+    assert await page.get_by_role("heading", level=1).inner_text() == "Neue Angebote per E-Mail"
+    await page.get_by_label("E-Mail-Adresse").fill("koordinatorin@example.org")
+    await page.get_by_label("Sprachförderung").check()
+    await page.get_by_label("Arbeitsmarktintegration").check()
+    await page.select_option("#regions", ["Lüneburg", "03241"])
+    await page.screenshot(path=f"{artifacts}/subscribe-form.png", full_page=True)
+    await page.get_by_role("button", name="Abonnieren").click()
+    assert await page.get_by_role("heading", level=1).inner_text() == "Fast geschafft"
+
+    confirmation = smtp_sink.handler.wait_for(1)[0]
+    assert confirmation["To"] == "koordinatorin@example.org"
+    link = next(word for word in confirmation.get_body(preferencelist=("plain",)).get_content().split()
+                if "/subscriptions/confirm?token=" in word)
+    await page.goto(link)
+    assert await page.get_by_role("heading", level=1).inner_text() == "Abonnement bestätigt"
+
+    with httpx.Client(timeout=10) as client:
+        actor = client.post(f"{platform.urls['actors']}/api/v1/actors", headers=ADMIN, json={
+            "name": "Jobcenter Region Hannover", "kind": "kommune", "districts": ["03241"], "fields": ["arbeit"]}).json()
+        wait_for(lambda: client.post(f"{platform.urls['offers']}/api/v1/offers", headers=ADMIN, json={
+            "title": "Bewerbungstraining", "fields": ["arbeit"], "district": "03241",
+            "provider_actor_id": actor["id"]}).status_code == 201)
+    alert = smtp_sink.handler.wait_for(2)[1]
+    assert "Bewerbungstraining" in alert["Subject"]
+
+    with httpx.Client(timeout=10) as client:
+        wait_for(lambda: any(row["active_offers"] == 1 for row in client.get(
+            f"{platform.urls['reports']}/api/v1/reports/coverage").json()["rows"]
+            if (row["district"], row["field"]) == ("03241", "arbeit")))
+    await page.goto(f"{platform.urls['reports']}/reports")
+    assert await page.get_by_role("heading", level=1).inner_text() == "Integrationsangebote nach Landkreis und Handlungsfeld"
+    assert await page.locator("caption").count() >= 3
+    await page.screenshot(path=f"{artifacts}/reports-dashboard.png", full_page=True)
+    await page.close()

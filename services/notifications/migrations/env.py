@@ -1,6 +1,4 @@
-from sqlmodel import SQLModel
-
-import services.notifications.models  # noqa: F401  (registers the tables)
 from npa.infrastructure.migrations import run_env
+from services.notifications import models
 
-run_env(SQLModel.metadata)
+run_env(models)
