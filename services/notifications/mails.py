@@ -6,6 +6,7 @@ every alert is multipart text + HTML and carries RFC 8058 one-click unsubscribe 
 
 import email.policy
 from datetime import UTC, date, datetime
+from email.header import Header
 from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -46,8 +47,22 @@ class _OneLineHeader(UnstructuredHeader):
         return f"{self.name}: {self}{policy.linesep}"
 
 
+class _EncodedSubjectHeader(UnstructuredHeader):
+    """The default folder can lose or double the space next to an encoded word when it
+    folds a long non-ASCII subject (e.g. `Abschlüssen – landesweit` became `Abschlüssen–`).
+    The legacy encoder splits the text into whole encoded words and keeps every space."""
+
+    def fold(self, *, policy: email.policy.Policy) -> str:  # type: ignore[override]
+        text = str(self)
+        if text.isascii():
+            return super().fold(policy=policy)
+        encoded = Header(text, "utf-8", header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
 _HEADERS = HeaderRegistry()
 _HEADERS.map_to_type("list-unsubscribe", _OneLineHeader)
+_HEADERS.map_to_type("subject", _EncodedSubjectHeader)
 MAIL_POLICY = email.policy.default.clone(header_factory=_HEADERS)
 
 

@@ -105,3 +105,24 @@ def test_confirmation_mail_carries_only_the_confirmation_link(renderer, language
     (url,) = text_urls
     assert url.startswith(f"{BASE}/subscriptions/confirm?token=")
     assert SIGNER.read(tokens.CONFIRM, url.split("token=", 1)[1]) == "sub-1"
+
+
+def test_long_non_ascii_subjects_survive_folding_exactly():
+    import email
+    import email.policy
+
+    from services.notifications.mails import MAIL_POLICY
+
+    for subject in [
+        "Neues Angebot: Telefonische Beratung zur Anerkennung von Abschlüssen – landesweit",
+        "Neues Angebot: Sprachcafé für Frauen und Mädchen mit Kinderbetreuung – Grafschaft Bentheim",
+        "Neues Angebot: " + "Überlänge " * 20 + "– Region Hannover",
+        "New offer: plain ascii subject that is long enough to be folded by the policy – statewide",
+    ]:
+        message = email.message.EmailMessage(policy=MAIL_POLICY)
+        message["Subject"] = subject
+        message.set_content("x")
+        raw = message.as_bytes()
+        assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        assert str(parsed["Subject"]) == subject
