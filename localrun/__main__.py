@@ -124,7 +124,8 @@ def _interrupt(*_: object) -> None:
 def main() -> None:
     started = time.monotonic()
     platform = Platform()
-    signal.signal(signal.SIGTERM, _interrupt)
+    for signum in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored (e.g. via nohup, &)
+        signal.signal(signum, _interrupt)
     try:
         platform.start_broker()
         platform.start_mail_sink()
