@@ -6,10 +6,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from npa.infrastructure.pages import make_templates
-from services.offers.api import get_offer, list_offers
+from services.offers.api.offers import get_offer, list_offers
 
 router = APIRouter(include_in_schema=False)
-templates = make_templates(Path(__file__).parent)
+templates = make_templates(Path(__file__).parents[1])
 
 
 @router.get("/", response_class=HTMLResponse)
