@@ -1,6 +1,5 @@
 """Offers service against the real broker and real databases: partner REST and Kafka ingestion."""
 
-import json
 
 from npa.contracts import topics
 from npa.contracts.envelope import decode, encode, new_event
