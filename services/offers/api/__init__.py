@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from services.offers.api import offers, partners
+from services.offers.api import examples, offers, partner_imports, partner_offers, partners
 
 router = APIRouter(prefix="/api/v1")
-router.include_router(partners.router)
-router.include_router(offers.router)
+for module in (partners, partner_imports, partner_offers, offers, examples):
+    router.include_router(module.router)

@@ -1,11 +1,11 @@
 """What the offers routes share: the runtime, public base URL and partner authorisation."""
 
 from fastapi import Depends, HTTPException, Request
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from npa.infrastructure.auth import bearer_token, hash_api_key, is_admin
+from npa.infrastructure.auth import bearer_token, is_admin
 from npa.infrastructure.runtime import ServiceRuntime
-from services.offers.models import Partner
+from services.offers.usecases.partners import partner_for_key
 
 
 def runtime(request: Request) -> ServiceRuntime:
@@ -21,8 +21,8 @@ def authorize_partner(request: Request, partner_id: str, token: str = Depends(be
     if is_admin(request, token):
         return
     with Session(runtime(request).engine) as session:
-        partner = session.exec(select(Partner).where(Partner.api_key_hash == hash_api_key(token))).first()
-    if partner is None or not partner.active:
-        raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
+        partner = partner_for_key(session, token)
+    if partner is None:
+        raise HTTPException(401, "unknown, expired or revoked API key", headers={"WWW-Authenticate": "Bearer"})
     if partner.id != partner_id:
         raise HTTPException(403, "this API key belongs to another partner")

@@ -1,20 +1,18 @@
-"""Partner routes: partners, their API keys and their offers by external id."""
+"""Partner routes: partners and their API keys (issue once, rotate without downtime, revoke)."""
 
-from typing import Annotated
+from datetime import timedelta
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
 
-from npa.contracts.offer_body import OfferBody
-from npa.infrastructure.auth import hash_api_key, new_api_key, require_admin
+from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
-from services.offers import usecases
-from services.offers.api.dependencies import authorize_partner, base_url, runtime
-from services.offers.models import KnownActor, Partner
+from services.offers.api.dependencies import authorize_partner, runtime
+from services.offers.models import KnownActor, Partner, PartnerKey
+from services.offers.usecases import partners
 
 router = APIRouter(tags=["partners"])
-
-ExternalId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
 
 
 class PartnerBody(BaseModel):
@@ -26,47 +24,53 @@ class PartnerBody(BaseModel):
 
 @router.post("/partners", status_code=201, dependencies=[Depends(require_admin)])
 def create_partner(body: PartnerBody, request: Request) -> dict:
-    api_key = new_api_key()
     with runtime(request).transaction() as session:
         actor = session.get(KnownActor, body.actor_id)
         if actor is None or not actor.active:
-            raise invalid("body", "actor_id", f"unknown or inactive actor {body.actor_id!r} (a newly registered actor appears here within seconds)")
-        partner = Partner(name=body.name, actor_id=body.actor_id, api_key_hash=hash_api_key(api_key))
+            raise invalid("body", "actor_id", f"unknown or inactive actor {body.actor_id!r} "
+                          "(a newly registered actor appears here within seconds)")
+        partner = Partner(name=body.name, actor_id=body.actor_id)
         session.add(partner)
+        key, api_key = partners.issue_key(session, partner)
         session.commit()
-    return {"id": partner.id, "name": partner.name, "actor_id": partner.actor_id, "api_key": api_key}
+    return {"id": partner.id, "name": partner.name, "actor_id": partner.actor_id, "api_key": api_key,
+            "key_id": key.id}
 
 
-@router.put("/partners/{partner_id}/offers/{external_id}", dependencies=[Depends(authorize_partner)])
-def upsert_partner_offer(partner_id: str, external_id: ExternalId, body: OfferBody, request: Request, response: Response) -> dict:
+def _partner(session: Session, partner_id: str) -> Partner:
+    partner = session.get(Partner, partner_id)
+    if partner is None:
+        raise HTTPException(404, f"partner {partner_id} not found")
+    return partner
+
+
+@router.get("/partners/{partner_id}/keys", dependencies=[Depends(authorize_partner)])
+def list_keys(partner_id: str, request: Request) -> dict:
+    with Session(runtime(request).engine) as session:
+        _partner(session, partner_id)
+        return {"items": [partners.key_view(key) for key in partners.keys_of(session, partner_id)]}
+
+
+@router.post("/partners/{partner_id}/keys", status_code=201, dependencies=[Depends(authorize_partner)])
+def rotate_key(
+    partner_id: str,
+    request: Request,
+    grace_hours: float = Query(24, ge=0, le=24 * 30, description="how long the older keys keep working"),
+) -> dict:
+    """Issue a new key; older keys keep working for `grace_hours` (0 = revoke them now)."""
     with runtime(request).transaction() as session:
-        partner = session.get(Partner, partner_id)
-        if partner is None:
-            raise HTTPException(404, f"partner {partner_id} not found")
-        existing = usecases.find_partner_offer(session, partner_id, external_id)
-        try:
-            offer, decision = usecases.save_offer(
-                session, existing, body, base_url=base_url(request),
-                partner_id=partner_id, external_id=external_id, default_provider=partner.actor_id,
-            )
-        except usecases.UnknownProvider as error:
-            raise invalid("body", "provider_actor_id", str(error)) from error
+        partner = _partner(session, partner_id)
+        key, api_key, old_keys_expire_at = partners.rotate_keys(session, partner, timedelta(hours=grace_hours))
         session.commit()
-    response.status_code = 201 if existing is None else 200
-    return usecases.offer_state(offer, decision.changed_fields, base_url(request)) | {
-        "result": "created" if existing is None else ("updated" if decision.changes_anything else "unchanged")
-    }
+    return {"key_id": key.id, "api_key": api_key, "old_keys_expire_at": old_keys_expire_at}
 
 
-@router.delete("/partners/{partner_id}/offers/{external_id}", status_code=204,
-               dependencies=[Depends(authorize_partner)])
-def withdraw_partner_offer(partner_id: str, external_id: ExternalId, request: Request) -> Response:
+@router.delete("/partners/{partner_id}/keys/{key_id}", status_code=204, dependencies=[Depends(authorize_partner)])
+def revoke_key(partner_id: str, key_id: str, request: Request) -> Response:
     with runtime(request).transaction() as session:
-        offer = usecases.find_partner_offer(session, partner_id, external_id)
-        if offer is None:
-            raise HTTPException(404, f"offer {external_id} of partner {partner_id} not found")
-        usecases.withdraw_offer(session, offer, base_url=base_url(request))
+        key = session.get(PartnerKey, key_id)
+        if key is None or key.partner_id != partner_id:
+            raise HTTPException(404, f"key {key_id} of partner {partner_id} not found")
+        partners.revoke_key(session, key)
         session.commit()
     return Response(status_code=204)
-
-

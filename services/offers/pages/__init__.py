@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from services.offers.pages import offers
+from services.offers.pages import examples, offers
 
 router = APIRouter(include_in_schema=False)
-router.include_router(offers.router)
+for module in (offers, examples):
+    router.include_router(module.router)

@@ -83,6 +83,7 @@ def save_offer(
         offer.body = proposed
         offer.updated_at = utcnow()
     offer.district = proposed["district"]
+    offer.ends_on = body.ends_on
     session.add(offer)
     _stage(session, offer, decision, base_url)
     return offer, decision
