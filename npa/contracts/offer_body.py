@@ -16,6 +16,19 @@ OFFER_FORMATS = ("vor_ort", "online", "telefon")
 TARGET_GROUPS = ("frauen", "kinder", "jugendliche", "familien", "erwachsene", "senioren", "alle")
 ACCESSIBILITY = ("ja", "nein", "unbekannt")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+FREE_WORDS = ("kostenlos", "kostenfrei", "gebührenfrei", "gratis", "umsonst", "free", "keine kosten")
+ZERO_PRICE = re.compile(r"^0+([.,]0+)?\s*(€|eur|euro)?$")
+
+
+def is_free(costs: str | None) -> bool:
+    """Free of charge when the provider says so in words or as a zero price; unknown is not free.
+
+    One rule for the offer search and the reports, so "free" means the same everywhere.
+    """
+    if not costs:
+        return False
+    text = " ".join(costs.casefold().split())
+    return text.startswith(FREE_WORDS) or text == "keine" or bool(ZERO_PRICE.match(text))
 
 
 class OfferBody(BaseModel):

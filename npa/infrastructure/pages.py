@@ -18,6 +18,7 @@ def make_templates(service_dir: Path) -> Jinja2Templates:
     environment.globals.update(FIELDS=FIELDS, DISTRICTS=districts(), ARL_REGIONS=ARL_REGIONS)
     environment.filters["field_names"] = field_names
     environment.filters["district_name"] = district_name
+    environment.filters["replace_page"] = replace_page
     return Jinja2Templates(env=environment)
 
 
@@ -30,3 +31,11 @@ def district_name(key: str | None) -> str:
         return "landesweit"
     district = districts().get(key)
     return district.name if district else key
+
+
+def replace_page(query_params, page: int) -> str:  # noqa: ANN001
+    """The current query string with another `page`, for pagination links."""
+    from urllib.parse import urlencode
+
+    items = [(key, value) for key, value in query_params.multi_items() if key != "page"]
+    return urlencode([*items, ("page", str(page))])

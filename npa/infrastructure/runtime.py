@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 from faststream import AckPolicy
@@ -56,7 +56,8 @@ class ServiceRuntime:
         for topic in publishes:  # the outbox relay publishes; these entries document it in AsyncAPI
             model, _types = catalogue.EVENTS[topic]
             self.broker.publisher(topic, title=topic, description=catalogue.describe(topic), schema=model)
-        self._relay_task: asyncio.Task | None = None
+        self._workers: dict[str, Callable[[], Awaitable[None]]] = {"outbox-relay": self.relay.run}
+        self._tasks: list[asyncio.Task] = []
 
     def _subscribe(self, topics: list[str]) -> None:
         consumer = self.consumer
@@ -92,15 +93,20 @@ class ServiceRuntime:
     def stage(self, session: Session, topic: str, event: CloudEvent) -> None:
         add_to_outbox(session, topic, event)
 
+    def add_worker(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
+        """A background loop (scheduler, sender) started after the broker and cancelled on stop."""
+        self._workers[name] = run
+
     async def start(self) -> None:
         await self.broker.start()
         self.relay.refresh_backlog_metrics()
-        self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        self._tasks = [asyncio.create_task(run(), name=name) for name, run in self._workers.items()]
 
     async def stop(self) -> None:
-        if self._relay_task:
-            self._relay_task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
+                await task
         await self.broker.stop()
         self.engine.dispose()

@@ -47,6 +47,7 @@ class Settings:
     consumer_max_attempts: int
     consumer_retry_base_seconds: float
     outbox_poll_seconds: float
+    expiry_interval_seconds: float
     admin_token: str
     secret_key: str
     smtp_host: str
@@ -83,6 +84,8 @@ def load_settings(service: str) -> Settings:
         consumer_max_attempts=_env_int("NPA_CONSUMER_MAX_ATTEMPTS", 5),
         consumer_retry_base_seconds=float(_env("NPA_CONSUMER_RETRY_BASE_SECONDS", "0.2")),
         outbox_poll_seconds=float(_env("NPA_OUTBOX_POLL_SECONDS", "1.0")),
+        # offers: how often the scheduler looks for offers past their end date
+        expiry_interval_seconds=float(_env("NPA_OFFERS_EXPIRY_INTERVAL_SECONDS", "300")),
         admin_token=_env("NPA_ADMIN_TOKEN", "") or persisted_secret(var_dir, "admin_token"),
         secret_key=_env("NPA_SECRET_KEY", "") or persisted_secret(var_dir, "secret_key"),
         smtp_host=_env("NPA_SMTP_HOST", "127.0.0.1"),

@@ -6,7 +6,7 @@ from npa.contracts import topics
 from npa.infrastructure.runtime import ServiceRuntime
 from npa.infrastructure.service_defaults import create_service_app
 from npa.infrastructure.settings import Settings, load_settings
-from services.offers import api, handlers, pages
+from services.offers import api, expiry, handlers, pages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -14,6 +14,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(
         settings, handlers.subscriptions(settings.public_base_url), publishes=(topics.OFFERS, topics.EXAMPLES)
     )
+    runtime.add_worker("offer-expiry", expiry.scheduler(runtime, settings.expiry_interval_seconds))
     return create_service_app(
         runtime,
         title="NPA Angebote / Offers",

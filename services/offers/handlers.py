@@ -37,8 +37,8 @@ def make_partner_handlers(base_url: str) -> dict:
         try:
             usecases.save_offer(session, existing, message.offer, base_url=base_url, partner_id=partner.id,
                                 external_id=message.external_id, default_provider=partner.actor_id)
-        except usecases.UnknownProvider as error:
-            raise RejectedEvent(f"data.offer.provider_actor_id: {error}") from error
+        except usecases.OfferRejected as error:
+            raise RejectedEvent(f"data.offer.{error.field}: {error}") from error
 
     def on_partner_offer_deleted(session: Session, event: CloudEvent) -> None:
         message = partner_events.PartnerOfferDeleted.model_validate(event.data)

@@ -4,11 +4,11 @@ Plain functions over plain data, so every number on the dashboard can be checked
 without a database or a broker.
 """
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from npa.contracts.events import offers as offer_events
+from npa.contracts.offer_body import is_free  # noqa: F401  (one rule for search and reports)
 from npa.contracts.reference import ARL_REGIONS, FIELDS, districts
 
 FIELD_SLUGS = tuple(FIELDS)
@@ -21,8 +21,6 @@ STATEWIDE_NOTE = (
 )
 
 _INACTIVE_BY_TYPE = {offer_events.WITHDRAWN: "withdrawn", offer_events.EXPIRED: "expired"}
-_FREE_WORDS = ("kostenlos", "kostenfrei", "gebührenfrei", "gratis", "umsonst", "free", "keine kosten")
-_ZERO_PRICE = re.compile(r"^0+([.,]0+)?\s*(€|eur|euro)?$")
 
 
 def offer_status(event_type: str, status: str) -> str:
@@ -34,14 +32,6 @@ def offer_status(event_type: str, status: str) -> str:
 
 def is_active(status: str) -> bool:
     return status == PUBLISHED
-
-
-def is_free(costs: str | None) -> bool:
-    """Free of charge when the provider says so in words or as a zero price; unknown is not free."""
-    if not costs:
-        return False
-    text = " ".join(costs.casefold().split())
-    return text.startswith(_FREE_WORDS) or text == "keine" or bool(_ZERO_PRICE.match(text))
 
 
 @dataclass(frozen=True)

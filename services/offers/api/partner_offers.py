@@ -27,8 +27,8 @@ def upsert_partner_offer(partner_id: str, external_id: ExternalId, body: OfferBo
                 session, existing, body, base_url=base_url(request),
                 partner_id=partner_id, external_id=external_id, default_provider=partner.actor_id,
             )
-        except usecases.UnknownProvider as error:
-            raise invalid("body", "provider_actor_id", str(error)) from error
+        except usecases.OfferRejected as error:
+            raise invalid("body", error.field, str(error)) from error
         session.commit()
     response.status_code = 201 if existing is None else 200
     return usecases.offer_state(offer, decision.changed_fields, base_url(request)) | {

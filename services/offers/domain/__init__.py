@@ -9,5 +9,7 @@ from services.offers.domain.offers import (  # noqa: F401
     Decision,
     changed_fields,
     decide_upsert,
+    decide_expiry,
     decide_withdrawal,
+    is_past_end,
 )

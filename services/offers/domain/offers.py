@@ -1,6 +1,7 @@
 """Offer lifecycle rules; no framework imports."""
 
 from collections.abc import Mapping
+from datetime import date
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,3 +44,14 @@ def decide_withdrawal(status: str) -> Decision:
     if status in INACTIVE:
         return Decision(None)
     return Decision(offer_events.WITHDRAWN, ["status"])
+
+
+def is_past_end(ends_on: date | None, today: date) -> bool:
+    """An offer ends at the end of its `ends_on` day (local time in Lower Saxony)."""
+    return ends_on is not None and ends_on < today
+
+
+def decide_expiry(status: str, ends_on: date | None, today: date) -> Decision:
+    if status != PUBLISHED or not is_past_end(ends_on, today):
+        return Decision(None)
+    return Decision(offer_events.EXPIRED, ["status"])

@@ -4,6 +4,8 @@ Each takes the caller's session; the caller commits, so the state change and its
 land in one transaction (transactional outbox).
 """
 
+from datetime import date
+
 from sqlmodel import Session, select
 
 from npa.contracts import topics
@@ -15,8 +17,22 @@ from services.offers import domain
 from services.offers.models import KnownActor, Offer
 
 
-class UnknownProvider(ValueError):
+class OfferRejected(ValueError):
+    """The offer is well-formed but breaks a rule that needs the service's state or the date."""
+
+    field = "offer"
+
+
+class UnknownProvider(OfferRejected):
     """provider_actor_id names no known, active actor."""
+
+    field = "provider_actor_id"
+
+
+class OfferEnded(OfferRejected):
+    """ends_on lies in the past: an ended offer cannot be published (it would expire at once)."""
+
+    field = "ends_on"
 
 
 def offer_state(offer: Offer, changed: list[str] | None = None, base_url: str = "") -> dict:
@@ -63,30 +79,57 @@ def save_offer(
     partner_id: str | None = None,
     external_id: str | None = None,
     default_provider: str | None = None,
+    today: date | None = None,
+    draft: bool = False,
 ) -> tuple[Offer, domain.Decision]:
-    """Create or replace an offer's body; publishes only when something changed."""
+    """Create or replace an offer's body; publishes only when something changed.
+
+    A draft (new, or still a draft) is stored without an event; `publish_offer` announces it.
+    """
     proposed = body.state()
     if proposed.get("provider_actor_id") is None:
         proposed["provider_actor_id"] = default_provider
     check_provider(session, proposed["provider_actor_id"])
-    decision = domain.decide_upsert(offer.body if offer else None, offer.status if offer else None, proposed)
-    if not decision.changes_anything:
-        assert offer is not None
-        return offer, decision
+    if domain.is_past_end(body.ends_on, today or date.today()):
+        raise OfferEnded(f"the offer ended on {body.ends_on}; an ended offer cannot be published")
+    keep_draft = draft and (offer is None or offer.status == domain.DRAFT)
+    if keep_draft:
+        decision = domain.Decision(None, domain.changed_fields(offer.body if offer else {}, proposed))
+    else:
+        decision = domain.decide_upsert(offer.body if offer else None, offer.status if offer else None, proposed)
+        if not decision.changes_anything:
+            assert offer is not None
+            return offer, decision
     if offer is None:
-        offer = Offer(status=domain.PUBLISHED, title=body.title, body=proposed,
+        offer = Offer(status=domain.DRAFT if keep_draft else domain.PUBLISHED, title=body.title, body=proposed,
                       partner_id=partner_id, external_id=external_id)
     else:
-        offer.version += 1
-        offer.status = domain.PUBLISHED
+        offer.version += 0 if keep_draft else 1
+        offer.status = domain.DRAFT if keep_draft else domain.PUBLISHED
         offer.title = body.title
         offer.body = proposed
         offer.updated_at = utcnow()
     offer.district = proposed["district"]
     offer.ends_on = body.ends_on
     session.add(offer)
-    _stage(session, offer, decision, base_url)
+    if decision.changes_anything:
+        _stage(session, offer, decision, base_url)
     return offer, decision
+
+
+def publish_offer(session: Session, offer: Offer, *, base_url: str, today: date | None = None) -> domain.Decision:
+    """Announce a draft; publishing a published offer changes nothing."""
+    if offer.status == domain.PUBLISHED:
+        return domain.Decision(None)
+    if domain.is_past_end(offer.ends_on, today or date.today()):
+        raise OfferEnded(f"the offer ended on {offer.ends_on}; an ended offer cannot be published")
+    decision = domain.Decision(offer_events.PUBLISHED, ["status"])
+    offer.version += 0 if offer.status == domain.DRAFT else 1
+    offer.status = domain.PUBLISHED
+    offer.updated_at = utcnow()
+    session.add(offer)
+    _stage(session, offer, decision, base_url)
+    return decision
 
 
 def withdraw_offer(session: Session, offer: Offer, *, base_url: str) -> domain.Decision:
@@ -98,3 +141,30 @@ def withdraw_offer(session: Session, offer: Offer, *, base_url: str) -> domain.D
         session.add(offer)
         _stage(session, offer, decision, base_url)
     return decision
+
+
+def expire_due(session: Session, today: date, *, base_url: str, limit: int = 500) -> int:
+    """Mark published offers whose end date has passed as expired; returns how many.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED, so replicas running the same
+    scheduler never expire (and announce) one offer twice.
+    """
+    query = (
+        select(Offer)
+        .where(Offer.status == domain.PUBLISHED, Offer.ends_on < today)  # type: ignore[operator]
+        .order_by(Offer.ends_on, Offer.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    expired = 0
+    for offer in session.exec(query).all():
+        decision = domain.decide_expiry(offer.status, offer.ends_on, today)
+        if not decision.changes_anything:
+            continue
+        offer.version += 1
+        offer.status = domain.EXPIRED
+        offer.updated_at = utcnow()
+        session.add(offer)
+        _stage(session, offer, decision, base_url)
+        expired += 1
+    return expired
