@@ -33,6 +33,8 @@ def seed(urls: dict[str, str]) -> dict:
             "wohnen-1": {"title": "Sprechstunde Wohnungssuche", "fields": ["wohnen"], "district": "03404",
                          "languages": ["de", "uk"]},
             "sprache-1": {"title": "Sprachcafé Lüneburg", "fields": ["sprache"], "district": "03355"},
+            "frauen-1": {"title": "Schwimmkurs für Frauen", "fields": ["teilhabe"], "district": "03404",
+                         "women_only": True, "target_groups": ["frauen"], "costs": "15 € pro Kurs"},
         }.items():
             offers[external_id] = client.put(f"{urls['offers']}/api/v1/partners/{partner['id']}/offers/{external_id}",
                                              headers=key, json=body).json()
@@ -59,6 +61,20 @@ async def test_directory_and_offer_pages_render_and_filter(platform, browser, ar
     await page.wait_for_url("**region=Weser-Ems**")
     assert await page.get_by_text("Sprechstunde Wohnungssuche").is_visible()
     assert await page.get_by_text("Sprachcafé Lüneburg").count() == 0
+
+    await page.check("input[name=women_only]")
+    await page.get_by_role("button", name="Filtern").click()
+    await page.wait_for_url("**women_only=true**")
+    assert await page.get_by_text("Schwimmkurs für Frauen").is_visible()
+    assert await page.get_by_text("Sprechstunde Wohnungssuche").count() == 0
+    await page.uncheck("input[name=women_only]")
+    await page.check("input[name=free]")
+    await page.fill("#q", "sprechstunde")
+    await page.get_by_role("button", name="Filtern").click()
+    await page.wait_for_url("**free=true**")
+    assert await page.get_by_text("Sprechstunde Wohnungssuche").is_visible()
+    assert await page.get_by_text("Schwimmkurs für Frauen").count() == 0
+    assert await page.get_by_role("status").inner_text() == "1 Angebot"
 
     await page.get_by_role("link", name="Sprechstunde Wohnungssuche").click()
     await page.wait_for_url(f"**/offers/{data['offers']['wohnen-1']['id']}")
