@@ -25,7 +25,8 @@ class ExampleState(BaseModel):
     actor_id: str | None = None
     contact_email: str | None = None
     period: str | None = None
-    url: str | None = None
+    url: str | None = None  # the project's own web page, as editors entered it
+    page_url: str | None = None  # the example's public page on this platform
 
 
 class ExampleEvent(CloudEvent):

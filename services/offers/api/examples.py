@@ -1,5 +1,156 @@
 """Good examples ("Gute Beispiele"): editors create drafts, publish, update, withdraw."""
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
+from sqlmodel import Session
+
+from npa.contracts.reference import ARL_REGIONS, FIELDS, is_field, is_region
+from npa.contracts.validation import DistrictKey, FieldSlugs
+from npa.infrastructure.auth import bearer, is_admin, require_admin
+from npa.infrastructure.errors import invalid
+from services.offers.api.dependencies import base_url, runtime
+from services.offers.domain import examples as domain
+from services.offers.models import Example
+from services.offers.usecases import examples as usecases
 
 router = APIRouter(tags=["examples"])
+
+Title = Annotated[str, Field(min_length=3, max_length=200)]
+Section = Annotated[str, Field(min_length=3, max_length=5000)]
+ActorId = Annotated[str, Field(min_length=1, max_length=36)]
+Period = Annotated[str, Field(min_length=2, max_length=100, examples=["seit 2023"])]
+
+
+class ExampleBody(BaseModel):
+    """A good example as editors submit it; `url` is the project's own web page."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: Title
+    situation: Section = Field(description="Ausgangslage")
+    goals: Section = Field(description="Ziele")
+    measures: Section = Field(description="Maßnahmen")
+    results: Section = Field(description="Ergebnisse")
+    fields: FieldSlugs
+    district: DistrictKey = Field(None, description="district key; null = state-wide")
+    actor_id: ActorId = Field(description="a registered, active actor")
+    contact_email: EmailStr
+    period: Period
+    url: HttpUrl | None = None
+
+
+class ExamplePatch(BaseModel):
+    """A partial update. A default is never validated, so leaving a field out keeps it,
+    while an explicit null is rejected except where null means something (district, url)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: Title = None  # type: ignore[assignment]
+    situation: Section = None  # type: ignore[assignment]
+    goals: Section = None  # type: ignore[assignment]
+    measures: Section = None  # type: ignore[assignment]
+    results: Section = None  # type: ignore[assignment]
+    fields: FieldSlugs = None  # type: ignore[assignment]
+    district: DistrictKey = None
+    actor_id: ActorId = None  # type: ignore[assignment]
+    contact_email: EmailStr = None  # type: ignore[assignment]
+    period: Period = None  # type: ignore[assignment]
+    url: HttpUrl | None = None
+
+
+def is_editor(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> bool:
+    """Reads are public; a bearer token, if one is sent, must be the admin token."""
+    if credentials is None or not credentials.credentials:
+        return False
+    if not is_admin(request, credentials.credentials):
+        raise HTTPException(403, "admin token required", headers={"WWW-Authenticate": "Bearer"})
+    return True
+
+
+def _load(session: Session, example_id: str) -> Example:
+    example = usecases.find_example(session, example_id, for_update=True)
+    if example is None:
+        raise HTTPException(404, f"example {example_id} not found")
+    return example
+
+
+@router.post("/examples", status_code=201, dependencies=[Depends(require_admin)])
+def create_example(body: ExampleBody, request: Request) -> dict:
+    """Create a draft; nothing is announced until it is published."""
+    with runtime(request).transaction() as session:
+        try:
+            example = usecases.create_draft(session, body.model_dump(mode="json"))
+        except usecases.UnknownActor as error:
+            raise invalid("body", "actor_id", str(error)) from error
+        session.commit()
+    return usecases.example_state(example, base_url(request))
+
+
+@router.get("/examples")
+def list_examples(
+    request: Request,
+    field: str | None = Query(None, description=f"one of {list(FIELDS)}"),
+    region: str | None = Query(None, description=f"district key or one of {list(ARL_REGIONS)}"),
+    q: str | None = Query(None, max_length=200, description="words in title or sections"),
+    status: Literal[domain.STATUSES] = Query(domain.PUBLISHED, description="other than published: admin only"),  # type: ignore[valid-type]
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    editor: bool = Depends(is_editor),
+) -> dict:
+    if not domain.is_public(status) and not editor:
+        raise HTTPException(401, f"{status} examples are shown to editors only", headers={"WWW-Authenticate": "Bearer"})
+    if field is not None and not is_field(field):
+        raise invalid("query", "field", f"unknown field of action {field!r}; allowed: {sorted(FIELDS)}")
+    if region is not None and not is_region(region):
+        raise invalid("query", "region", f"unknown region {region!r}; use a district key or one of {list(ARL_REGIONS)}")
+    with Session(runtime(request).engine) as session:
+        matching = usecases.find_examples(session, status=status, field=field, region=region, text=q or "")
+    public_url = base_url(request)
+    page = matching[offset : offset + limit]
+    return {"total": len(matching), "items": [usecases.example_state(e, public_url) for e in page]}
+
+
+@router.get("/examples/{example_id}")
+def get_example(example_id: str, request: Request, editor: bool = Depends(is_editor)) -> dict:
+    """A published example; drafts and withdrawn ones only with the admin token."""
+    with Session(runtime(request).engine) as session:
+        example = usecases.find_example(session, example_id)
+    if example is None or not (editor or domain.is_public(example.status)):
+        raise HTTPException(404, f"example {example_id} not found")
+    return usecases.example_state(example, base_url(request))
+
+
+@router.patch("/examples/{example_id}", dependencies=[Depends(require_admin)])
+def update_example(example_id: str, body: ExamplePatch, request: Request) -> dict:
+    """Change some fields; a published example announces an actual change as `updated`."""
+    with runtime(request).transaction() as session:
+        example = _load(session, example_id)
+        try:
+            usecases.update_example(session, example, body.model_dump(mode="json", exclude_unset=True),
+                                    base_url=base_url(request))
+        except usecases.UnknownActor as error:
+            raise invalid("body", "actor_id", str(error)) from error
+        session.commit()
+    return usecases.example_state(example, base_url(request))
+
+
+@router.post("/examples/{example_id}/publish", dependencies=[Depends(require_admin)])
+def publish_example(example_id: str, request: Request) -> dict:
+    """Publish a draft (or a withdrawn example again); publishing twice changes nothing."""
+    with runtime(request).transaction() as session:
+        example = _load(session, example_id)
+        usecases.publish_example(session, example, base_url=base_url(request))
+        session.commit()
+    return usecases.example_state(example, base_url(request))
+
+
+@router.delete("/examples/{example_id}", status_code=204, dependencies=[Depends(require_admin)])
+def withdraw_example(example_id: str, request: Request) -> Response:
+    """Withdraw a published example (a draft is discarded quietly); withdrawing twice changes nothing."""
+    with runtime(request).transaction() as session:
+        usecases.withdraw_example(session, _load(session, example_id), base_url=base_url(request))
+        session.commit()
+    return Response(status_code=204)

@@ -14,7 +14,8 @@ from npa.contracts.events import offers as offer_events
 from npa.contracts.offer_body import OfferBody
 from npa.infrastructure.outbox import add_to_outbox, utcnow
 from services.offers import domain
-from services.offers.models import KnownActor, Offer
+from services.offers.usecases.known_actors import UNKNOWN_ACTOR, is_known_and_active
+from services.offers.models import Offer
 
 
 class OfferRejected(ValueError):
@@ -49,11 +50,8 @@ def offer_state(offer: Offer, changed: list[str] | None = None, base_url: str = 
 
 
 def check_provider(session: Session, actor_id: str | None) -> None:
-    if actor_id is None:
-        return
-    actor = session.get(KnownActor, actor_id)
-    if actor is None or not actor.active:
-        raise UnknownProvider(f"unknown or inactive actor {actor_id!r}")
+    if actor_id is not None and not is_known_and_active(session, actor_id):
+        raise UnknownProvider(UNKNOWN_ACTOR.format(actor_id))
 
 
 def _stage(session: Session, offer: Offer, decision: domain.Decision, base_url: str) -> None:
