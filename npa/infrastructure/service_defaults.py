@@ -1,6 +1,7 @@
 """What every service's HTTP side has: health, readiness, metrics, API catalogues, lifespan."""
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from npa.infrastructure import metrics
+from npa.infrastructure.body_limit import BodyLimitMiddleware
 from npa.infrastructure.database import ping
 from npa.infrastructure.runtime import ServiceRuntime
 
@@ -23,8 +25,12 @@ def create_service_app(
     description: str,
     routers: Iterable[APIRouter],
     start_background: bool = True,
+    body_limit_overrides: Iterable[tuple[re.Pattern[str], int]] = (),
 ) -> FastAPI:
-    """A FastAPI app with the platform's defaults; the broker runs beside it in the lifespan."""
+    """A FastAPI app with the platform's defaults; the broker runs beside it in the lifespan.
+
+    Request bodies above 1 MiB answer 413, except on routes named in `body_limit_overrides`.
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -80,9 +86,15 @@ def create_service_app(
 
     for router in routers:
         app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware, overrides=tuple(body_limit_overrides))  # outermost
     return app
 
 
 def _route_template(request: Request) -> str:
-    """The matched route's path template, so metrics do not get one series per id."""
-    return getattr(request.scope.get("route"), "path", "unmatched")
+    """The matched route's full path template (`/api/v1/offers/{offer_id}`), so metrics get one
+    series per route, not per id. Rebuilt from the path because a route included through
+    nested routers knows only its own part of the path."""
+    if request.scope.get("route") is None:
+        return "unmatched"
+    names = {str(value): name for name, value in request.scope.get("path_params", {}).items()}
+    return "/".join(f"{{{names[part]}}}" if part in names else part for part in request.url.path.split("/"))

@@ -3,23 +3,21 @@
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
-from sqlmodel import Session, select
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator
+from sqlmodel import Session
 
-from npa.contracts import topics
-from npa.contracts.envelope import new_event
-from npa.contracts.events import actors as actor_events
-from npa.contracts.reference import districts_in, is_region
+from npa.contracts.events.actors import ActorState
+from npa.contracts.reference import ARL_REGIONS, FIELDS
 from npa.contracts.validation import DistrictKeys, FieldSlugs
 from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
-from npa.infrastructure.outbox import utcnow
-from services.actors import domain
-from services.actors.models import Actor
+from npa.infrastructure.runtime import ServiceRuntime
+from services.actors import directory, domain, registry
 
 router = APIRouter(prefix="/api/v1/actors", tags=["actors"])
 
 Kind = Literal[domain.KINDS]  # type: ignore[valid-type]
+PHONE = r"^[0-9 +()/-]{3,50}$"
 
 
 class ActorBody(BaseModel):
@@ -27,11 +25,11 @@ class ActorBody(BaseModel):
 
     name: str = Field(min_length=2, max_length=200)
     kind: Kind
-    districts: DistrictKeys = Field(default_factory=list)
+    districts: DistrictKeys = Field(default_factory=list, description="district keys (AGS); empty = state-wide")
     fields: FieldSlugs
     description: str = Field("", max_length=5000)
     email: EmailStr | None = None
-    phone: str | None = Field(None, max_length=50, pattern=r"^[0-9 +()/-]{3,50}$")
+    phone: str | None = Field(None, max_length=50, pattern=PHONE)
     website: HttpUrl | None = None
     address: str | None = Field(None, max_length=200)
     postcode: str | None = Field(None, pattern=r"^\d{5}$")
@@ -39,6 +37,8 @@ class ActorBody(BaseModel):
 
 
 class ActorPatch(BaseModel):
+    """Only the fields sent change; contact fields may be cleared with null, the others not."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str | None = Field(None, min_length=2, max_length=200)
@@ -47,106 +47,94 @@ class ActorPatch(BaseModel):
     fields: FieldSlugs | None = None
     description: str | None = Field(None, max_length=5000)
     email: EmailStr | None = None
-    phone: str | None = Field(None, max_length=50, pattern=r"^[0-9 +()/-]{3,50}$")
+    phone: str | None = Field(None, max_length=50, pattern=PHONE)
     website: HttpUrl | None = None
     address: str | None = Field(None, max_length=200)
     postcode: str | None = Field(None, pattern=r"^\d{5}$")
     is_multiplier: bool | None = None
 
-
-def actor_state(actor: Actor) -> dict:
-    return actor_events.ActorState.model_validate(actor, from_attributes=True).model_dump(mode="json")
-
-
-def _stage(request: Request, session: Session, actor: Actor, event_type: str) -> None:
-    event = new_event(source=actor_events.SOURCE, type=event_type, subject=actor.id, data=actor_state(actor))
-    request.app.state.runtime.stage(session, topics.ACTORS, event)
+    @field_validator("name", "kind", "districts", "fields", "description", "is_multiplier", mode="before")
+    @classmethod
+    def not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may not be null; leave the field out to keep it")
+        return value
 
 
-def _load(session: Session, actor_id: str) -> Actor:
-    actor = session.get(Actor, actor_id)
-    if actor is None:
-        raise HTTPException(404, f"actor {actor_id} not found")
-    return actor
+class ActorList(BaseModel):
+    total: int = Field(description="actors matching the filters, on all pages")
+    offset: int = Field(description="matching actors before this page")
+    items: list[ActorState]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+    prev_cursor: str | None = Field(description="pass as `cursor` for the previous page; null on the first page")
 
 
-@router.post("", status_code=201, dependencies=[Depends(require_admin)])
+def runtime(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime
+
+
+@router.post("", status_code=201, response_model=ActorState, dependencies=[Depends(require_admin)])
 def register_actor(body: ActorBody, request: Request) -> dict:
-    with request.app.state.runtime.transaction() as session:
-        actor = Actor(**body.model_dump(mode="json"))
-        session.add(actor)
-        _stage(request, session, actor, actor_events.REGISTERED)
+    with runtime(request).transaction() as session:
+        state = registry.register(session, body.model_dump(mode="json"))
         session.commit()
-    return actor_state(actor)
+    return state
 
 
-@router.get("")
+@router.get("", response_model=ActorList)
 def list_actors(
     request: Request,
-    field: str | None = None,
-    region: str | None = Query(None, description="district key or ARL region name"),
-    kind: str | None = None,
-    q: str | None = Query(None, max_length=200),
+    field: str | None = Query(None, description="field of action slug", json_schema_extra={"enum": list(FIELDS)}),
+    region: str | None = Query(
+        None, description=f"district key (AGS) or ARL region name ({', '.join(ARL_REGIONS)}); "
+        "state-wide actors match every region"),
+    kind: str | None = Query(None, json_schema_extra={"enum": list(domain.KINDS)}),
     multiplier: bool | None = None,
+    q: str | None = Query(None, max_length=200, description="text in name or description, case-insensitive"),
     include_inactive: bool = False,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, description="simple paging; prefer `cursor`, which is stable under inserts"),
+    cursor: str | None = Query(None, max_length=2000, description="`next_cursor` or `prev_cursor` of a response"),
 ) -> dict:
-    if region is not None and not is_region(region):
-        raise invalid("query", "region", f"unknown region {region!r}")
-    with request.app.state.runtime.transaction() as session:
-        query = select(Actor).order_by(Actor.name, Actor.id)
-        if not include_inactive:
-            query = query.where(Actor.active)
-        if kind:
-            query = query.where(Actor.kind == kind)
-        if multiplier is not None:
-            query = query.where(Actor.is_multiplier == multiplier)
-        actors = session.exec(query).all()
-    wanted = districts_in(region) if region else None
-    needle = (q or "").casefold()
-    matching = [
-        actor
-        for actor in actors
-        if (field is None or field in actor.fields)
-        and (wanted is None or domain.serves(actor.districts, wanted))
-        and (not needle or needle in f"{actor.name} {actor.description}".casefold())
-    ]
-    return {"total": len(matching), "items": [actor_state(a) for a in matching[offset : offset + limit]]}
+    try:
+        filters = directory.parse_filters(
+            field=field, region=region, kind=kind, multiplier=multiplier, q=q, include_inactive=include_inactive)
+        position = directory.Cursor.decode(cursor) if cursor else None
+        if position is not None and offset:
+            raise directory.InvalidFilter("offset", "use either cursor or offset, not both")
+    except directory.InvalidFilter as error:
+        raise invalid("query", error.parameter, str(error)) from error
+    with Session(runtime(request).engine) as session:
+        page = directory.find_actors(session, filters, limit=limit, offset=offset, cursor=position)
+    return vars(page)
 
 
-@router.get("/{actor_id}")
+@router.get("/{actor_id}", response_model=ActorState)
 def get_actor(actor_id: str, request: Request) -> dict:
-    with request.app.state.runtime.transaction() as session:
-        return actor_state(_load(session, actor_id))
+    with Session(runtime(request).engine) as session:
+        state = directory.get_state(session, actor_id)
+    if state is None:
+        raise HTTPException(404, f"actor {actor_id} not found")
+    return state
 
 
-@router.patch("/{actor_id}", dependencies=[Depends(require_admin)])
+@router.patch("/{actor_id}", response_model=ActorState, dependencies=[Depends(require_admin)])
 def update_actor(actor_id: str, body: ActorPatch, request: Request) -> dict:
-    proposed = body.model_dump(mode="json", exclude_unset=True)
-    with request.app.state.runtime.transaction() as session:
-        actor = _load(session, actor_id)
-        changed = domain.changed_fields(actor.model_dump(mode="json"), proposed)
-        if changed:
-            for name in changed:
-                setattr(actor, name, proposed[name])
-            actor.version += 1
-            actor.updated_at = utcnow()
-            session.add(actor)
-            _stage(request, session, actor, actor_events.UPDATED)
-            session.commit()
-    return actor_state(actor)
+    with runtime(request).transaction() as session:
+        try:
+            state = registry.update(session, actor_id, body.model_dump(mode="json", exclude_unset=True))
+        except registry.ActorNotFound as error:
+            raise HTTPException(404, str(error)) from error
+        session.commit()
+    return state
 
 
 @router.delete("/{actor_id}", status_code=204, dependencies=[Depends(require_admin)])
 def deactivate_actor(actor_id: str, request: Request) -> Response:
-    with request.app.state.runtime.transaction() as session:
-        actor = _load(session, actor_id)
-        if actor.active:
-            actor.active = False
-            actor.version += 1
-            actor.updated_at = utcnow()
-            session.add(actor)
-            _stage(request, session, actor, actor_events.DEACTIVATED)
-            session.commit()
+    with runtime(request).transaction() as session:
+        try:
+            registry.deactivate(session, actor_id)
+        except registry.ActorNotFound as error:
+            raise HTTPException(404, str(error)) from error
+        session.commit()
     return Response(status_code=204)

@@ -1,9 +1,15 @@
-"""Tables of the actors service."""
+"""Tables of the actors service.
+
+An actor's districts and fields live in their own tables (one row per pair) so the directory
+filters in SQL with indexes; `sort_name` and `search_text` are folded copies of the name and
+description for ordering and case-insensitive search on SQLite and PostgreSQL alike. All of
+them are written only by `store.write_state`.
+"""
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from npa.infrastructure.inbox import EntityVersion, InboxEvent  # noqa: F401  (migrated here too)
@@ -12,13 +18,16 @@ from npa.infrastructure.outbox import OutboxMessage, utcnow  # noqa: F401
 
 class Actor(SQLModel, table=True):
     __tablename__ = "actors"
+    # Directory order, for active actors (the usual listing) and for all of them.
+    __table_args__ = (
+        Index("ix_actors_active_sort_name_id", "active", "sort_name", "id"),
+        Index("ix_actors_sort_name_id", "sort_name", "id"),
+    )
 
     id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
     version: int = 1
-    name: str = Field(max_length=200, index=True)
+    name: str = Field(max_length=200)
     kind: str = Field(max_length=40, index=True)
-    districts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     description: str = Field(default="", max_length=5000)
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=50)
@@ -26,6 +35,26 @@ class Actor(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=200)
     postcode: str | None = Field(default=None, max_length=5)
     is_multiplier: bool = False
-    active: bool = Field(default=True, index=True)
+    active: bool = True
+    sort_name: str = Field(default="", max_length=400)
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ActorDistrict(SQLModel, table=True):
+    """A district an actor serves; an actor without rows here works state-wide."""
+
+    __tablename__ = "actor_districts"
+    __table_args__ = (Index("ix_actor_districts_district_actor_id", "district", "actor_id"),)
+
+    actor_id: str = Field(foreign_key="actors.id", primary_key=True, max_length=36)
+    district: str = Field(primary_key=True, max_length=5)
+
+
+class ActorField(SQLModel, table=True):
+    __tablename__ = "actor_fields"
+    __table_args__ = (Index("ix_actor_fields_field_actor_id", "field", "actor_id"),)
+
+    actor_id: str = Field(foreign_key="actors.id", primary_key=True, max_length=36)
+    field: str = Field(primary_key=True, max_length=20)

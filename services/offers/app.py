@@ -7,6 +7,7 @@ from npa.infrastructure.runtime import ServiceRuntime
 from npa.infrastructure.service_defaults import create_service_app
 from npa.infrastructure.settings import Settings, load_settings
 from services.offers import api, expiry, handlers, pages
+from services.offers.api import partner_imports
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -20,4 +21,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="NPA Angebote / Offers",
         description="Integration offers, good examples and partners; publishes npa.offers.v1 and npa.examples.v1.",
         routers=[api.router, pages.router],
+        body_limit_overrides=[(partner_imports.IMPORT_PATH, partner_imports.IMPORT_LIMIT)],
     )

@@ -1,0 +1,130 @@
+"""`npa-partner`: publish a partner's offers from a JSON-lines file, or withdraw offers.
+
+    npa-partner publish offers.jsonl --partner-id P --bootstrap host:9092
+    npa-partner delete kurs-9 kurs-10 --partner-id P --bootstrap host:9092
+    npa-partner publish offers.jsonl --partner-id P --bootstrap host:9093 \\
+        --security-protocol SASL_SSL --sasl-mechanism SCRAM-SHA-512 \\
+        --sasl-username P --sasl-password-env NPA_KAFKA_PASSWORD
+
+`publish` reads the bulk import's JSON-lines format (`-` reads standard input), validates
+every line locally, sends the valid ones and prints `sent N, invalid N, failed N`; each
+invalid line is printed with its line number and field on standard error and not sent.
+Exit status: 0 all sent, 1 some lines invalid or not acknowledged, 2 wrong usage.
+"""
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from npa.contracts.partner_lines import describe, iter_jsonl, validate_line
+
+DEFAULT_BOOTSTRAP_ENV = "NPA_KAFKA_BOOTSTRAP"
+
+
+class UsageError(Exception):
+    """Wrong or missing options (exit status 2)."""
+
+
+def _connection_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--partner-id", default=os.environ.get("NPA_PARTNER_ID"),
+                        help="your partner id (from POST /api/v1/partners); env NPA_PARTNER_ID")
+    parser.add_argument("--bootstrap", default=os.environ.get(DEFAULT_BOOTSTRAP_ENV),
+                        help=f"Kafka bootstrap servers host:port[,host:port]; env {DEFAULT_BOOTSTRAP_ENV}")
+    parser.add_argument("--security-protocol", default="PLAINTEXT",
+                        choices=["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"])
+    parser.add_argument("--sasl-mechanism", choices=["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
+    parser.add_argument("--sasl-username")
+    parser.add_argument("--sasl-password-env", metavar="VAR",
+                        help="name of the environment variable that holds the SASL password "
+                             "(never pass a password on the command line)")
+    parser.add_argument("--compression", choices=["gzip", "snappy", "lz4", "zstd"],
+                        help="compress batches (gzip needs nothing extra)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the acknowledgements")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="npa-partner", description="Publish offer changes of a partner system "
+                                     "onto npa.partner.offers.v1 (NIEDERSACHSEN PACKT AN).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    publish = commands.add_parser("publish", help="send the offers of a JSON-lines file")
+    publish.add_argument("file", help='JSON lines: {"external_id": …, "offer": {…}} or {"external_id": …, '
+                                      '"delete": true}; "-" reads standard input')
+    publish.add_argument("--dry-run", action="store_true", help="only validate; send nothing")
+    _connection_options(publish)
+    delete = commands.add_parser("delete", help="withdraw offers by their external ids")
+    delete.add_argument("external_ids", nargs="+", metavar="EXTERNAL_ID")
+    _connection_options(delete)
+    return parser
+
+
+def _client(args: argparse.Namespace):  # noqa: ANN202
+    from npa.partner_client.client import PartnerClient, fast_checksums
+
+    if not fast_checksums():
+        print("warning: the crc32c package is missing; kafka-python checksums run in pure Python "
+              "(pip install crc32c)", file=sys.stderr)
+    if not args.partner_id or not args.bootstrap:
+        raise UsageError("--partner-id and --bootstrap are needed (or NPA_PARTNER_ID and NPA_KAFKA_BOOTSTRAP)")
+    password = None
+    if args.sasl_mechanism:
+        if not args.sasl_username or not args.sasl_password_env:
+            raise UsageError("--sasl-mechanism needs --sasl-username and --sasl-password-env")
+        password = os.environ.get(args.sasl_password_env)
+        if not password:
+            raise UsageError(f"the environment variable {args.sasl_password_env} is not set")
+    return PartnerClient(args.partner_id, args.bootstrap.split(","), security_protocol=args.security_protocol,
+                         sasl_mechanism=args.sasl_mechanism, sasl_username=args.sasl_username,
+                         sasl_password=password, compression_type=args.compression)
+
+
+def _publish(args: argparse.Namespace) -> int:
+    stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8-sig")  # noqa: SIM115
+    with stream:
+        if args.dry_run:
+            lines = list(iter_jsonl(stream))
+            invalid = [line for line in lines if not line.valid]
+            for line in invalid:
+                print(f"line {line.line}: {describe(line.errors)}", file=sys.stderr)
+            print(f"valid {len(lines) - len(invalid)}, invalid {len(invalid)} (dry run: nothing sent)")
+            return 1 if invalid else 0
+        with _client(args) as client:
+            report = client.publish(iter_jsonl(stream), timeout=args.timeout)
+    for problem in report.problems():
+        print(problem, file=sys.stderr)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _delete(args: argparse.Namespace) -> int:
+    lines = [validate_line({"external_id": external_id, "delete": True}, row=number, line=number)
+             for number, external_id in enumerate(args.external_ids, start=1)]
+    with _client(args) as client:
+        report = client.publish(lines, timeout=args.timeout)
+    for problem in report.problems():
+        print(problem.replace("line", "argument", 1), file=sys.stderr)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from kafka.errors import KafkaError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return _publish(args) if args.command == "publish" else _delete(args)
+    except UsageError as problem:
+        print(f"npa-partner: {problem}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as problem:
+        print(f"npa-partner: {problem.filename}: no such file", file=sys.stderr)
+        return 2
+    except KafkaError as problem:
+        print(f"npa-partner: Kafka at {args.bootstrap}: {problem!r}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
