@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from npa.contracts import topics
 from npa.contracts.envelope import decode
 from services.offers import expiry
-from tests.integration.test_offers_partner_ingestion import register_actor
+from tests.support.offers import register_actor
 from tests.support.services import ADMIN, eventually, read_topic, running_service, service_settings
 
 TODAY = date.today()

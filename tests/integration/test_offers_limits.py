@@ -7,7 +7,8 @@ import httpx
 import uvicorn
 
 from npa.contracts import topics
-from tests.integration.test_partner_import import JSONL, OFFER, bearer, create_partner, jsonl, register_actor
+from tests.integration.test_partner_import import JSONL, jsonl
+from tests.support.offers import OFFER, bearer, create_partner, register_actor
 from tests.support.processes import free_port, wait_for_port
 from tests.support.services import ADMIN, read_topic, running_service, service_settings
 

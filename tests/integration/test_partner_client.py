@@ -10,7 +10,7 @@ from npa.contracts import topics
 from npa.contracts.envelope import decode
 from npa.contracts.events import partner_offers as partner_events
 from npa.partner_client import PartnerClient, iter_jsonl
-from tests.integration.test_partner_import import OFFER, create_partner, register_actor
+from tests.support.offers import OFFER, create_partner, register_actor
 from tests.support.services import eventually, read_topic, running_service, service_settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,34 +3,11 @@
 import json
 
 from npa.contracts import topics
-from npa.contracts.envelope import decode, encode, new_event
-from npa.contracts.events import actors as actor_events
-from tests.support.services import ADMIN, eventually, produce, read_topic, running_service, service_settings
+from npa.contracts.envelope import decode
+from tests.support.offers import OFFER, bearer, create_partner, register_actor
+from tests.support.services import ADMIN, read_topic, running_service, service_settings
 
-OFFER = {"title": "Deutschkurs A1 für Frauen", "fields": ["sprache"], "district": "03241",
-         "languages": ["de", "ar"], "women_only": True, "childcare": True}
 JSONL = {"Content-Type": "application/x-ndjson"}
-
-
-async def register_actor(bootstrap: str, actor_id: str) -> None:
-    state = actor_events.ActorState(id=actor_id, version=1, name="VHS Hannover", kind="bildungstraeger",
-                                    districts=["03241"], fields=["sprache"])
-    event = new_event(source=actor_events.SOURCE, type=actor_events.REGISTERED, subject=actor_id,
-                      data=state.model_dump(mode="json"))
-    await produce(bootstrap, topics.ACTORS, encode(event), key=actor_id.encode())
-
-
-async def create_partner(client, actor_id: str = "actor-1") -> dict:  # noqa: ANN001
-    async def attempt():  # the actor reaches the offers service asynchronously
-        response = await client.post("/api/v1/partners", json={"name": "Kursdatenbank", "actor_id": actor_id},
-                                     headers=ADMIN)
-        return response.json() if response.status_code == 201 else None
-
-    return await eventually(attempt)
-
-
-def bearer(partner: dict) -> dict:
-    return {"Authorization": f"Bearer {partner['api_key']}"}
 
 
 def jsonl(*documents: object) -> bytes:

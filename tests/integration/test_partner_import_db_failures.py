@@ -4,7 +4,8 @@ from sqlalchemy import text
 
 from npa.contracts import topics
 from npa.contracts.envelope import decode
-from tests.integration.test_partner_import import JSONL, OFFER, bearer, create_partner, jsonl, register_actor
+from tests.integration.test_partner_import import JSONL, jsonl
+from tests.support.offers import OFFER, bearer, create_partner, register_actor
 from tests.support.services import read_topic, running_service, service_settings
 
 # A real SQLite trigger: inserting this external id fails with a constraint error at flush time,

@@ -3,7 +3,7 @@
 from sqlmodel import Session, select
 
 from services.offers.models import PartnerKey
-from tests.integration.test_offers_partner_ingestion import OFFER, create_partner, register_actor
+from tests.support.offers import OFFER, create_partner, register_actor
 from tests.support.services import ADMIN, running_service, service_settings
 
 
