@@ -18,6 +18,7 @@ def serve(service: str, create_app: Callable[..., FastAPI], migrations_dir: Path
         logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = load_settings(service)
     run_migrations(migrations_dir, settings.database_url)
-    ensure_topics(settings.kafka_bootstrap, settings.kafka_partitions)
+    ensure_topics(settings.kafka_bootstrap, settings.kafka_partitions, security=settings.kafka_security,
+                  replication_factor=settings.kafka_replication_factor)
     app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)

@@ -137,7 +137,6 @@ class OutboxRelay:
                 row.published_at = now
                 row.attempts += 1
             session.commit()
-        self.refresh_backlog_metrics()
 
     def _record_failure(self, ids: list[int | None], error: str) -> None:
         with Session(self._engine) as session:
@@ -145,15 +144,18 @@ class OutboxRelay:
                 row.attempts += 1
                 row.last_error = error[:1000]
             session.commit()
-        self.refresh_backlog_metrics()
 
-    def refresh_backlog_metrics(self) -> None:
+    def backlog(self) -> tuple[int, float]:
+        """Pending rows and the age in seconds of the oldest (0 when none), for the gauges in
+        metrics.OutboxBacklogCollector, which reads them when Prometheus scrapes."""
         with Session(self._engine) as session:
             count, oldest = session.exec(
                 select(func.count(), func.min(OutboxMessage.created_at)).where(
                     OutboxMessage.published_at.is_(None)  # type: ignore[union-attr]
                 )
             ).one()
-        metrics.OUTBOX_PENDING.set(count)
-        age = (utcnow() - oldest).total_seconds() if oldest else 0.0
-        metrics.OUTBOX_OLDEST_AGE.set(age)
+        if oldest is None:
+            return count, 0.0
+        if oldest.tzinfo is None:  # SQLite returns naive datetimes; they were written in UTC
+            oldest = oldest.replace(tzinfo=UTC)
+        return count, max(0.0, (utcnow() - oldest).total_seconds())

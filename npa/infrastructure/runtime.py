@@ -3,21 +3,37 @@
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from sqlmodel import Session
 
 from npa.contracts import catalogue
 from npa.contracts.envelope import CloudEvent
+from npa.infrastructure import consumer_lag, metrics
 from npa.infrastructure.consumer import EventConsumer, EventHandler, RetryPolicy
 from npa.infrastructure.database import make_engine, session_scope
 from npa.infrastructure.outbox import OutboxRelay, add_to_outbox
-from npa.infrastructure.settings import Settings
+from npa.infrastructure.settings import KafkaSecurity, Settings
 
 log = logging.getLogger(__name__)
+
+SASL_CLASSES = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
+
+
+def broker_security(security: KafkaSecurity) -> BaseSecurity | None:
+    """FastStream's security object for the settings (None: PLAINTEXT). aiokafka needs an SSL
+    context for TLS: the system's CAs, or NPA_KAFKA_SSL_CAFILE."""
+    context = ssl.create_default_context(cafile=security.ssl_cafile or None) if security.uses_tls else None
+    if security.uses_sasl:
+        return SASL_CLASSES[security.sasl_mechanism](security.username, security.password, ssl_context=context)
+    if context is not None:
+        return BaseSecurity(ssl_context=context)
+    return None
 
 
 @dataclass
@@ -37,6 +53,7 @@ class ServiceRuntime:
         self.broker = KafkaBroker(
             settings.kafka_bootstrap,
             client_id=f"npa-{settings.service}",
+            security=broker_security(settings.kafka_security),
             request_timeout_ms=15_000,
             graceful_timeout=10.0,
             log_level=logging.DEBUG,  # per-message lines are noise at INFO
@@ -53,6 +70,8 @@ class ServiceRuntime:
                 after_commit=self.relay.wake,
             )
             self._subscribe(subscriptions.topics)
+            metrics.initialise_consumer_series(subscriptions.topics)
+        self.consumed_topics = list(subscriptions.topics) if subscriptions else []
         for topic in publishes:  # the outbox relay publishes; these entries document it in AsyncAPI
             model, _types = catalogue.EVENTS[topic]
             self.broker.publisher(topic, title=topic, description=catalogue.describe(topic), schema=model)
@@ -99,10 +118,15 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         await self.broker.start()
-        self.relay.refresh_backlog_metrics()
+        metrics.OUTBOX_BACKLOG.track(self, self.relay.backlog)
+        if self.consumer is not None:  # its own group's lag, read from Kafka when Prometheus scrapes
+            consumer_lag.CONSUMER_LAG.track(self, self.settings.service, self.consumed_topics,
+                                            self.settings.kafka_bootstrap, self.settings.kafka_security)
         self._tasks = [asyncio.create_task(run(), name=name) for name, run in self._workers.items()]
 
     async def stop(self) -> None:
+        metrics.OUTBOX_BACKLOG.untrack(self)
+        consumer_lag.CONSUMER_LAG.untrack(self)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

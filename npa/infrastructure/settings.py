@@ -21,6 +21,65 @@ def _env_bool(name: str, default: bool) -> bool:
     return _env(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 
 
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+@dataclass(frozen=True)
+class KafkaSecurity:
+    """How the services authenticate to Kafka: PLAINTEXT locally; SASL and/or TLS on a managed cluster.
+
+    One description for both clients: FastStream/aiokafka (bus) and kafka-python (topic admin,
+    consumer lag). See runtime.broker_security and kafka_client_config."""
+
+    protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = ""
+    username: str = ""
+    password: str = field(default="", repr=False)
+    ssl_cafile: str = ""  # empty: the system's trusted CAs
+
+    def __post_init__(self) -> None:
+        if self.protocol not in SECURITY_PROTOCOLS:
+            raise ValueError(f"NPA_KAFKA_SECURITY_PROTOCOL: {self.protocol!r} is not one of {', '.join(SECURITY_PROTOCOLS)}")
+        if self.uses_sasl:
+            if self.sasl_mechanism not in SASL_MECHANISMS:
+                raise ValueError(
+                    f"NPA_KAFKA_SASL_MECHANISM: {self.sasl_mechanism!r} is not one of {', '.join(SASL_MECHANISMS)}"
+                )
+            if not (self.username and self.password):
+                raise ValueError("NPA_KAFKA_SASL_USERNAME and NPA_KAFKA_SASL_PASSWORD are required with SASL")
+        elif self.sasl_mechanism or self.username:
+            raise ValueError(f"NPA_KAFKA_SASL_*: set NPA_KAFKA_SECURITY_PROTOCOL=SASL_SSL (now {self.protocol})")
+
+    @property
+    def uses_sasl(self) -> bool:
+        return self.protocol.startswith("SASL_")
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.protocol in ("SSL", "SASL_SSL")
+
+    def kafka_client_config(self) -> dict[str, object]:
+        """Keyword arguments for kafka-python clients (KafkaAdminClient)."""
+        config: dict[str, object] = {"security_protocol": self.protocol}
+        if self.uses_tls and self.ssl_cafile:
+            config["ssl_cafile"] = self.ssl_cafile
+        if self.uses_sasl:
+            config.update(sasl_mechanism=self.sasl_mechanism, sasl_plain_username=self.username,
+                          sasl_plain_password=self.password)
+        return config
+
+
+def load_kafka_security() -> KafkaSecurity:
+    return KafkaSecurity(
+        protocol=_env("NPA_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper(),
+        sasl_mechanism=_env("NPA_KAFKA_SASL_MECHANISM", "").upper(),
+        username=_env("NPA_KAFKA_SASL_USERNAME", ""),
+        password=_env("NPA_KAFKA_SASL_PASSWORD", ""),
+        ssl_cafile=_env("NPA_KAFKA_SSL_CAFILE", ""),
+    )
+
+
 def persisted_secret(var_dir: Path, name: str) -> str:
     """A random secret generated into var/ on first use, so restarts keep it."""
     path = var_dir / name
@@ -41,6 +100,7 @@ class Settings:
     host: str
     kafka_bootstrap: str
     kafka_partitions: int
+    kafka_replication_factor: int
     kafka_session_timeout_ms: int
     kafka_heartbeat_interval_ms: int
     kafka_fetch_max_wait_ms: int
@@ -58,6 +118,7 @@ class Settings:
     mail_from: str
     var_dir: Path
     public_base_urls: dict[str, str]
+    kafka_security: KafkaSecurity = KafkaSecurity()
 
     @property
     def public_base_url(self) -> str:
@@ -76,6 +137,8 @@ def load_settings(service: str) -> Settings:
         host=_env("NPA_HOST", "127.0.0.1"),
         kafka_bootstrap=_env("NPA_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
         kafka_partitions=_env_int("NPA_KAFKA_PARTITIONS", 4),
+        # of topics created at start: 1 on one broker; managed clusters usually require 3
+        kafka_replication_factor=_env_int("NPA_KAFKA_REPLICATION_FACTOR", 1),
         # Short locally so a consumer group forms in ~1 s; production sets 10000+.
         kafka_session_timeout_ms=_env_int("NPA_KAFKA_SESSION_TIMEOUT_MS", 2000),
         kafka_heartbeat_interval_ms=_env_int("NPA_KAFKA_HEARTBEAT_INTERVAL_MS", 500),
@@ -102,4 +165,5 @@ def load_settings(service: str) -> Settings:
             ).rstrip("/")
             for name, port in DEFAULT_PORTS.items()
         },
+        kafka_security=load_kafka_security(),
     )

@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from npa.infrastructure.runtime import ServiceRuntime
 from npa.infrastructure.service_defaults import create_service_app
 from npa.infrastructure.settings import Settings, load_settings
-from services.reports import api, handlers, metrics, pages
+from services.reports import api, handlers, metrics, ops, pages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Read models of offers, good examples, actors and notifications per district × field and "
             "ARL region; consumes npa.offers.v1, npa.examples.v1, npa.actors.v1, npa.notifications.v1."
         ),
-        routers=[api.router, pages.router],
+        routers=[api.router, pages.router, ops.router],
     )
     metrics.with_active_offers_gauge(app, runtime.engine)
     return app

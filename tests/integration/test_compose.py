@@ -6,6 +6,7 @@ virtual environment) validates the file, promtool validates the Prometheus confi
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -17,15 +18,21 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.support import monitoring
+
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 PROMETHEUS_DIR = REPO / "deploy" / "prometheus"
 INIT_SQL = REPO / "deploy" / "postgres" / "init-databases.sql"
-DASHBOARDS_DIR = REPO / "deploy" / "grafana" / "dashboards"
+GRAFANA_DIR = REPO / "deploy" / "grafana"
+DASHBOARDS_DIR = GRAFANA_DIR / "dashboards"
 PROMTOOL = Path("/usr/bin/promtool")
 
 # DESIGN.md, "HTTP contract": default ports.
 SERVICES = {"actors": 8001, "offers": 8002, "notifications": 8003, "reports": 8004}
+# Issue #5: service down, lag growing, DLQ not empty, outbox backlog old, mail failures.
+REQUIRED_ALERTS = ("ServiceDown", "ServiceMissing", "ConsumerLagGrowing", "ConsumerLagUnknown", "DeadLetters",
+                   "DeadLetterTopicNotEmpty", "OutboxBacklogOld", "MailFailureRateHigh")
 
 
 def load_compose() -> dict:
@@ -173,7 +180,22 @@ def test_kafka_and_postgres_have_healthchecks() -> None:
     assert created_databases() == set(SERVICES)
 
 
-# (5): Prometheus scrapes exactly the four services.
+def test_every_container_restarts_and_reports_its_health() -> None:
+    for name, svc in load_compose()["services"].items():
+        assert svc.get("restart") in {"unless-stopped", "always"}, name
+        assert svc.get("healthcheck", {}).get("test"), f"{name} has no health check"
+
+
+def test_kafka_runs_in_kraft_mode_without_zookeeper() -> None:
+    compose = load_compose()
+    assert "zookeeper" not in compose["services"]
+    env = environment(service("kafka"))
+    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"].startswith("1@kafka:")
+    assert env["CLUSTER_ID"]
+
+
+# (5): Prometheus scrapes exactly the four services, every replica (DNS discovery).
 
 
 def test_prometheus_scrapes_the_four_services() -> None:
@@ -181,8 +203,10 @@ def test_prometheus_scrapes_the_four_services() -> None:
     targets = set()
     for job in config["scrape_configs"]:
         assert job.get("metrics_path", "/metrics") == "/metrics"
-        for static in job["static_configs"]:
-            targets.update(static["targets"])
+        for discovery in job["dns_sd_configs"]:
+            assert discovery["type"] == "A"
+            assert discovery["names"] == [job["job_name"]]  # the Compose service name
+            targets.update(f"{name}:{discovery['port']}" for name in discovery["names"])
     assert targets == {f"{name}:{port}" for name, port in SERVICES.items()}
     assert config["rule_files"] == ["alerts.yml"]
 
@@ -218,22 +242,110 @@ def test_promtool_check_config() -> None:
 def test_promtool_check_rules() -> None:
     result = run_promtool("check", "rules", "deploy/prometheus/alerts.yml")
     assert result.returncode == 0, result.stdout + result.stderr
-    alerts = yaml.safe_load((PROMETHEUS_DIR / "alerts.yml").read_text(encoding="utf-8"))
-    names = {rule["alert"] for group in alerts["groups"] for rule in group["rules"]}
-    assert {"ServiceDown", "OutboxBacklogOld", "DeadLetters"} <= names
+    names = {rule["alert"] for rule in monitoring.alert_rules()}
+    assert set(REQUIRED_ALERTS) <= names
+
+
+def test_promtool_unit_tests_of_the_alert_rules_pass() -> None:
+    result = run_promtool("test", "rules", "deploy/prometheus/alerts.test.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout
+
+
+def test_every_alert_has_a_unit_test_that_makes_it_fire_and_one_that_does_not() -> None:
+    tests = yaml.safe_load((PROMETHEUS_DIR / "alerts.test.yml").read_text(encoding="utf-8"))["tests"]
+    cases = [case for test in tests for case in test["alert_rule_test"]]
+    for rule in monitoring.alert_rules():
+        mine = [case for case in cases if case["alertname"] == rule["alert"]]
+        assert any(case["exp_alerts"] for case in mine), f"{rule['alert']}: no test where it fires"
+        assert any(not case["exp_alerts"] for case in mine), f"{rule['alert']}: no test where it stays quiet"
+
+
+def test_every_alert_says_how_bad_and_what_happened() -> None:
+    for rule in monitoring.alert_rules():
+        assert rule["labels"]["severity"] in {"critical", "warning", "info"}, rule["alert"]
+        assert rule["annotations"]["summary"] and rule["annotations"]["description"], rule["alert"]
 
 
 # (8): Grafana.
 
 
-def test_grafana_dashboards_have_queries() -> None:
-    dashboards = sorted(DASHBOARDS_DIR.glob("*.json"))
-    assert dashboards, "no dashboard under deploy/grafana/dashboards"
-    for path in dashboards:
-        dashboard = json.loads(path.read_text(encoding="utf-8"))
+def test_dashboards_are_built_from_the_generator() -> None:
+    spec = importlib.util.spec_from_file_location("build_dashboards", GRAFANA_DIR / "build_dashboards.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    built = builder.build()
+    assert set(built) == {path.name for path in DASHBOARDS_DIR.glob("*.json")}
+    for name, dashboard in built.items():
+        on_disk = (DASHBOARDS_DIR / name).read_text(encoding="utf-8")
+        assert on_disk == builder.render(dashboard), f"{name} is stale: python deploy/grafana/build_dashboards.py"
+
+
+def test_a_dashboard_per_service_and_an_overview() -> None:
+    dashboards = monitoring.dashboards()
+    assert set(dashboards) == {"platform-overview.json", *(f"{name}.json" for name in SERVICES)}
+    uids = [dashboard["uid"] for dashboard in dashboards.values()]
+    assert len(set(uids)) == len(uids)
+    for name in SERVICES:
+        variable = dashboards[f"{name}.json"]["templating"]["list"][0]
+        assert variable["query"]["query"] == f'label_values(up{{job="{name}"}}, instance)'
+
+
+def test_grafana_dashboards_are_well_formed() -> None:
+    datasources = yaml.safe_load((GRAFANA_DIR / "provisioning" / "datasources" / "prometheus.yml").read_text())
+    uid = datasources["datasources"][0]["uid"]
+    for name, dashboard in monitoring.dashboards().items():
+        assert dashboard["title"] and dashboard["schemaVersion"] >= 36, name
         panels = dashboard["panels"]
-        assert panels, path.name
+        assert panels, name
+        assert len({panel["id"] for panel in panels}) == len(panels), f"{name}: panel ids repeat"
         for panel in panels:
-            assert panel["targets"], f"{path.name}: panel {panel['title']!r} has no targets"
+            where = f"{name}: panel {panel['title']!r}"
+            grid = panel["gridPos"]
+            assert 0 <= grid["x"] and grid["x"] + grid["w"] <= 24 and grid["h"] > 0, where
+            assert panel["datasource"]["uid"] == uid, where
+            assert panel["targets"], f"{where} has no targets"
             for target in panel["targets"]:
-                assert target["expr"].strip(), f"{path.name}: panel {panel['title']!r}"
+                assert target["expr"].strip(), where
+                assert target["datasource"]["uid"] == uid, where
+                assert monitoring.metric_names(monitoring.substitute(target["expr"])), f"{where}: reads no metric"
+
+
+def test_every_dashboard_query_is_valid_promql(tmp_path) -> None:  # noqa: ANN001
+    """Grafana has no offline validator: each query (variables substituted) becomes a recording
+    rule, and promtool parses it the way Prometheus will."""
+    queries = monitoring.dashboard_queries()
+    rules = {"groups": [{"name": "dashboards", "rules": [
+        {"record": f"dashboard_query_{number}", "expr": query.expr} for number, query in enumerate(queries)]}]}
+    path = tmp_path / "dashboard_queries.yml"
+    path.write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
+    result = run_promtool("check", "rules", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr + "\n" + "\n".join(
+        f"dashboard_query_{n}: {q.origin}: {q.expr}" for n, q in enumerate(queries))
+    assert f"SUCCESS: {len(queries)} rules found" in result.stdout
+
+
+def test_grafana_provisioning_matches_the_compose_mounts() -> None:
+    providers = yaml.safe_load((GRAFANA_DIR / "provisioning" / "dashboards" / "dashboards.yml").read_text())
+    path = providers["providers"][0]["options"]["path"]
+    mounts = [str(volume) for volume in service("grafana")["volumes"]]
+    assert f"./deploy/grafana/dashboards:{path}:ro" in mounts
+    assert "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro" in mounts
+    assert "./deploy/prometheus:/etc/prometheus:ro" in [str(volume) for volume in service("prometheus")["volumes"]]
+
+
+# (9): the scaling override (deploy/README.md): no fixed host ports, a proxy in front.
+
+
+def test_scale_override_is_valid_and_frees_the_host_ports() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NPA_", "COMPOSE_"))}
+    env.update(NPA_ADMIN_TOKEN="t", NPA_SECRET_KEY="s")
+    result = subprocess.run(
+        [compose_binary(), "-f", str(COMPOSE_FILE), "-f", str(REPO / "deploy" / "compose.scale.yml"), "config",
+         "--format", "json"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    merged = json.loads(result.stdout)["services"]
+    for name, port in SERVICES.items():
+        assert not merged[name].get("ports"), f"{name} still publishes a host port: replicas would collide"
+        assert any(str(p.get("published")) == str(port) for p in merged["proxy"]["ports"]), name
+    assert "proxy" in merged and merged["proxy"]["restart"] == "unless-stopped"
