@@ -1,1 +1,3 @@
-"""Reports: read models of coverage per district × field and ARL region, fed from every topic."""
+"""Reports: read models of offers, good examples, actors and notifications per district, ARL
+region and the state, with their history for monthly trends; fed from every topic, rebuildable
+with `npa-reports rebuild` (see README.md here)."""

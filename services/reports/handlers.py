@@ -7,7 +7,7 @@ own `version` check also guards against an event whose subject differs from `dat
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import case, literal, update
 from sqlmodel import Session
 
 from npa.contracts import topics
@@ -19,7 +19,14 @@ from npa.contracts.events import offers as offer_events
 from npa.contracts.reference import FIELDS
 from npa.infrastructure.runtime import Subscriptions
 from services.reports import domain
-from services.reports.models import ActorFact, ExampleFact, NotificationCount, OfferFact, SubscriptionFact
+from services.reports.models import (
+    ActorFact,
+    ExampleFact,
+    NotificationCount,
+    OfferFact,
+    StateTransition,
+    SubscriptionFact,
+)
 
 
 def _is_newer(row: object | None, version: int) -> bool:
@@ -28,6 +35,15 @@ def _is_newer(row: object | None, version: int) -> bool:
 
 def _first_published(current: datetime | None, status: str, at: datetime) -> datetime | None:
     return current or (at if domain.is_active(status) else None)
+
+
+def _record_transition(session: Session, event: CloudEvent, kind: str, entity_id: str, version: int,
+                       status: str, district: str | None, fields: list[str]) -> None:
+    if session.get(StateTransition, event.id) is None:
+        session.add(StateTransition(
+            event_id=event.id, entity_kind=kind, entity_id=entity_id, version=version, event_type=event.type[:100],
+            status=status, district=district, fields=fields, occurred_at=event.time,
+        ))
 
 
 def on_offer_changed(session: Session, event: CloudEvent) -> None:
@@ -51,6 +67,7 @@ def on_offer_changed(session: Session, event: CloudEvent) -> None:
     fact.published_at = _first_published(fact.published_at, status, event.time)
     fact.updated_at = event.time
     session.add(fact)
+    _record_transition(session, event, domain.OFFER, state.id, state.version, status, state.district, fact.fields)
 
 
 def on_example_changed(session: Session, event: CloudEvent) -> None:
@@ -66,9 +83,11 @@ def on_example_changed(session: Session, event: CloudEvent) -> None:
     fact.district = state.district
     fact.fields = sorted(set(state.fields))
     fact.actor_id = state.actor_id
+    fact.page_url = state.page_url[:500] if state.page_url else None
     fact.published_at = _first_published(fact.published_at, status, event.time)
     fact.updated_at = event.time
     session.add(fact)
+    _record_transition(session, event, domain.EXAMPLE, state.id, state.version, status, state.district, fact.fields)
 
 
 def on_actor_changed(session: Session, event: CloudEvent) -> None:
@@ -91,13 +110,17 @@ def on_actor_changed(session: Session, event: CloudEvent) -> None:
 def _count_notification(session: Session, event: CloudEvent, column: str) -> None:
     outcome = notification_events.DeliveryOutcome.model_validate(event.data)
     counter = getattr(NotificationCount, column)
+    # The newest event time, not the last applied: a replay reads partitions in another
+    # interleaving, and the rebuilt row must carry the same time.
+    at = literal(event.time, NotificationCount.__table__.c.updated_at.type)
+    newest = case((NotificationCount.updated_at < at, at), else_=NotificationCount.updated_at)
     for slug in sorted(set(outcome.fields) & set(FIELDS)):  # unknown slugs would grow the table unbounded
         # In SQL, not read-modify-write: replicas on other partitions may count the same field at once.
         # Two replicas inserting the same new row collide on the key; the consumer retries the loser.
         result = session.exec(
             update(NotificationCount)
             .where(NotificationCount.field == slug)  # type: ignore[arg-type]
-            .values({column: counter + 1, "updated_at": event.time})
+            .values({column: counter + 1, "updated_at": newest})
         )
         if result.rowcount == 0:
             session.add(NotificationCount(field=slug, updated_at=event.time, **{column: 1}))

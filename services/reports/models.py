@@ -42,8 +42,26 @@ class ExampleFact(SQLModel, table=True):
     district: str | None = Field(default=None, max_length=5, index=True)
     fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     actor_id: str | None = Field(default=None, max_length=64)
+    page_url: str | None = Field(default=None, max_length=500, description="the example's public page")
     published_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class StateTransition(SQLModel, table=True):
+    """Every applied offer or example event with the entity's state after it: the history
+    behind the monthly trends. Keyed by event id, so a replay adds nothing twice."""
+
+    __tablename__ = "state_transitions"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    entity_kind: str = Field(max_length=10, description="offer or example")
+    entity_id: str = Field(max_length=64, index=True)
+    version: int
+    event_type: str = Field(max_length=100)
+    status: str = Field(max_length=20)
+    district: str | None = Field(default=None, max_length=5)
+    fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    occurred_at: datetime = Field(index=True, description="the event's time")
 
 
 class ActorFact(SQLModel, table=True):

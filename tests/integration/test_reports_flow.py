@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import httpx
 from prometheus_client import REGISTRY
@@ -162,6 +163,11 @@ async def test_http_contract_regions_validation_export_and_dashboard(sqlite_url:
             assert response.status_code == 422
             assert response.json()["detail"][0]["loc"] == ["query", name]
         assert (await client.get("/api/v1/reports/gaps", params={"field": "kochen"})).status_code == 422
+        for path, params, name in (("/api/v1/reports/trends", {"region": "Atlantis"}, "region"),
+                                   ("/api/v1/reports/trends", {"months": 0}, "months"),
+                                   ("/api/v1/reports/recognition", {"limit": 0}, "limit")):
+            response = await client.get(path, params=params)
+            assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", name], path
         assert len((await coverage(client, level="arl"))["rows"]) == 4 * 5
 
         export = await client.get("/reports/export.csv")
@@ -180,3 +186,6 @@ async def test_http_contract_regions_validation_export_and_dashboard(sqlite_url:
         assert '<html lang="de">' in html and "<caption>" in html and 'scope="col"' in html and 'scope="row"' in html
         assert "Region Hannover" in html and "Lücken" in html and "/reports/export.csv" in html
         assert "224 von 225" in html
+        assert html.count('class="district"') == 45 and 'aria-label="Region Hannover: 1 aktives Angebot (Sprachförderung)"' in html
+        assert "© GeoBasis-DE / BKG 2021 (Daten verändert)" in html and 'href="https://www.bkg.bund.de"' in html
+        assert not re.search(r'src=|<link |@import|url\((?!#)', html), "nothing to load: no scripts, styles or fonts from elsewhere"

@@ -21,8 +21,8 @@ def test_district_coverage_has_every_district_and_field_with_zeros() -> None:
     assert all(row["active_offers"] == 0 and row["actors"] == 0 for row in rows)
     assert rows[0] == {
         "district": BRAUNSCHWEIG, "district_name": "Braunschweig", "arl_region": "Braunschweig", "field": "sprache",
-        "active_offers": 0, "women_only_offers": 0, "childcare_offers": 0, "free_offers": 0,
-        "actors": 0, "multipliers": 0, "examples": 0,
+        "active_offers": 0, "new_offers": 0, "women_only_offers": 0, "childcare_offers": 0, "free_offers": 0,
+        "languages": [], "actors": 0, "multipliers": 0, "examples": 0,
     }
 
 
@@ -103,12 +103,12 @@ def test_arl_level_counts_an_actor_once_per_region() -> None:
 def test_arl_rows_report_region_size_and_districts_without_offers() -> None:
     facts = Facts(offers=[Offer(HANNOVER, ("sprache",)), Offer(None, ("sprache",))])
     gaps = domain.find_gaps(domain.district_coverage(facts))
-    rows = domain.arl_rows(domain.arl_coverage(facts), gaps)
+    rows = domain.arl_rows(domain.arl_coverage(facts), domain.gaps_per_region(gaps))
     assert len(rows) == 4 * 5
     leine_weser = next(r for r in rows if r["arl_region"] == "Leine-Weser" and r["field"] == "sprache")
     assert (leine_weser["districts"], leine_weser["districts_without_offers"], leine_weser["active_offers"]) == (7, 6, 1)
     assert sum(r["districts"] for r in rows if r["field"] == "sprache") == 45
-    assert domain.arl_rows(domain.arl_coverage(facts), gaps, "arbeit")[0]["field"] == "arbeit"
+    assert domain.arl_rows(domain.arl_coverage(facts), domain.gaps_per_region(gaps), "arbeit")[0]["field"] == "arbeit"
 
 
 def test_gaps_are_every_empty_pair_sorted_by_region_district_field() -> None:

@@ -37,8 +37,8 @@ def apply(engine: Engine, event: CloudEvent) -> None:
 
 
 def offer_event(type_: str, version: int, status: str = "published", **changes: object) -> CloudEvent:
-    state = offer_events.OfferState(id="offer-1", version=version, status=status, title="Deutschkurs",
-                                    fields=["sprache"], district="03241", costs="kostenlos", **changes)
+    body = {"title": "Deutschkurs", "fields": ["sprache"], "district": "03241", "costs": "kostenlos", **changes}
+    state = offer_events.OfferState(id="offer-1", version=version, status=status, **body)
     return new_event(source=offer_events.SOURCE, type=type_, subject="offer-1", data=state.model_dump(mode="json"))
 
 
@@ -117,3 +117,40 @@ def test_notifications_are_counted_per_field_and_subscriptions_tracked(engine: E
     assert all(f.active_subscriptions == 0 for f in queries.notification_figures(engine))
     as_of = queries.data_as_of(engine)
     assert as_of is not None and datetime.now(UTC) - as_of < timedelta(minutes=1)
+
+
+def test_every_applied_offer_and_example_event_is_kept_as_a_transition_once(engine: Engine) -> None:
+    published = offer_event(offer_events.PUBLISHED, 1)
+    apply(engine, published)
+    apply(engine, offer_event(offer_events.UPDATED, 2, fields=["sprache", "arbeit"]))
+    apply(engine, offer_event(offer_events.WITHDRAWN, 3, status="published"))
+    handler = handlers.subscriptions().handlers[published.type]
+    with Session(engine) as session:  # a replay of the same event id adds nothing
+        session.get(OfferFact, "offer-1").version = 0
+        handler(session, published)
+        session.commit()
+    example = example_events.ExampleState(id="e1", version=1, status="published", title="Sprachcafé", fields=["sprache"],
+                                          page_url="http://offers.test/examples/e1")
+    apply(engine, new_event(source=example_events.SOURCE, type=example_events.PUBLISHED, subject="e1",
+                            data=example.model_dump(mode="json")))
+    with Session(engine) as session:
+        history = sorted(queries.transitions(session), key=lambda t: (t.kind, t.version))
+        assert [(t.kind, t.version, t.status, t.fields) for t in history] == [
+            ("example", 1, "published", ("sprache",)),
+            ("offer", 1, "published", ("sprache",)), ("offer", 2, "published", ("arbeit", "sprache")),
+            ("offer", 3, "withdrawn", ("sprache",))]
+        assert history[1].occurred_at == published.time
+        assert [e.page_url for e in queries.good_examples(session)] == ["http://offers.test/examples/e1"]
+
+
+def test_notification_counts_keep_the_newest_event_time_in_any_order(engine: Engine) -> None:
+    """A replay interleaves partitions differently; the rebuilt row must carry the same time."""
+    def sent(delivery: str, minutes: int) -> CloudEvent:
+        data = notification_events.DeliveryOutcome(id=delivery, subscription_id="s1", event_id="x", item_id="o",
+                                                   event_type=offer_events.PUBLISHED, fields=["sprache"])
+        return CloudEvent(id=delivery, source=notification_events.SOURCE, type=notification_events.SENT, subject=delivery,
+                          time=datetime(2026, 3, 1, tzinfo=UTC) + timedelta(minutes=minutes), data=data.model_dump(mode="json"))
+
+    for event in (sent("d1", 30), sent("d2", 10)):
+        apply(engine, event)
+    assert queries.data_as_of(engine) == datetime(2026, 3, 1, 0, 30, tzinfo=UTC)

@@ -1,95 +1,72 @@
-"""Reporting rules: what counts as active, free or a gap, and the coverage counts.
+"""Coverage: counts of active offers, actors and good examples per area × field of action.
 
-Plain functions over plain data, so every number on the dashboard can be checked
-without a database or a broker.
+Areas are the 45 districts, the four ARL regions or the whole state. An item without a
+district (state-wide) fills no district or region: it is counted in a separate
+`statewide` block, and only the state level adds it in.
 """
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
-from npa.contracts.events import offers as offer_events
-from npa.contracts.offer_body import is_free  # noqa: F401  (one rule for search and reports)
 from npa.contracts.reference import ARL_REGIONS, FIELDS, districts
+from services.reports.domain.facts import Facts, Offer
 
 FIELD_SLUGS = tuple(FIELDS)
-PUBLISHED = "published"
-LEVELS = ("district", "arl")
+LEVELS = ("district", "arl", "state")
+STATE = "Niedersachsen"
 STATEWIDE_NOTE = (
     "Landesweite Angebote (district null) schließen keine Lücke in einem Landkreis; "
     "sie stehen gesondert im Block 'statewide'. / State-wide offers do not fill a "
     "district gap; they are counted separately in 'statewide'."
 )
 
-_INACTIVE_BY_TYPE = {offer_events.WITHDRAWN: "withdrawn", offer_events.EXPIRED: "expired"}
-
-
-def offer_status(event_type: str, status: str) -> str:
-    """The status to keep: a withdrawal or expiry is final for that version whatever `data` says."""
-    if event_type in _INACTIVE_BY_TYPE and status == PUBLISHED:
-        return _INACTIVE_BY_TYPE[event_type]
-    return status
-
-
-def is_active(status: str) -> bool:
-    return status == PUBLISHED
-
-
-@dataclass(frozen=True)
-class Offer:
-    district: str | None
-    fields: tuple[str, ...]
-    active: bool = True
-    women_only: bool = False
-    childcare: bool = False
-    free: bool = False
-
-
-@dataclass(frozen=True)
-class Actor:
-    districts: tuple[str, ...]
-    fields: tuple[str, ...]
-    is_multiplier: bool = False
-    active: bool = True
-
-
-@dataclass(frozen=True)
-class Example:
-    district: str | None
-    fields: tuple[str, ...]
-    active: bool = True
-
-
-@dataclass(frozen=True)
-class Facts:
-    """A snapshot of the read models, as the counting functions take it."""
-
-    offers: Sequence[Offer] = ()
-    actors: Sequence[Actor] = ()
-    examples: Sequence[Example] = ()
-
 
 @dataclass
 class Counts:
     active_offers: int = 0
+    new_offers: int = 0
     women_only_offers: int = 0
     childcare_offers: int = 0
     free_offers: int = 0
+    languages: set[str] = field(default_factory=set)
     actors: int = 0
     multipliers: int = 0
     examples: int = 0
 
-    def add_offer(self, offer: Offer) -> None:
+    def add_offer(self, offer: Offer, new: bool) -> None:
         self.active_offers += 1
+        self.new_offers += new
         self.women_only_offers += offer.women_only
         self.childcare_offers += offer.childcare
         self.free_offers += offer.free
+        self.languages.update(offer.languages)
 
-    def add_actor(self, actor: Actor) -> None:
+    def add_actor(self, is_multiplier: bool) -> None:
         self.actors += 1
-        self.multipliers += actor.is_multiplier
+        self.multipliers += is_multiplier
 
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+    def plus(self, other: "Counts") -> "Counts":
+        """Sum of two disjoint sets of items (an area and the state-wide block)."""
+        total = Counts(**{name: getattr(self, name) + getattr(other, name) for name in _NUMBERS})
+        total.languages = self.languages | other.languages
+        return total
+
+    def as_dict(self) -> dict[str, int | list[str]]:
+        return {
+            "active_offers": self.active_offers,
+            "new_offers": self.new_offers,
+            "women_only_offers": self.women_only_offers,
+            "childcare_offers": self.childcare_offers,
+            "free_offers": self.free_offers,
+            "languages": sorted(self.languages),
+            "actors": self.actors,
+            "multipliers": self.multipliers,
+            "examples": self.examples,
+        }
+
+
+_NUMBERS = ("active_offers", "new_offers", "women_only_offers", "childcare_offers", "free_offers",
+            "actors", "multipliers", "examples")
 
 
 @dataclass(frozen=True)
@@ -127,12 +104,13 @@ def count_coverage(facts: Facts, areas: Iterable[str], area_of: AreaOf) -> Cover
 
     for offer in facts.offers:
         if offer.active:
+            new = facts.is_new(offer)
             for counts in targets([offer.district], offer.fields):
-                counts.add_offer(offer)
+                counts.add_offer(offer, new)
     for actor in facts.actors:
         if actor.active:
             for counts in targets(actor.districts, actor.fields):
-                counts.add_actor(actor)
+                counts.add_actor(actor.is_multiplier)
     for example in facts.examples:
         if example.active:
             for counts in targets([example.district], example.fields):
@@ -150,47 +128,15 @@ def arl_coverage(facts: Facts) -> Coverage:
     return count_coverage(facts, ARL_REGIONS, lambda key: known[key].arl_region if key in known else None)
 
 
+def state_coverage(facts: Facts) -> Coverage:
+    """One area, the state; its cells still exclude state-wide items (see `state_rows`)."""
+    known = districts()
+    return count_coverage(facts, (STATE,), lambda key: STATE if key in known else None)
+
+
 def active_offers_per_district(offers: Iterable[Offer]) -> Coverage:
     """Only the offer counts, for the Prometheus gauge (cheaper than the full coverage)."""
     return district_coverage(Facts(offers=list(offers)))
-
-
-@dataclass(frozen=True)
-class Gap:
-    district: str
-    district_name: str
-    arl_region: str
-    field: str
-
-
-def find_gaps(coverage: Coverage) -> list[Gap]:
-    """District × field pairs without an active offer in the district itself.
-
-    Sorted by ARL region, district key and the fields' canonical order (as in FIELDS).
-    """
-    known = districts()
-    gaps = [
-        Gap(key, known[key].name, known[key].arl_region, slug)
-        for key in coverage.areas
-        for slug in FIELD_SLUGS
-        if coverage.at(key, slug).active_offers == 0
-    ]
-    return sorted(gaps, key=lambda gap: (ARL_REGIONS.index(gap.arl_region), gap.district, FIELD_SLUGS.index(gap.field)))
-
-
-def districts_without_offers(gaps: Iterable[Gap]) -> dict[str, int]:
-    counts = dict.fromkeys(FIELD_SLUGS, 0)
-    for gap in gaps:
-        counts[gap.field] += 1
-    return counts
-
-
-def gaps_per_region(gaps: Iterable[Gap]) -> dict[tuple[str, str], int]:
-    """Number of districts without an offer per (ARL region, field), zeros included."""
-    counts = {(region, slug): 0 for region in ARL_REGIONS for slug in FIELD_SLUGS}
-    for gap in gaps:
-        counts[(gap.arl_region, gap.field)] += 1
-    return counts
 
 
 def district_rows(coverage: Coverage, field_slug: str | None = None) -> list[dict]:
@@ -210,16 +156,17 @@ def district_rows(coverage: Coverage, field_slug: str | None = None) -> list[dic
     ]
 
 
-def arl_rows(coverage: Coverage, gaps: Sequence[Gap], field_slug: str | None = None) -> list[dict]:
+def arl_rows(coverage: Coverage, districts_without_offers: dict[tuple[str, str], int],
+             field_slug: str | None = None) -> list[dict]:
+    """One row per ARL region × field; `districts_without_offers` from `gaps.gaps_per_region`."""
     known = districts()
-    missing = gaps_per_region(gaps)
     size = {region: sum(1 for d in known.values() if d.arl_region == region) for region in ARL_REGIONS}
     return [
         {
             "arl_region": region,
             "field": slug,
             "districts": size[region],
-            "districts_without_offers": missing[(region, slug)],
+            "districts_without_offers": districts_without_offers[(region, slug)],
             **coverage.at(region, slug).as_dict(),
         }
         for region in coverage.areas
@@ -228,5 +175,19 @@ def arl_rows(coverage: Coverage, gaps: Sequence[Gap], field_slug: str | None = N
     ]
 
 
-def statewide_block(coverage: Coverage, field_slug: str | None = None) -> dict[str, dict[str, int]]:
+def state_rows(coverage: Coverage, field_slug: str | None = None) -> list[dict]:
+    """One row per field for the whole state: district items plus state-wide ones."""
+    return [
+        {
+            "area": STATE,
+            "field": slug,
+            "statewide_offers": coverage.statewide[slug].active_offers,
+            **coverage.at(STATE, slug).plus(coverage.statewide[slug]).as_dict(),
+        }
+        for slug in FIELD_SLUGS
+        if field_slug in (None, slug)
+    ]
+
+
+def statewide_block(coverage: Coverage, field_slug: str | None = None) -> dict[str, dict]:
     return {slug: counts.as_dict() for slug, counts in coverage.statewide.items() if field_slug in (None, slug)}

@@ -1,91 +1,57 @@
-"""The German report dashboard and the CSV export."""
+"""The German report dashboard and the CSV export of every report table."""
 
 from datetime import UTC, datetime
-from itertools import groupby
 from pathlib import Path
 from typing import Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from npa.contracts.reference import ARL_REGIONS, FIELDS, districts
+from npa.contracts.reference import FIELDS
+from npa.infrastructure.errors import invalid
 from npa.infrastructure.pages import make_templates
-from services.reports import domain, export, queries
+from services.reports import export
+from services.reports.api import reading
+from services.reports.pages.dashboard import dashboard_context
+from services.reports.pages.map_shapes import map_shapes
+from services.reports.report import Report
+from services.reports.tables import TABLES
 
 router = APIRouter(tags=["reports"])
-templates = make_templates(Path(__file__).parent)
+templates = make_templates(Path(__file__).parent.parent)
+map_shapes()  # project the district shapes at start-up, not in the first request
 
-
-def _engine(request: Request):  # noqa: ANN202
-    return request.app.state.runtime.engine
-
-
-def dashboard_context(facts: domain.Facts) -> dict:
-    """Everything the dashboard shows, computed once from one snapshot of the read models."""
-    by_district = domain.district_coverage(facts)
-    by_region = domain.arl_coverage(facts)
-    gaps = domain.find_gaps(by_district)
-    known = districts()
-    regions = [
-        {
-            "name": region,
-            "districts": [
-                {"ags": key, "name": known[key].name,
-                 "offers": [by_district.at(key, slug).active_offers for slug in FIELDS]}
-                for key in sorted(known, key=lambda key: known[key].name)
-                if known[key].arl_region == region
-            ],
-        }
-        for region in ARL_REGIONS
-    ]
-    missing = domain.gaps_per_region(gaps)
-    totals = [
-        {
-            "name": region["name"],
-            "districts": len(region["districts"]),
-            "cells": [(by_region.at(region["name"], slug).active_offers, missing[(region["name"], slug)]) for slug in FIELDS],
-        }
-        for region in regions
-    ]
-    gap_list = [
-        {"name": name, "arl_region": region, "fields": [gap.field for gap in items]}
-        for (region, _key, name), items in groupby(gaps, key=lambda gap: (gap.arl_region, gap.district, gap.district_name))
-    ]
-    return {
-        "regions": regions,
-        "statewide": [by_district.statewide[slug].active_offers for slug in FIELDS],
-        "totals": totals,
-        "gap_list": gap_list,
-        "gap_total": len(gaps),
-        "without_offers": domain.districts_without_offers(gaps),
-        "district_count": len(known),
-    }
+LANG_QUERY = Query("de", description="de: German headers; en: the API's field names")
+CSV_RESPONSE = {200: {"content": {"text/csv": {}}, "description": "`;`-separated, UTF-8 with BOM (see export.py)"}}
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 @router.get("/reports", response_class=HTMLResponse, include_in_schema=False)
-def dashboard(request: Request) -> HTMLResponse:
-    engine = _engine(request)
-    context = dashboard_context(queries.load_facts(engine))
-    context["as_of"] = queries.data_as_of(engine)
-    context["notifications"] = queries.notification_figures(engine)
-    return templates.TemplateResponse(request, "reports.html", context)
-
-
-@router.get(
-    "/reports/export.csv",
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "district × field coverage, `;`-separated, UTF-8 with BOM"}},
-)
-def export_csv(
+def dashboard(
     request: Request,
-    lang: Literal["de", "en"] = Query("de", description="de: German headers; en: the API's field names"),
-) -> Response:
-    """The district × field coverage (45 × 5 rows) as CSV for Excel; see services/reports/export.py."""
-    rows = domain.district_rows(domain.district_coverage(queries.load_facts(_engine(request))))
-    filename = f"npa-abdeckung-landkreise-{datetime.now(UTC):%Y-%m-%d}.csv"
-    return Response(
-        export.coverage_csv(rows, lang),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    field: str | None = Query(None, description=f"the map's field of action, one of {list(FIELDS)}"),
+    report: Report = Depends(reading),
+) -> HTMLResponse:
+    return templates.TemplateResponse(request, "reports.html", dashboard_context(report, field))
+
+
+def _csv(data: bytes, name: str) -> Response:
+    filename = f"npa-{name}-{datetime.now(UTC):%Y-%m-%d}.csv"
+    return Response(data, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/reports/export.csv", response_class=Response, responses=CSV_RESPONSE)
+def export_csv(lang: Literal["de", "en"] = LANG_QUERY, report: Report = Depends(reading)) -> Response:
+    """The district × field coverage (45 × 5 rows) as CSV for Excel; the same as /reports/export/districts.csv."""
+    return _csv(export.coverage_csv(report.district_rows(), lang), "abdeckung-landkreise")
+
+
+@router.get("/reports/export/{table}.csv", response_class=Response, responses=CSV_RESPONSE)
+def export_table(table: str, lang: Literal["de", "en"] = LANG_QUERY, report: Report = Depends(reading)) -> Response:
+    """Any report table as CSV: districts, regions, state, gaps, weakest, trends, actors, totals, examples,
+    notifications."""
+    if table not in TABLES:
+        raise invalid("path", "table", f"unknown table {table!r}; allowed: {list(TABLES)}", status=404)
+    chosen = TABLES[table]
+    return _csv(export.table_csv(chosen.columns, chosen.rows(report), lang), table)

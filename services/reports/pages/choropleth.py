@@ -1,0 +1,111 @@
+"""The choropleth: each district's class, label and numbers for the chosen field of action.
+
+Classes: 0 is a gap (no active offer; hatched), the districts with offers fall into up to
+four classes by quartile. Every class has its own pattern or lightness and a text in
+the legend, so the map reads without colour.
+"""
+
+import math
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from npa.contracts.reference import FIELDS, districts
+from services.reports.domain import Counts, Coverage
+from services.reports.pages.map_shapes import map_shapes
+
+CLASS_COUNT = 4
+PANEL_WIDTH = 250.0  # the info panel right of the map shows the focused district's numbers
+
+
+@dataclass(frozen=True)
+class LegendClass:
+    css: str  # k0 … k4; the pattern id is "muster-" + css
+    label: str
+    districts: int
+
+
+@dataclass(frozen=True)
+class MapDistrict:
+    ags: str
+    name: str
+    path: Markup
+    css: str
+    count: int
+    aria_label: str
+    lines: tuple[str, ...]  # the info panel's lines and the tooltip (<title>)
+
+
+@dataclass(frozen=True)
+class Choropleth:
+    field: str
+    width: float
+    height: float
+    map_width: float
+    districts: list[MapDistrict]  # by name: the order Tab visits them
+    legend: list[LegendClass]
+
+
+def class_ranges(counts: list[int], classes: int = CLASS_COUNT) -> list[tuple[int, int]]:
+    """Up to `classes` ranges over the positive counts, split at quartiles; none repeats."""
+    positive = sorted(count for count in counts if count > 0)
+    uppers: list[int] = []
+    for index in range(1, classes + 1):
+        upper = positive[math.ceil(index * len(positive) / classes) - 1] if positive else 0
+        if upper > (uppers[-1] if uppers else 0):
+            uppers.append(upper)
+    ranges, lower = [], 1
+    for upper in uppers:
+        ranges.append((lower, upper))
+        lower = upper + 1
+    return ranges
+
+
+def _offers(count: int) -> str:
+    return "1 aktives Angebot" if count == 1 else f"{count} aktive Angebote"
+
+
+def _range_label(lower: int, upper: int) -> str:
+    return f"{lower} Angebot{'e' if lower != 1 else ''}" if lower == upper else f"{lower}–{upper} Angebote"
+
+
+def district_lines(name: str, arl_region: str, counts: Counts) -> tuple[str, ...]:
+    lines = [name, f"ARL {arl_region}", _offers(counts.active_offers) if counts.active_offers else "Lücke: kein Angebot"]
+    lines += [
+        f"{counts.new_offers} neu in 30 Tagen",
+        f"{counts.women_only_offers} nur für Frauen",
+        f"{counts.childcare_offers} mit Kinderbetreuung",
+        f"{counts.free_offers} kostenlos",
+        f"{counts.actors} Akteure, {counts.multipliers} Multiplikatoren",
+        f"{counts.examples} Gute Beispiele",
+    ]
+    return tuple(lines)
+
+
+def choropleth(coverage: Coverage, field: str) -> Choropleth:
+    shapes = map_shapes()
+    known = districts()
+    counts = {key: coverage.at(key, field) for key in known}
+    ranges = class_ranges([c.active_offers for c in counts.values()])
+
+    uppers = [upper for _lower, upper in ranges]
+
+    def css_of(count: int) -> str:
+        return "k0" if count == 0 else f"k{bisect_left(uppers, count) + 1}"
+
+    field_name = FIELDS[field]["de"]
+    members = []
+    for key in sorted(known, key=lambda key: known[key].name):
+        count = counts[key].active_offers
+        state = _offers(count) if count else "keine aktiven Angebote, Lücke"
+        members.append(MapDistrict(
+            key, known[key].name, shapes.shapes[key].path, css_of(count), count,
+            f"{known[key].name}: {state} ({field_name})",
+            district_lines(known[key].name, known[key].arl_region, counts[key]),
+        ))
+    sizes = {css: sum(m.css == css for m in members) for css in [f"k{i}" for i in range(len(ranges) + 1)]}
+    legend = [LegendClass("k0", "0 Angebote – Lücke (schraffiert)", sizes["k0"])] + [
+        LegendClass(f"k{i}", _range_label(lower, upper), sizes[f"k{i}"]) for i, (lower, upper) in enumerate(ranges, 1)
+    ]
+    return Choropleth(field, shapes.width + PANEL_WIDTH, shapes.height, shapes.width, members, legend)

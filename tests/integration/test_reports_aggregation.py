@@ -1,0 +1,177 @@
+"""The reports service on a generated data set (test_reports_dataset) through the real broker,
+on SQLite and PostgreSQL: every figure of the API equals the one computed independently in
+test_reports_expected; `npa-reports rebuild` into a fresh database gives the same tables;
+every table downloads as CSV.
+
+One data set per database, produced and consumed once for the whole module.
+"""
+
+import csv
+import io
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import ExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from prometheus_client import REGISTRY
+
+from services.reports.app import create_app
+from services.reports.rebuild import TargetNotFresh, rebuild
+from services.reports.tables import TABLES
+from tests.integration import test_reports_expected as expected
+from tests.integration.test_reports_dataset import DataSet, generate, produce_all
+from tests.support.databases import postgres_database
+from tests.support.processes import tansu_broker
+from tests.support.services import eventually, running_service, service_settings
+
+NPA_REPORTS = Path(sys.executable).parent / "npa-reports"
+
+
+def consumed_total() -> float:
+    """Every record the shared consumer finished, whatever the outcome (process-wide counter)."""
+    return sum(sample.value for family in REGISTRY.collect() if family.name == "npa_events_consumed"
+               for sample in family.samples if sample.name == "npa_events_consumed_total")
+
+
+@dataclass
+class Live:
+    backend: str
+    bootstrap: str
+    database_url: str
+    data: DataSet
+    client: httpx.AsyncClient
+    new_database: Callable[[], str]  # another fresh database of the same backend
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session", params=["sqlite", "postgresql"])
+async def live(request, tmp_path_factory) -> AsyncIterator[Live]:  # noqa: ANN001
+    folder = tmp_path_factory.mktemp("reports")
+    with ExitStack() as stack:
+        def new_database(name: str = "rebuilt") -> str:
+            if request.param == "sqlite":
+                return f"sqlite:///{folder}/{name}.db"
+            return stack.enter_context(postgres_database())
+
+        bootstrap = stack.enter_context(tansu_broker())
+        url = new_database("live")
+        data = generate()
+        settings = service_settings("reports", database_url=url, bootstrap=bootstrap)
+        async with running_service(settings) as client:
+            before = consumed_total()
+            await produce_all(bootstrap, data)
+            await eventually(lambda: consumed_total() - before >= len(data.messages), timeout=60)
+            yield Live(request.param, bootstrap, url, data, client, new_database)
+
+
+@asynccontextmanager
+async def read_only_api(database_url: str, bootstrap: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The reports HTTP app over another database, without consuming (no lifespan)."""
+    app = create_app(service_settings("reports", database_url=database_url, bootstrap=bootstrap))
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://reports.test") as client:
+            yield client
+    finally:
+        app.state.runtime.engine.dispose()
+
+
+async def get(client: httpx.AsyncClient, path: str, **params: object) -> dict:
+    response = await client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_coverage_at_every_level_matches_the_generated_states(live: Live) -> None:
+    for level, rows in (("district", expected.district_rows), ("arl", expected.region_rows), ("state", expected.state_rows)):
+        body = await get(live.client, "/api/v1/reports/coverage", level=level)
+        assert body["rows"] == rows(live.data), level
+    assert sum(row["active_offers"] for row in expected.state_rows(live.data)) > 150
+
+
+async def test_gaps_and_the_weakest_districts_match(live: Live) -> None:
+    body = await get(live.client, "/api/v1/reports/gaps", limit=45)
+    assert [(gap["district"], gap["field"]) for gap in body["gaps"]] == expected.gaps(live.data)
+    assert body["total"] == len(expected.gaps(live.data)) > 0
+    found = [(r["district"], r["field"], r["active_offers"], r["state_median"], r["share_of_median"])
+             for r in body["weakest"]["rows"]]
+    assert found == expected.weakest(live.data) and found
+    assert body["weakest"]["basis"] == "absolute_counts" and "100.000 Einwohner" in body["weakest"]["note"]
+    assert len((await get(live.client, "/api/v1/reports/gaps"))["weakest"]["rows"]) <= 5 * 5
+
+
+async def test_monthly_trends_match_the_generated_history(live: Live) -> None:
+    body = await get(live.client, "/api/v1/reports/trends")
+    assert body["rows"] == expected.trend_rows(live.data)
+    assert sum(row["ended_offers"] for row in body["rows"] if row["field"] == "alle") > 20
+
+
+async def test_recognition_examples_and_notifications_match(live: Live) -> None:
+    body = await get(live.client, "/api/v1/reports/recognition")
+    assert [{key: actor[key] for key in ("actor_id", "name", "offers_published", "offers_active", "examples_published")}
+            for actor in body["actors"]] == expected.recognised_actors(live.data)
+    assert {row["figure"]: row["value"] for row in body["totals"]} == expected.thank_you(live.data)
+    assert len((await get(live.client, "/api/v1/reports/recognition", limit=3))["actors"]) == 3
+    examples = (await get(live.client, "/api/v1/reports/examples"))["rows"]
+    assert [row["id"] for row in examples] == expected.example_ids(live.data)
+    assert all(row["page_url"].endswith(row["id"]) for row in examples)
+    assert (await get(live.client, "/api/v1/reports/notifications"))["fields"] == expected.notifications(live.data)
+
+
+API_TABLES = [
+    ("/api/v1/reports/coverage", {"level": "district"}), ("/api/v1/reports/coverage", {"level": "arl"}),
+    ("/api/v1/reports/coverage", {"level": "state"}), ("/api/v1/reports/gaps", {"limit": 45}),
+    ("/api/v1/reports/trends", {}), ("/api/v1/reports/trends", {"region": "Lüneburg", "months": 24}),
+    ("/api/v1/reports/trends", {"region": "03241"}), ("/api/v1/reports/recognition", {}),
+    ("/api/v1/reports/examples", {}), ("/api/v1/reports/notifications", {}),
+]
+
+
+async def test_rebuild_into_a_fresh_database_gives_identical_tables(live: Live) -> None:
+    fresh = live.new_database()
+    command = [str(NPA_REPORTS), "rebuild", "--database-url", fresh, "--bootstrap", live.bootstrap]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert f"{len(live.data.messages)} records" in run.stdout and "dead_lettered 1" in run.stdout, run.stdout
+    async with read_only_api(fresh, live.bootstrap) as rebuilt:
+        for path, params in API_TABLES:
+            assert await get(rebuilt, path, **params) == await get(live.client, path, **params), (path, params)
+        for name in TABLES:
+            path = f"/reports/export/{name}.csv"
+            assert (await rebuilt.get(path)).content == (await live.client.get(path)).content, name
+
+    with pytest.raises(TargetNotFresh, match="--resume"):  # a second replay into the same target proves nothing
+        await rebuild(fresh, live.bootstrap)
+    if live.backend == "sqlite":  # resuming changes nothing: every event is a duplicate or parked again
+        resumed = await rebuild(fresh, live.bootstrap, resume=True)
+        assert set(resumed.outcomes) == {"duplicate", "dead_lettered"}, resumed.outcomes
+        assert resumed.records == len(live.data.messages)
+
+
+async def test_every_table_downloads_as_csv_for_excel(live: Live) -> None:
+    for table in TABLES.values():
+        response = await live.client.get(f"/reports/export/{table.name}.csv")
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv"), table.name
+        assert f'filename="npa-{table.name}-' in response.headers["content-disposition"]
+        lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+        assert lines[0] == list(table.columns.values()) and len(lines) > 1, table.name
+        english = (await live.client.get(f"/reports/export/{table.name}.csv", params={"lang": "en"})).content
+        assert english.decode("utf-8-sig").splitlines()[0] == ";".join(table.columns), table.name
+    districts = (await live.client.get("/reports/export/districts.csv")).content
+    assert (await live.client.get("/reports/export.csv")).content == districts
+    assert len(districts.decode("utf-8-sig").splitlines()) == 1 + 45 * 5
+    missing = await live.client.get("/reports/export/secrets.csv")
+    assert missing.status_code == 404 and missing.json()["detail"][0]["loc"] == ["path", "table"]
+
+
+def test_the_console_script_is_installed() -> None:
+    assert NPA_REPORTS.exists(), "pip install -e . registers npa-reports ([project.scripts])"
+    assert "fresh read model" in subprocess.run([str(NPA_REPORTS), "rebuild", "--help"], capture_output=True,
+                                                text=True, timeout=30).stdout
+    module = subprocess.run([sys.executable, "-m", "services.reports.rebuild", "--help"], capture_output=True, text=True,
+                            timeout=30, cwd=Path(__file__).resolve().parents[2])
+    assert module.returncode == 0 and "--database-url" in module.stdout
+
