@@ -3,13 +3,14 @@
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from npa.contracts.validation import FieldSlugs, Regions
 from npa.infrastructure.auth import require_admin
+from npa.infrastructure.errors import invalid
 from npa.infrastructure.outbox import utcnow
 from services.notifications import domain, usecases
 from services.notifications.models import Delivery
@@ -27,8 +28,8 @@ class Preferences(BaseModel):
     regions: Regions = Field(default_factory=list, description="district keys and/or ARL region names; empty = all")
     frequency: Frequency = "immediate"
     language: Language = "de"
-    examples: bool = False
-    new_actors: bool = False
+    examples: bool = Field(False, description="also good examples from practice")
+    new_actors: bool = Field(False, description="also actors new to the alliance in my fields and regions")
 
     def values(self) -> dict:
         return self.model_dump(mode="json", include=set(domain.PREFERENCE_NAMES))
@@ -63,23 +64,36 @@ def subscribe(body: SubscriptionBody, request: Request) -> dict:
 def list_deliveries(
     request: Request,
     status: Literal[domain.DELIVERY_STATES] | None = None,  # type: ignore[valid-type]
-    event_id: str | None = Query(None, max_length=64),
-    kind: Literal[domain.ALERT, domain.CONFIRMATION] | None = None,  # type: ignore[valid-type]
+    event_id: str | None = Query(None, max_length=64, description="the bus event (or digest) a mail answers"),
+    event_type: str | None = Query(None, max_length=200, description="e.g. de.npa.offer.published, digest.daily"),
+    kind: Literal[domain.DELIVERY_KINDS] | None = None,  # type: ignore[valid-type]
     subscription_id: str | None = Query(None, max_length=36),
+    since: AwareDatetime | None = Query(None, description="queued at or after (ISO 8601 with offset)"),
+    until: AwareDatetime | None = Query(None, description="queued before (ISO 8601 with offset)"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> dict:
+    """Deliveries, newest first, never with an address. Times filter on when a mail was queued."""
+    if since and until and since >= until:
+        raise invalid("query", "until", "until must lie after since")
     query = select(Delivery)
-    if status:
-        query = query.where(Delivery.status == status)
-    if event_id:
-        query = query.where(Delivery.event_id == event_id)
-    if kind:
-        query = query.where(Delivery.kind == kind)
-    if subscription_id:
-        query = query.where(Delivery.subscription_id == subscription_id)
+    for column, value in ((Delivery.status, status), (Delivery.event_id, event_id), (Delivery.event_type, event_type),
+                          (Delivery.kind, kind), (Delivery.subscription_id, subscription_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if since is not None:
+        query = query.where(col(Delivery.created_at) >= since)
+    if until is not None:
+        query = query.where(col(Delivery.created_at) < until)
     with Session(request.app.state.runtime.engine) as session:
         total = session.exec(select(func.count()).select_from(query.subquery())).one()
         page = query.order_by(col(Delivery.created_at).desc(), col(Delivery.id)).offset(offset).limit(limit)
-        items = [usecases.delivery_view(delivery) for delivery in session.exec(page)]
-    return {"total": total, "items": items}
+        items = [delivery_view(delivery) for delivery in session.exec(page)]
+    following = offset + len(items)
+    return {"total": total, "limit": limit, "offset": offset, "items": items,
+            "next_offset": following if following < total else None}
+
+
+def delivery_view(delivery: Delivery) -> dict:
+    """A delivery as the admin API shows it: never the recipient's address."""
+    return delivery.model_dump(mode="json", exclude={"claim_token"})

@@ -1,8 +1,8 @@
-"""Bus subscribers of the notifications service: one function per event type.
+"""Bus subscribers of the notifications service: one function per kind of item event.
 
-Every type of the consumed topics has a handler, so none of them is dead-lettered as
-unknown; the ones this service does not act on yet are recorded in the inbox and
-otherwise ignored (digests, example and new-actor alerts will hang off them).
+Every type of the consumed topics has a handler, so none is dead-lettered as unknown. Each
+keeps the item's state (for rendering and for digests) and queues what the event means for
+subscribers: alerts, update and withdrawal notices, digest items.
 """
 
 from collections.abc import Callable
@@ -16,11 +16,7 @@ from npa.contracts.events import actors as actor_events
 from npa.contracts.events import examples as example_events
 from npa.contracts.events import offers as offer_events
 from npa.infrastructure.runtime import Subscriptions
-from services.notifications import usecases
-
-
-def not_acted_on_yet(session: Session, event: CloudEvent) -> None:
-    """Known type, no effect in this service (yet)."""
+from services.notifications.usecases import items
 
 
 def make_handlers(wake_sender: Callable[[], None]) -> dict:
@@ -28,12 +24,19 @@ def make_handlers(wake_sender: Callable[[], None]) -> dict:
         # The sender must see the committed rows, so it is woken after the commit, not now.
         sa_event.listen(session, "after_commit", lambda _session: wake_sender(), once=True)
 
-    def on_offer_published(session: Session, event: CloudEvent) -> None:
-        if usecases.record_offer_alerts(session, event.id, event.type, event.data):
-            wake_after_commit(session)
+    def handler(queue: Callable[[Session, CloudEvent], int]) -> Callable[[Session, CloudEvent], None]:
+        def on_event(session: Session, event: CloudEvent) -> None:
+            if queue(session, event):
+                wake_after_commit(session)
 
-    known_types = (*offer_events.TYPES, *example_events.TYPES, *actor_events.TYPES)
-    return {**dict.fromkeys(known_types, not_acted_on_yet), offer_events.PUBLISHED: on_offer_published}
+        on_event.__name__ = queue.__name__
+        return on_event
+
+    return {
+        **dict.fromkeys(offer_events.TYPES, handler(items.on_offer_event)),
+        **dict.fromkeys(example_events.TYPES, handler(items.on_example_event)),
+        **dict.fromkeys(actor_events.TYPES, handler(items.on_actor_event)),
+    }
 
 
 def subscriptions(wake_sender: Callable[[], None]) -> Subscriptions:

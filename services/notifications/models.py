@@ -1,4 +1,8 @@
-"""Tables of the notifications service. E-mail addresses live here and nowhere else."""
+"""Tables of the notifications service. E-mail addresses live here and nowhere else.
+
+The guarantees "one mail per (subscription, event)" and "one digest per (subscription,
+period), every item in exactly one digest" are unique constraints here, not only code.
+"""
 
 import uuid
 from datetime import datetime
@@ -50,7 +54,10 @@ class Subscription(SQLModel, table=True):
     examples: bool = False
     new_actors: bool = False
     requested: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    confirmation_requested_at: datetime | None = None
+    request_received_at: datetime | None = None  # of the request whose preferences `requested` holds
+    request_consent_version: str | None = Field(default=None, max_length=40)
+    confirmation_requested_at: datetime | None = None  # last confirmation mail queued
+    cadence_since: datetime | None = None  # the current frequency applies from here: first digest slot after it
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     confirmed_at: datetime | None = None
@@ -60,32 +67,52 @@ class Subscription(SQLModel, table=True):
         return {name: getattr(self, name) for name in domain.PREFERENCE_NAMES}
 
 
+class Consent(SQLModel, table=True):
+    """What a subscriber agreed to and when: one row per confirmation or change of scope."""
+
+    __tablename__ = "consents"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    subscription_id: str = Field(foreign_key="subscriptions.id", max_length=36, index=True)
+    scope: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    text_version: str = Field(max_length=40)
+    requested_at: datetime
+    confirmed_at: datetime
+    via: str = Field(max_length=20)  # double_opt_in | manage_page
+
+
 class ItemSnapshot(SQLModel, table=True):
-    """An announced item (offer, example) as its event carried it, rendered into every
-    delivery for that event; kept for every published item so digests can use it later."""
+    """Every offer, example and actor event as it arrived: mails are rendered from it, and a
+    digest finds an item's newest state here."""
 
     __tablename__ = "item_snapshots"
+    __table_args__ = (Index("ix_item_snapshots_kind_item_version", "item_kind", "item_id", "item_version"),)
 
     event_id: str = Field(primary_key=True, max_length=64)
     event_type: str = Field(max_length=200)
+    item_kind: str | None = Field(default=None, max_length=10)
     item_id: str = Field(max_length=64, index=True)
     item_version: int | None = None
+    event_time: datetime | None = None
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     received_at: datetime = Field(default_factory=utcnow)
 
 
 class Delivery(SQLModel, table=True):
-    """One mail to one subscriber about one event (or one confirmation request).
+    """One mail to one subscriber about one event, digest or confirmation request.
 
     The unique (subscription_id, event_id) pair is the last guard of "one e-mail per
     subscriber and event", behind the inbox. `next_attempt_at` is both the retry time and
-    the lease a sender takes while it sends, so replicas never send the same row twice.
+    the lease a sender takes while it sends; `claim_token` names the round holding it, so a
+    round gives back only rows it still holds.
     """
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("subscription_id", "event_id", name="uq_deliveries_subscription_event"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_item", "item_id", "subscription_id"),
+        Index("ix_deliveries_created_at", "created_at"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -97,6 +124,61 @@ class Delivery(SQLModel, table=True):
     status: str = Field(default=domain.DELIVERY_PENDING, max_length=10)
     attempts: int = 0
     error: str | None = Field(default=None, max_length=1000)
+    event_time: datetime | None = None  # of the bus event it answers: start of the event→accept latency
+    claim_token: str | None = Field(default=None, max_length=36)
     created_at: datetime = Field(default_factory=utcnow)
     next_attempt_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+
+
+class Digest(SQLModel, table=True):
+    """One daily or weekly digest of one subscription; `entries` is what its mail lists.
+
+    Unique per (subscription, period): building the same period twice, on one replica or
+    two, finds the row and builds nothing. An empty digest keeps its row (status `empty`)
+    and sends nothing."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("subscription_id", "period_key", name="uq_digests_subscription_period"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    subscription_id: str = Field(foreign_key="subscriptions.id", max_length=36, index=True)
+    frequency: str = Field(max_length=10)
+    period_key: str = Field(max_length=40)
+    status: str = Field(max_length=10)  # queued | empty
+    entries: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DigestItem(SQLModel, table=True):
+    """An event a digest subscriber will read about. Unique per (subscription, event), and
+    `digest_id` is set exactly once, by the statement that builds the digest: an item
+    committed after that statement waits for the next digest."""
+
+    __tablename__ = "digest_items"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id", name="uq_digest_items_subscription_event"),
+        Index("ix_digest_items_open", "subscription_id", "digest_id"),
+        Index("ix_digest_items_item", "item_id", "subscription_id"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    subscription_id: str = Field(foreign_key="subscriptions.id", max_length=36)
+    event_id: str = Field(max_length=64)
+    item_kind: str = Field(max_length=10)
+    item_id: str = Field(max_length=64)
+    item_version: int = 0
+    change: str = Field(max_length=10)  # new | changed | withdrawn
+    changed_fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    digest_id: str | None = Field(default=None, foreign_key="digests.id", max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AnonymousCount(SQLModel, table=True):
+    """What is left of erased and purged subscriptions: counters, nothing about a person."""
+
+    __tablename__ = "anonymous_counts"
+
+    name: str = Field(primary_key=True, max_length=60)
+    value: int = 0

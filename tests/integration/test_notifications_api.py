@@ -4,6 +4,7 @@ the German pages and their signed links."""
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from collections.abc import AsyncIterator
 
 import httpx
@@ -102,6 +103,43 @@ async def test_deliveries_are_for_admins_only(client):  # noqa: ANN001
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "status"]
 
 
+async def test_deliveries_filter_by_status_event_and_time_and_page(client):  # noqa: ANN001
+    t0 = datetime(2030, 1, 1, 10, tzinfo=UTC)
+    with Session(client.app.state.runtime.engine) as session:  # type: ignore[attr-defined]
+        subscription = Subscription(email="x@example.org", email_key="x@example.org", status=domain.ACTIVE,
+                                    fields=["sprache"])
+        session.add(subscription)
+        session.flush()
+        for minute in range(12):
+            session.add(Delivery(subscription_id=subscription.id, kind=domain.ALERT, event_id=f"event-{minute % 3}-{minute}",
+                                 event_type="de.npa.offer.published" if minute % 2 else "de.npa.example.published",
+                                 item_id="item", status=domain.DELIVERY_SENT if minute < 8 else domain.DELIVERY_FAILED,
+                                 created_at=t0 + timedelta(minutes=minute)))
+        session.commit()
+
+    async def listed(**params: object) -> dict:
+        response = await client.get("/api/v1/deliveries", params=params, headers=ADMIN)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert (await listed(status="failed"))["total"] == 4
+    assert (await listed(event_id="event-1-4"))["total"] == 1
+    assert (await listed(event_type="de.npa.example.published"))["total"] == 6
+    window = await listed(since=(t0 + timedelta(minutes=3)).isoformat(), until=(t0 + timedelta(minutes=6)).isoformat())
+    assert [item["event_id"] for item in window["items"]] == ["event-2-5", "event-1-4", "event-0-3"]  # newest first
+    first = await listed(limit=5)
+    second = await listed(limit=5, offset=first["next_offset"])
+    last = await listed(limit=5, offset=second["next_offset"])
+    assert (first["total"], first["next_offset"], second["next_offset"], last["next_offset"]) == (12, 5, 10, None)
+    assert len({item["id"] for page in (first, second, last) for item in page["items"]}) == 12
+    assert all("@" not in json.dumps(page) and "claim_token" not in json.dumps(page) for page in (first, last))
+    backwards = await client.get("/api/v1/deliveries", headers=ADMIN, params={
+        "since": t0.isoformat(), "until": (t0 - timedelta(hours=1)).isoformat()})
+    assert backwards.status_code == 422 and backwards.json()["detail"][0]["loc"] == ["query", "until"]
+    naive = await client.get("/api/v1/deliveries", headers=ADMIN, params={"since": "2030-01-01T10:00:00"})
+    assert naive.status_code == 422 and naive.json()["detail"][0]["loc"] == ["query", "since"]
+
+
 async def test_subscribe_form(client):  # noqa: ANN001
     for path in ("/", "/subscriptions/new"):
         page = await client.get(path)
@@ -148,7 +186,7 @@ async def test_manage_page_changes_preferences_and_links_to_unsubscribe(client):
     assert invalid.status_code == 422 and "Handlungsfeld" in invalid.text
     saved = await client.post("/subscriptions/manage", params=manage,
                               data={"fields": ["wohnen"], "regions": ["Weser-Ems"], "frequency": "daily", "language": "en"})
-    assert saved.status_code == 200 and "gespeichert" in saved.text
+    assert saved.status_code == 200 and "Your settings have been saved." in saved.text  # in the chosen language
     (changed,) = rows(client, Subscription)
     assert (changed.fields, changed.regions, changed.frequency, changed.language, changed.version) == (
         ["wohnen"], ["Weser-Ems"], "daily", "en", 2)
@@ -157,7 +195,7 @@ async def test_manage_page_changes_preferences_and_links_to_unsubscribe(client):
     assert (await client.post("/subscriptions/unsubscribe", params=unsubscribe)).status_code == 200  # no body at all
     assert rows(client, Subscription)[0].status == domain.CANCELLED
     again = await client.post("/subscriptions/unsubscribe", params=unsubscribe)
-    assert again.status_code == 200 and "abgemeldet" in again.text
-    assert "abgemeldet" in (await client.get("/subscriptions/manage", params=manage)).text
+    assert again.status_code == 200 and "unsubscribed" in again.text
+    assert "abgemeldet" in (await client.get("/subscriptions/manage", params=manage)).text  # no language known
     types = [json.loads(row.payload)["type"] for row in rows(client, OutboxMessage)]
     assert types == ["de.npa.subscription.confirmed", "de.npa.subscription.confirmed", "de.npa.subscription.cancelled"]

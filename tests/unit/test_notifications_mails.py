@@ -1,118 +1,296 @@
-"""Mail rendering: subject, headers, both parts, links, languages; the confirmation mail."""
+"""Mail rendering: subjects, headers, both parts, key facts, links, languages, accessibility.
+
+Mails are built as wire-ready bytes; every test reads them back with the standard parser,
+as a mail client would.
+"""
 
 import email
 import email.policy
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
 
 import pytest
-from aiosmtplib.email import flatten_message
 
+from npa.contracts.events.actors import ActorState
+from npa.contracts.events.examples import ExampleState
 from npa.contracts.events.offers import OfferState
 from services.notifications import domain, tokens
 from services.notifications.mails import MailRenderer
+from services.notifications.mails.headers import MAIL_POLICY
 from services.notifications.tokens import SubscriberTokens
 
 BASE = "https://benachrichtigungen.example"
 SIGNER = SubscriberTokens("unit-test-secret")
 URL = re.compile(r"https?://[^\s\"<>]+")
+KINDS = ("offer_published", "offer_updated", "offer_withdrawn", "example_published", "actor_registered")
 
 
 @pytest.fixture
 def renderer() -> MailRenderer:
-    return MailRenderer(mail_from="alerts@npa.example", base_url=BASE, signer=SIGNER)
+    return MailRenderer(mail_from="alerts@npa.example", base_url=BASE, signer=SIGNER,
+                        actors_base_url="https://akteure.example")
 
 
 def offer(**changes: object) -> dict:
     state = OfferState(
         id="offer-1", version=1, status="published", title="Deutschkurs A1", summary="Abendkurs für Einsteiger",
         fields=["sprache"], district="03241", city="Hannover", postcode="30159", languages=["de", "ar"],
-        costs="kostenlos", starts_on=date(2026, 3, 2), url="https://angebote.example/offers/offer-1",
+        costs="kostenlos", starts_on=date(2026, 3, 2), target_groups=["frauen"], childcare=True,
+        url="https://angebote.example/offers/offer-1", changed_fields=["starts_on", "description"],
     )
     return state.model_copy(update=changes).model_dump(mode="json")
 
 
-def parts(message) -> tuple[str, str]:  # noqa: ANN001
-    reparsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
-    text = reparsed.get_body(("plain",)).get_content()
-    html = reparsed.get_body(("html",)).get_content()
-    return text, html
+def example() -> dict:
+    return ExampleState(id="example-1", version=1, status="published", title="Sprachpaten im Quartier",
+                        goals="Nachbarn helfen beim Deutschlernen", fields=["sprache", "engagement"], district=None,
+                        page_url="https://angebote.example/examples/example-1").model_dump(mode="json")
 
 
-def test_german_alert_names_the_offer_and_where(renderer):  # noqa: ANN001
-    message = renderer.offer_alert(to="anna@example.org", subscription_id="sub-1", language="de",
-                                   event_id="event-1", offer=offer())
+def actor() -> dict:
+    return ActorState(id="actor-1", version=1, name="Caritasverband Osnabrück", kind="wohlfahrt",
+                      districts=["03404", "03459"], fields=["wohnen"], description="Beratung",
+                      website="https://caritas.example").model_dump(mode="json")
+
+
+ITEMS = {"offer_published": offer, "offer_updated": offer, "offer_withdrawn": offer, "example_published": example,
+         "actor_registered": actor}
+
+
+def parse(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def parts(raw: bytes) -> tuple[str, str]:
+    message = parse(raw)
+    return message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
+
+
+def item_mail(renderer: MailRenderer, kind: str, language: str = "de", **item: object) -> bytes:
+    return renderer.item_mail(kind, to="anna@example.org", subscription_id="sub-1", language=language,
+                              event_id="event-1", item={**ITEMS[kind](), **item})
+
+
+def test_german_alert_names_the_offer_and_its_key_facts(renderer):  # noqa: ANN001
+    raw = renderer.offer_alert(to="anna@example.org", subscription_id="sub-1", language="de",
+                               event_id="event-1", offer=offer())
+    message = parse(raw)
     assert message["Subject"] == "Neues Angebot: Deutschkurs A1 – Region Hannover"
     assert message["From"] == "alerts@npa.example"
     assert message["To"] == "anna@example.org"
     assert message["Message-ID"] == domain.message_id("sub-1", "event-1", "npa.example")
+    assert message["Auto-Submitted"] == "auto-generated"
     assert message.is_multipart() and message.get_content_type() == "multipart/alternative"
-    text, html = parts(message)
+    text, html = parts(raw)
     for body in (text, html):
         assert "Deutschkurs A1" in body
-        assert "Region Hannover" in body
+        assert "Region Hannover" in body and "30159 Hannover" in body  # where
+        assert "ab 02.03.2026" in body  # when
+        assert "Deutsch, Arabisch" in body  # languages
+        assert "kostenlos" in body  # costs
+        assert "Frauen, mit Kinderbetreuung" in body  # for whom
         assert "Sprachförderung" in body
-        assert "Deutsch, Arabisch" in body
-        assert "kostenlos" in body
-        assert "02.03.2026" in body
         assert "https://angebote.example/offers/offer-1" in body
     assert "Abmelden" in text and "Abonnement verwalten" in text
 
 
 def test_alert_has_one_click_unsubscribe_headers_bound_to_the_subscription(renderer):  # noqa: ANN001
-    message = renderer.offer_alert(to="anna@example.org", subscription_id="sub-1", language="de",
-                                   event_id="event-1", offer=offer())
+    raw = renderer.offer_alert(to="anna@example.org", subscription_id="sub-1", language="de",
+                               event_id="event-1", offer=offer())
+    message = parse(raw)
     header = message["List-Unsubscribe"]
     assert header.startswith(f"<{BASE}/subscriptions/unsubscribe?token=") and header.endswith(">")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     token = header[1:-1].split("token=", 1)[1]
     assert SIGNER.read(tokens.UNSUBSCRIBE, token) == "sub-1"
-    text, html = parts(message)
+    text, html = parts(raw)
     assert header[1:-1] in text and header[1:-1] in html
-    wire = flatten_message(message).decode("ascii")  # as aiosmtplib puts it on the wire
-    assert f"\r\nList-Unsubscribe: {header}\r\n" in wire  # verbatim, not an RFC 2047 encoded word
+    assert f"\r\nList-Unsubscribe: {header}\r\n" in raw.decode("ascii")  # verbatim, not an RFC 2047 encoded word
     manage = [url for url in URL.findall(text) if "/subscriptions/manage" in url]
     assert len(manage) == 1 and SIGNER.read(tokens.MANAGE, manage[0].split("token=", 1)[1]) == "sub-1"
 
 
+def test_the_prebuilt_mail_differs_per_recipient_only_in_its_links_and_ids(renderer):  # noqa: ANN001
+    first = parse(renderer.offer_alert(to="a@example.org", subscription_id="sub-1", language="de",
+                                       event_id="event-1", offer=offer()))
+    second = parse(renderer.offer_alert(to="b@example.org", subscription_id="sub-2", language="de",
+                                        event_id="event-1", offer=offer(title="changed, but cached per event")))
+    assert second["Subject"] == first["Subject"]  # rendered once per (template, language, event)
+    assert second["To"] == "b@example.org" and second["Message-ID"] != first["Message-ID"]
+    assert SIGNER.read(tokens.UNSUBSCRIBE, second["List-Unsubscribe"][1:-1].split("token=")[1]) == "sub-2"
+
+
 def test_english_alert_and_state_wide_offer(renderer):  # noqa: ANN001
-    message = renderer.offer_alert(to="sam@example.org", subscription_id="sub-2", language="en",
-                                   event_id="event-1", offer=offer(district=None, city=None, fields=["arbeit", "sprache"]))
+    raw = renderer.offer_alert(to="sam@example.org", subscription_id="sub-2", language="en", event_id="event-2",
+                               offer=offer(district=None, city=None, postcode=None, fields=["arbeit", "sprache"]))
+    message = parse(raw)
     assert message["Subject"] == "New offer: Deutschkurs A1 – statewide (all of Lower Saxony)"
     assert message["Content-Language"] == "en"
-    text, html = parts(message)
+    text, html = parts(raw)
     assert "Labour market integration, Language support" in text
-    assert "German, Arabic" in html
+    assert "German, Arabic" in html and "from 2 Mar 2026" in html and "women, childcare provided" in html
     assert "Unsubscribe" in text and "Manage your subscription" in html
 
 
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize(("kind", "subject"), [
+    ("offer_updated", {"de": "Geändertes Angebot: Deutschkurs A1 – Region Hannover",
+                       "en": "Offer changed: Deutschkurs A1 – Region Hannover"}),
+    ("offer_withdrawn", {"de": "Angebot zurückgezogen: Deutschkurs A1 – Region Hannover",
+                         "en": "Offer withdrawn: Deutschkurs A1 – Region Hannover"}),
+    ("example_published", {"de": "Gutes Beispiel: Sprachpaten im Quartier – landesweit",
+                           "en": "Good example: Sprachpaten im Quartier – statewide (all of Lower Saxony)"}),
+    ("actor_registered", {"de": "Neu im Bündnis: Caritasverband Osnabrück – Osnabrück, Osnabrück",
+                          "en": "New in the alliance: Caritasverband Osnabrück – Osnabrück, Osnabrück"}),
+])
+def test_every_kind_of_mail_says_what_it_is_and_links_back(renderer, kind, subject, language):  # noqa: ANN001
+    raw = item_mail(renderer, kind, language)
+    message = parse(raw)
+    assert message["Subject"] == subject[language]
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text, html = parts(raw)
+    for body in (text, html):
+        assert "/subscriptions/manage?token=" in body and "/subscriptions/unsubscribe?token=" in body
+    if kind == "offer_updated":
+        assert ("Geändert: Beginn" if language == "de" else "Changed: start") in text
+        assert "description" not in text  # what does not matter to a reader is not named
+    if kind == "offer_withdrawn":
+        assert ("zurückgezogen" if language == "de" else "withdrawn") in text and "Deutschkurs A1" in text
+    if kind == "example_published":
+        assert "https://angebote.example/examples/example-1" in html and "Nachbarn helfen" in text
+    if kind == "actor_registered":
+        assert "https://akteure.example/actors/actor-1" in text and "Beratung" in html
+
+
+def test_digest_groups_items_in_sections_with_counts_in_the_subject(renderer):  # noqa: ANN001
+    entries = [
+        ({"section": "new_offers", "kind": "offer", "item_id": "offer-1", "event_id": "e1", "changed_fields": []},
+         offer()),
+        ({"section": "changed_offers", "kind": "offer", "item_id": "offer-2", "event_id": "e2",
+          "changed_fields": ["district"]}, offer(id="offer-2", title="Sprachcafé", district="03101")),
+        ({"section": "withdrawn_offers", "kind": "offer", "item_id": "offer-3", "event_id": "e3",
+          "changed_fields": []}, offer(id="offer-3", title="Lernpaten", status="withdrawn")),
+        ({"section": "examples", "kind": "example", "item_id": "example-1", "event_id": "e4", "changed_fields": []},
+         example()),
+        ({"section": "actors", "kind": "actor", "item_id": "actor-1", "event_id": "e5", "changed_fields": []},
+         actor()),
+    ]
+    raw = renderer.digest(to="anna@example.org", subscription_id="sub-1", language="de", digest_id="digest-1",
+                          frequency="daily", period="daily:2026-11-26", created_at=datetime.now(UTC), entries=entries)
+    message = parse(raw)
+    assert message["Subject"] == ("Ihre Tagesübersicht vom 26.11.2026: 1 neues Angebot, 1 Änderung, "
+                                  "1 zurückgezogen, 1 gutes Beispiel, 1 neuer Akteur")
+    assert message["Message-ID"] == domain.message_id("sub-1", "digest-1", "npa.example")
+    text, html = parts(raw)
+    headings = [line for line in text.splitlines() if line.startswith("== ")]
+    assert headings == ["== NEUE ANGEBOTE ==", "== GEÄNDERTE ANGEBOTE ==", "== ZURÜCKGEZOGENE ANGEBOTE ==",
+                        "== GUTE BEISPIELE ==", "== NEU IM BÜNDNIS =="]
+    assert "Geändert: Landkreis" in text and "Braunschweig" in text
+    structure = Structure.of(html)
+    assert structure.headings == [("h1", "Ihre Tagesübersicht vom 26.11.2026"), ("h2", "Neue Angebote"),
+                                  ("h3", "Deutschkurs A1"), ("h2", "Geänderte Angebote"), ("h3", "Sprachcafé"),
+                                  ("h2", "Zurückgezogene Angebote"), ("h2", "Gute Beispiele"),
+                                  ("h3", "Sprachpaten im Quartier"), ("h2", "Neu im Bündnis"),
+                                  ("h3", "Caritasverband Osnabrück")]
+
+
+class Structure(HTMLParser):
+    """What an accessibility check looks at: language, headings, images, links, colours."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lang: str | None = None
+        self.headings: list[tuple[str, str]] = []
+        self.images_without_alt = 0
+        self.link_texts: list[str] = []
+        self.colours: set[str] = set()
+        self._open: str | None = None
+        self._text = ""
+
+    @classmethod
+    def of(cls, html: str) -> "Structure":
+        parser = cls()
+        parser.feed(html)
+        return parser
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        values = dict(attrs)
+        if tag == "html":
+            self.lang = values.get("lang")
+        if tag == "img" and not values.get("alt"):
+            self.images_without_alt += 1
+        self.colours |= set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})", values.get("style") or ""))
+        if tag in ("h1", "h2", "h3", "a"):
+            self._open, self._text = tag, ""
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._open:
+            if tag == "a":
+                self.link_texts.append(self._text.strip())
+            else:
+                self.headings.append((tag, self._text.strip()))
+            self._open = None
+
+
+def contrast_on_white(colour: str) -> float:
+    """WCAG 2.x contrast ratio of a text colour on a white background."""
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    return 1.05 / (luminance + 0.05)
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_html_is_accessible(renderer, kind, language):  # noqa: ANN001
+    _, html = parts(item_mail(renderer, kind, language))
+    structure = Structure.of(html)
+    assert structure.lang == language
+    assert structure.headings and structure.headings[0][0] == "h1"  # one title, then sections
+    assert structure.images_without_alt == 0
+    assert all(text and text.lower() not in ("hier", "here", "link") for text in structure.link_texts)
+    assert structure.colours and all(contrast_on_white(colour) >= 4.5 for colour in structure.colours), \
+        structure.colours  # WCAG AA for body text
+
+
 def test_html_part_escapes_offer_text(renderer):  # noqa: ANN001
-    message = renderer.offer_alert(to="anna@example.org", subscription_id="sub-1", language="de",
-                                   event_id="event-1", offer=offer(title="Kurs <script>alert(1)</script>"))
-    text, html = parts(message)
+    raw = renderer.offer_alert(to="anna@example.org", subscription_id="sub-1", language="de",
+                               event_id="event-9", offer=offer(title="Kurs <script>alert(1)</script>"))
+    text, html = parts(raw)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "Kurs <script>alert(1)</script>" in text  # the plain part stays plain
 
 
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_confirmation_mail_carries_only_the_confirmation_link(renderer, language):  # noqa: ANN001
-    message = renderer.confirmation(to="anna@example.org", subscription_id="sub-1", language=language,
-                                    request_id="request-1")
+    raw = renderer.confirmation(to="anna@example.org", subscription_id="sub-1", language=language,
+                                request_id="request-1")
+    message = parse(raw)
     assert "List-Unsubscribe" not in message
-    text, html = parts(message)
+    text, html = parts(raw)
     text_urls, html_urls = set(URL.findall(text)), set(URL.findall(html))
     assert text_urls == html_urls and len(text_urls) == 1
     (url,) = text_urls
     assert url.startswith(f"{BASE}/subscriptions/confirm?token=")
     assert SIGNER.read(tokens.CONFIRM, url.split("token=", 1)[1]) == "sub-1"
+    assert "offer" not in text.lower() and "angebot:" not in text.lower()  # no other content
+
+
+def test_an_internationalised_address_is_written_as_utf8(renderer):  # noqa: ANN001
+    raw = renderer.offer_alert(to="jürgen@beispiel.de", subscription_id="sub-1", language="de",
+                               event_id="event-1", offer=offer())
+    assert parse(raw)["To"] == "jürgen@beispiel.de"
 
 
 def test_long_non_ascii_subjects_survive_folding_exactly():
-    import email
-    import email.policy
-
-    from services.notifications.mails import MAIL_POLICY
-
     for subject in [
         "Neues Angebot: Telefonische Beratung zur Anerkennung von Abschlüssen – landesweit",
         "Neues Angebot: Sprachcafé für Frauen und Mädchen mit Kinderbetreuung – Grafschaft Bentheim",
@@ -124,5 +302,12 @@ def test_long_non_ascii_subjects_survive_folding_exactly():
         message.set_content("x")
         raw = message.as_bytes()
         assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
-        parsed = email.message_from_bytes(raw, policy=email.policy.default)
-        assert str(parsed["Subject"]) == subject
+        assert str(parse(raw)["Subject"]) == subject
+
+
+def test_quoted_printable_keeps_long_lines_within_limits(renderer):  # noqa: ANN001
+    raw = renderer.offer_alert(to="anna@example.org", subscription_id="sub-1", language="de", event_id="event-3",
+                               offer=offer(summary="Sehr lange Zusammenfassung " * 30))
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n") if not line.startswith(b"List-Unsubscribe:"))
+    text, _ = parts(raw)
+    assert ("Sehr lange Zusammenfassung " * 30).strip() in text

@@ -1,0 +1,187 @@
+"""Fan-out: one offer matching N subscribers, mails/s into an SMTP sink, beside raw aiosmtplib.
+
+The service path is the real one: an offer event on the real broker (Tansu) → the
+notifications consumer matches N confirmed subscriptions (seeded in bulk) and queues N
+deliveries → the sender claims, renders (once per template, language and offer) and sends
+over NPA_NOTIFICATIONS_SMTP_CONNECTIONS connections, recording each outcome and staging its
+`de.npa.notification.sent` event. The sink is aiosmtpd in its own process on loopback and
+counts accepted mails. Then, in the same run, raw aiosmtplib sends the same number of
+prebuilt mails over the same number of connections into the same sink.
+
+    .venv/bin/python bench/notifications_fanout.py [subscribers=10000] [connections=4] [postgresql]
+"""
+
+import asyncio
+import logging
+import multiprocessing
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aiosmtplib  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
+
+from npa.contracts import topics  # noqa: E402
+from npa.contracts.envelope import encode, new_event  # noqa: E402
+from npa.contracts.events import offers as offer_events  # noqa: E402
+from npa.infrastructure.database import make_engine, run_migrations  # noqa: E402
+from npa.infrastructure.outbox import utcnow  # noqa: E402
+from npa.infrastructure.topics_admin import ensure_topics  # noqa: E402
+from services.notifications.app import create_app  # noqa: E402
+from services.notifications.config import NotificationsConfig  # noqa: E402
+from services.notifications.mails import MailRenderer  # noqa: E402
+from services.notifications.models import Subscription  # noqa: E402
+from services.notifications.tokens import SubscriberTokens  # noqa: E402
+from tests.support.databases import postgres_database  # noqa: E402
+from tests.support.processes import free_port, tansu_broker  # noqa: E402
+from tests.support.services import ROOT, service_settings  # noqa: E402
+
+MIGRATIONS = ROOT / "services" / "notifications" / "migrations"
+
+
+def run_sink(port: int, count, first, last, ready) -> None:  # noqa: ANN001
+    """The SMTP server, in its own process so it does not share the client's interpreter."""
+    from aiosmtpd.controller import Controller
+
+    class Counting:
+        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN202, N802
+            with count.get_lock():
+                count.value += 1
+                now = time.time()
+                if count.value == 1:
+                    first.value = now
+                last.value = now
+            return "250 OK"
+
+    controller = Controller(Counting(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    while True:
+        time.sleep(3600)
+
+
+class Sink:
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.port = free_port()
+        self.count, self.first, self.last = context.Value("i", 0), context.Value("d", 0.0), context.Value("d", 0.0)
+        ready = context.Event()
+        self.process = context.Process(target=run_sink, args=(self.port, self.count, self.first, self.last, ready),
+                                       daemon=True)
+        self.process.start()
+        ready.wait(30)
+
+    def reset(self) -> None:
+        with self.count.get_lock():
+            self.count.value, self.first.value, self.last.value = 0, 0.0, 0.0
+
+    async def wait_for(self, expected: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count.value < expected:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"sink accepted {self.count.value} of {expected} mails in {timeout:.0f} s")
+            await asyncio.sleep(0.02)
+
+    def rate(self) -> float:
+        return self.count.value / max(1e-9, self.last.value - self.first.value)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.join(5)
+
+
+def seed(url: str, subscribers: int) -> None:
+    now = utcnow()
+    rows = [{"id": str(uuid.uuid4()), "version": 1, "email": f"reader{n}@example.org", "email_key": f"reader{n}@example.org",
+             "status": "active", "fields": ["sprache", "arbeit"] if n % 2 else ["sprache"],
+             "regions": [] if n % 3 else ["Leine-Weser"], "frequency": "immediate", "language": "de" if n % 5 else "en",
+             "examples": False, "new_actors": False, "created_at": now, "updated_at": now, "confirmed_at": now,
+             "cadence_since": now} for n in range(subscribers)]
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for start in range(0, len(rows), 2000):
+            connection.execute(insert(Subscription), rows[start:start + 2000])
+    engine.dispose()
+
+
+async def service_rate(url: str, bootstrap: str, sink: Sink, subscribers: int, connections: int) -> tuple[float, float]:
+    settings = service_settings("notifications", database_url=url, bootstrap=bootstrap, smtp_host="127.0.0.1",
+                                smtp_port=sink.port)
+    config = NotificationsConfig.from_env()
+    config = replace(config, sender=replace(config.sender, connections=connections))
+    app = create_app(settings, config)
+    logging.getLogger("faststream.access.kafka").setLevel(logging.WARNING)  # one line per message
+    async with app.router.lifespan_context(app):
+        offer = offer_events.OfferState(id=str(uuid.uuid4()), version=1, status="published", title="Deutschkurs A1",
+                                        summary="Abendkurs für Einsteigerinnen und Einsteiger", fields=["sprache"],
+                                        district="03241", city="Hannover", languages=["de", "ar", "uk"],
+                                        costs="kostenlos", url="http://127.0.0.1:8002/offers/1")
+        event = new_event(source=offer_events.SOURCE, type=offer_events.PUBLISHED, subject=offer.id,
+                          data=offer.model_dump(mode="json"))
+        await app.state.runtime.broker.publish(encode(event), topics.OFFERS, key=offer.id.encode())
+        published = time.time()
+        await sink.wait_for(subscribers, timeout=150)
+        return sink.rate(), subscribers / (sink.last.value - published)
+
+
+async def raw_rate(sink: Sink, subscribers: int, connections: int) -> float:
+    renderer = MailRenderer(mail_from="alerts@localhost", base_url="http://127.0.0.1:8003",
+                            signer=SubscriberTokens("bench"))
+    offer = offer_events.OfferState(id="offer-1", version=1, status="published", title="Deutschkurs A1",
+                                    fields=["sprache"], district="03241", url="http://x/offers/1").model_dump(mode="json")
+    mails = [(f"reader{n}@example.org", renderer.offer_alert(
+        to=f"reader{n}@example.org", subscription_id=str(n), language="de", event_id="e", offer=offer))
+        for n in range(subscribers)]
+
+    async def connection(share: list[tuple[str, bytes]]) -> None:
+        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=sink.port, start_tls=False)
+        await smtp.connect()
+        for to, data in share:
+            await smtp.sendmail("alerts@localhost", [to], data)
+        await smtp.quit()
+
+    sink.reset()
+    await asyncio.gather(*(connection(mails[index::connections]) for index in range(connections)))
+    await sink.wait_for(subscribers, timeout=60)
+    return sink.rate()
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    for chatty in ("faststream", "aiokafka", "kafka"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    subscribers = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    connections = int(sys.argv[2]) if len(sys.argv) > 2 else 4
+    use_postgres = len(sys.argv) > 3 and sys.argv[3] == "postgresql"
+    sink = Sink()
+    try:
+        with tansu_broker() as bootstrap, tempfile.TemporaryDirectory() as scratch:
+            await asyncio.to_thread(ensure_topics, bootstrap, 4)
+            database = postgres_database("npa_bench") if use_postgres else None
+            url = database.__enter__() if database else f"sqlite:///{scratch}/notifications.db"
+            try:
+                run_migrations(MIGRATIONS, url)
+                seed(url, subscribers)
+                database_name = "PostgreSQL" if use_postgres else "SQLite"
+                print(f"notifications fan-out: 1 offer → {subscribers} subscribers, {connections} SMTP connections, "
+                      f"{database_name}, aiosmtpd sink in its own process on loopback")
+                service, end_to_end = await service_rate(url, bootstrap, sink, subscribers, connections)
+            finally:
+                if database:
+                    database.__exit__(None, None, None)
+        raw = await raw_rate(sink, subscribers, connections)
+    finally:
+        sink.stop()
+    print(f"  service (claim, render, send, record + sent event): {service:8.0f} mails/s "
+          f"(event → last accept: {end_to_end:.0f} mails/s)")
+    print(f"  raw aiosmtplib, prebuilt bytes:                    {raw:8.0f} mails/s")
+    print(f"  ratio service / raw:                               {service / raw:8.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,75 @@
+"""The notifications service's own settings, from the environment; every one has a default.
+
+| variable (prefix NPA_NOTIFICATIONS_) | meaning | default |
+|---|---|---|
+| SMTP_CONNECTIONS | SMTP connections a sender round uses at once | 4 |
+| SMTP_TIMEOUT_SECONDS | longest one mail may take on the wire | 30 |
+| SMTP_MAX_ATTEMPTS | tries of a mail after 4xx answers or connection trouble | 12 |
+| SMTP_RETRY_BASE_SECONDS, SMTP_RETRY_MAX_SECONDS | exponential backoff (with jitter) between tries | 60, 21600 |
+| SENDER_POLL_SECONDS | how often the sender looks for due mails when nothing woke it | 0.5 |
+| SENDER_BATCH_SIZE | mails claimed per round | 200 |
+| SENDER_LEASE_SECONDS | how long a round holds its mails (ADR 8) | 120 |
+| DIGEST_DAILY_AT | local time of the daily digest | 07:00 |
+| DIGEST_WEEKLY_DAY, DIGEST_WEEKLY_AT | day and local time of the weekly digest | monday, 07:00 |
+| DIGEST_TIMEZONE | the local time zone of the digest times | Europe/Berlin |
+| DIGEST_CHECK_SECONDS | how often the digest scheduler looks for due digests | 60 |
+| PURGE_INTERVAL_SECONDS | how often unconfirmed requests older than 7 days are deleted | 3600 |
+"""
+
+import os
+from dataclasses import dataclass, field
+
+from services.notifications.domain import DigestSchedule
+from services.notifications.usecases.outcomes import RetryPolicy
+
+PREFIX = "NPA_NOTIFICATIONS_"
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(PREFIX + name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class SenderPolicy:
+    poll_seconds: float = 0.5
+    batch_size: int = 200
+    connections: int = 4
+    lease_seconds: float = 120.0
+    smtp_timeout_seconds: float = 30.0
+    postpone_seconds: float = 30.0  # a withdrawal notice waiting for its alert to leave first
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def __post_init__(self) -> None:
+        if self.connections < 1 or self.batch_size < 1:
+            raise ValueError("NPA_NOTIFICATIONS_SMTP_CONNECTIONS and _SENDER_BATCH_SIZE must be at least 1")
+        if self.lease_seconds < 2 * self.smtp_timeout_seconds:
+            raise ValueError("NPA_NOTIFICATIONS_SENDER_LEASE_SECONDS must be at least twice the SMTP timeout")
+
+
+@dataclass(frozen=True)
+class NotificationsConfig:
+    sender: SenderPolicy = field(default_factory=SenderPolicy)
+    schedule: DigestSchedule = field(default_factory=DigestSchedule)
+    digest_check_seconds: float = 60.0
+    purge_interval_seconds: float = 3600.0
+
+    @classmethod
+    def from_env(cls) -> "NotificationsConfig":
+        retry = RetryPolicy(
+            max_attempts=int(_env("SMTP_MAX_ATTEMPTS", "12")),
+            base_seconds=float(_env("SMTP_RETRY_BASE_SECONDS", "60")),
+            max_seconds=float(_env("SMTP_RETRY_MAX_SECONDS", "21600")),
+        )
+        sender = SenderPolicy(
+            poll_seconds=float(_env("SENDER_POLL_SECONDS", "0.5")),
+            batch_size=int(_env("SENDER_BATCH_SIZE", "200")),
+            connections=int(_env("SMTP_CONNECTIONS", "4")),
+            lease_seconds=float(_env("SENDER_LEASE_SECONDS", "120")),
+            smtp_timeout_seconds=float(_env("SMTP_TIMEOUT_SECONDS", "30")),
+            retry=retry,
+        )
+        schedule = DigestSchedule.parse(_env("DIGEST_DAILY_AT", "07:00"), _env("DIGEST_WEEKLY_DAY", "monday"),
+                                        _env("DIGEST_WEEKLY_AT", "07:00"), _env("DIGEST_TIMEZONE", "Europe/Berlin"))
+        return cls(sender, schedule, float(_env("DIGEST_CHECK_SECONDS", "60")),
+                   float(_env("PURGE_INTERVAL_SECONDS", "3600")))

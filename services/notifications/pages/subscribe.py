@@ -1,0 +1,34 @@
+"""The subscribe form, German at `/` and `/subscriptions/new`, English with `?lang=en`."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from services.notifications import domain
+from services.notifications.api import SubscriptionBody, submit_subscription
+from services.notifications.pages.common import DEFAULTS, form_errors, form_values, page, page_language
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+@router.get("/subscriptions/new", response_class=HTMLResponse)
+def subscribe_form(request: Request, lang: str = "de") -> HTMLResponse:
+    language = page_language(lang)
+    return page(request, "subscribe.html", language, values={**DEFAULTS, "language": language}, errors={},
+                consent_version=domain.CONSENT_TEXT_VERSION)
+
+
+@router.post("/subscriptions/new", response_class=HTMLResponse)
+async def subscribe(request: Request) -> HTMLResponse:
+    form = await request.form()
+    language = page_language(form.get("page_language"))
+    values = form_values(form)
+    try:
+        body = SubscriptionBody.model_validate(values)
+    except ValidationError as error:
+        return page(request, "subscribe.html", language, 422, values=values, errors=form_errors(error, language),
+                    consent_version=domain.CONSENT_TEXT_VERSION)
+    await run_in_threadpool(submit_subscription, request, body)
+    return page(request, "subscribe_done.html", language)

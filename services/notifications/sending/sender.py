@@ -1,0 +1,286 @@
+"""The mail sender: a background worker that sends due deliveries over SMTP.
+
+Bus handlers and schedulers only queue deliveries; a round here claims a batch (a lease, see
+ADR 8), renders it, and lets `connections` workers send it over their own SMTP connections,
+each taking the next mail from one shared queue. Outcomes go to the recorder as they happen.
+4xx replies and connection trouble are retried with exponential backoff and jitter; 5xx
+replies fail for good.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import aiosmtplib
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from npa.infrastructure.outbox import utcnow
+from npa.infrastructure.settings import Settings
+from npa.infrastructure.wakeup import Wakeup
+from services.notifications import domain, metrics, usecases
+from services.notifications.config import SenderPolicy
+from services.notifications.mails import MailRenderer, RenderedMail
+from services.notifications.models import Delivery
+from services.notifications.sending.pool import SmtpPool
+from services.notifications.sending.recorder import OutcomeRecorder
+from services.notifications.usecases import outcomes
+from services.notifications.usecases.claims import POSTPONE, SEND, SKIP, DueMail
+from services.notifications.usecases.outcomes import Outcome
+
+log = logging.getLogger(__name__)
+
+# A server's answer about this one message. Anything else (connect, auth, disconnect,
+# timeout) is trouble with the server and never fails a delivery for good by itself.
+MESSAGE_REJECTIONS = (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError,
+                      aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPNotSupported, ValueError)
+LEASE_MARGIN_SECONDS = 5.0
+
+
+class DeliverySender:
+    def __init__(self, engine: Engine, settings: Settings, renderer: MailRenderer, policy: SenderPolicy,
+                 wakeup: Wakeup, on_staged: Callable[[], None]) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._renderer = renderer
+        self.policy = policy
+        self._wakeup = wakeup
+        self._on_staged = on_staged
+        self.pool = SmtpPool(settings, policy.connections, policy.smtp_timeout_seconds)
+        self._round: asyncio.Task | None = None
+        self._stopping = False
+        self._depth_read_at = 0.0
+
+    async def run(self) -> None:
+        """The worker loop. On cancellation the mails already on the wire are finished and
+        recorded (so they are not sent again after a restart) before it stops."""
+        self._wakeup.bind()
+        failures = 0
+        try:
+            while True:
+                self._wakeup.clear()
+                self._round = asyncio.create_task(self.send_due(), name="mail-sender-round")
+                try:
+                    handled = await asyncio.shield(self._round)
+                    failures = 0
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:  # database away: keep the rows, back off, retry
+                    failures += 1
+                    log.warning("mail sender round failed (%s: %s), retry %d", type(error).__name__, error, failures)
+                    await asyncio.sleep(min(30.0, self.policy.poll_seconds * 2**failures))
+                    continue
+                await self._refresh_queue_depth()
+                if not handled or self._stopping:
+                    await self._wakeup.wait(self.policy.poll_seconds)
+        except asyncio.CancelledError:
+            await self._finish_round()
+            raise
+        finally:
+            await self.pool.close_all()
+            self._stopping = False  # a later run() or send_due() starts afresh
+
+    async def _finish_round(self) -> None:
+        round_ = self._round
+        if round_ is None or round_.done():
+            return
+        self._stopping = True
+        done, _ = await asyncio.wait({round_}, timeout=self.policy.smtp_timeout_seconds + LEASE_MARGIN_SECONDS)
+        if not done:
+            round_.cancel()
+
+    async def send_due(self, now: datetime | None = None) -> int:
+        """Send everything due at `now` (default: the clock), then return how many mails were
+        taken. A feeder claims and renders the next batch in a thread while the connections
+        still send the current one, so they never wait for the database."""
+        drain = _Drain()
+        recorder = OutcomeRecorder(self._engine, self.policy.retry, timedelta(seconds=self.policy.postpone_seconds),
+                                   on_recorded=lambda: None, batch_size=self.policy.batch_size)
+        try:
+            await asyncio.gather(self._feed(drain, recorder, now),
+                                 *(self._work(slot, drain, recorder) for slot in range(self.pool.size)))
+        finally:
+            leftovers = [*drain.queue, *drain.expired]
+            if leftovers:  # the server is in trouble, a lease runs out, or the service stops
+                delay = domain.retry_delay(1, self.policy.retry.base_seconds, self.policy.retry.max_seconds, 0.5)
+                when = utcnow() + timedelta(seconds=delay if drain.trouble else 0)
+                await asyncio.to_thread(self._release, leftovers, when)
+            await recorder.close()
+            await self.pool.close_all()
+            if recorder.recorded:
+                self._on_staged()  # once per drain: the relay then publishes the events in large batches
+        return drain.taken
+
+    async def _feed(self, drain: "_Drain", recorder: OutcomeRecorder, now: datetime | None) -> None:
+        low_water = max(1, self.policy.batch_size // 2)
+        try:
+            while True:
+                async with drain.changed:
+                    await drain.changed.wait_for(lambda: len(drain.queue) < low_water or drain.ending(self))
+                if drain.ending(self):
+                    return
+                token = str(uuid.uuid4())
+                lease_ends = time.monotonic() + self.policy.lease_seconds - LEASE_MARGIN_SECONDS
+                prepared = await asyncio.to_thread(self._claim_and_render, now or utcnow(), token)
+                drain.taken += len(prepared)
+                for mail, rendered in prepared:
+                    if mail.verdict == SKIP:
+                        recorder.add(Outcome(mail, outcomes.SKIPPED, utcnow(), mail.reason, metric_reason="not_wanted"))
+                    elif mail.verdict == POSTPONE:
+                        recorder.add(Outcome(mail, outcomes.POSTPONED, utcnow(), metric_reason="waiting_for_alert"))
+                    elif isinstance(rendered, str):
+                        recorder.add(Outcome(mail, outcomes.FAILED, utcnow(), rendered, permanent=True,
+                                             counts_as_attempt=False, metric_reason="rendering"))
+                    else:
+                        drain.queue.append(_Queued(mail, rendered, token, lease_ends))  # type: ignore[arg-type]
+                async with drain.changed:
+                    drain.changed.notify_all()
+                if len(prepared) < self.policy.batch_size:
+                    return  # nothing more is due
+        finally:
+            drain.feeding = False
+            async with drain.changed:
+                drain.changed.notify_all()
+
+    async def _work(self, slot: int, drain: "_Drain", recorder: OutcomeRecorder) -> None:
+        sender, timeout = self._settings.mail_from, self.policy.smtp_timeout_seconds
+        low_water = max(1, self.policy.batch_size // 2)
+        while True:
+            if not drain.queue:
+                if not drain.feeding or drain.ending(self):
+                    return
+                async with drain.changed:
+                    await drain.changed.wait_for(lambda: bool(drain.queue) or not drain.feeding)
+                continue
+            if self._stopping:
+                return
+            queued = drain.queue.popleft()
+            if len(drain.queue) == low_water - 1:
+                async with drain.changed:
+                    drain.changed.notify_all()  # the feeder claims the next batch now
+            if time.monotonic() + timeout > queued.lease_ends:
+                drain.expired.append(queued)  # the lease could run out mid-send: give it back
+                continue
+            mail, rendered = queued.mail, queued.rendered
+            try:
+                async with asyncio.timeout(timeout):  # connecting included: the lease must outlast it
+                    smtp = await self.pool.connection(slot)
+                    await smtp.sendmail(sender, [rendered.to], rendered.data,
+                                        mail_options=["SMTPUTF8"] if rendered.needs_smtputf8 else None)
+            except MESSAGE_REJECTIONS as error:
+                code = _reply_code(error)
+                permanent = code is None or domain.is_permanent_smtp_code(code)
+                recorder.add(Outcome(mail, outcomes.FAILED, utcnow(), _describe(error), permanent=permanent,
+                                     metric_reason=domain.failure_reason(code) if code else "rejected"))
+            except (TimeoutError, aiosmtplib.SMTPException, OSError) as error:
+                # The server, not this message, is the trouble: this worker stops, no new batch
+                # is claimed, and what no other worker can send waits for the next try.
+                self.pool.discard(slot)
+                drain.trouble = True
+                timed_out = isinstance(error, TimeoutError | aiosmtplib.SMTPTimeoutError)
+                recorder.add(Outcome(mail, outcomes.FAILED, utcnow(), _describe(error), permanent=False,
+                                     metric_reason=domain.failure_reason(None, timed_out=timed_out)))
+                async with drain.changed:
+                    drain.changed.notify_all()
+                return
+            else:
+                accepted = utcnow()
+                recorder.add(Outcome(mail, outcomes.SENT, accepted))
+                event_time = mail.delivery.event_time
+                if event_time is not None and mail.delivery.kind in domain.ITEM_MAIL_KINDS:
+                    metrics.EVENT_TO_ACCEPT.labels(mail.delivery.kind).observe(
+                        max(0.0, (accepted - _aware(event_time)).total_seconds()))
+
+    def _claim_and_render(self, now: datetime, token: str) -> list[tuple[DueMail, RenderedMail | str | None]]:
+        """Claim due rows and build their mails; a string stands for 'cannot render'."""
+        with Session(self._engine, expire_on_commit=False) as session:
+            due = usecases.claim_due(session, now, limit=self.policy.batch_size,
+                                     lease=timedelta(seconds=self.policy.lease_seconds), token=token)
+        prepared: list[tuple[DueMail, RenderedMail | str | None]] = []
+        for mail in due:
+            if mail.verdict != SEND:
+                prepared.append((mail, None))
+                continue
+            try:
+                prepared.append((mail, self._renderer.render(mail)))
+            except Exception as error:  # a template bug must not stall the queue
+                log.exception("cannot render delivery %s", mail.delivery.id)
+                prepared.append((mail, f"cannot render mail: {type(error).__name__}"))
+        return prepared
+
+    def _release(self, leftovers: list["_Queued"], when: datetime) -> None:
+        by_token: dict[str, list[str]] = {}
+        for queued in leftovers:
+            by_token.setdefault(queued.token, []).append(queued.mail.delivery.id)
+        with Session(self._engine) as session:
+            for token, delivery_ids in by_token.items():
+                outcomes.release(session, delivery_ids, token, when)
+            session.commit()
+
+    async def _refresh_queue_depth(self) -> None:
+        if time.monotonic() - self._depth_read_at < 1.0:
+            return
+        self._depth_read_at = time.monotonic()
+        with contextlib.suppress(Exception):  # a gauge must never stop the sender
+            due, waiting, oldest = await asyncio.to_thread(self._queue_depth, utcnow())
+            metrics.PENDING.labels("due").set(due)
+            metrics.PENDING.labels("waiting").set(waiting)
+            metrics.OLDEST_DUE_AGE.set(max(0.0, (utcnow() - _aware(oldest)).total_seconds()) if oldest else 0.0)
+
+    def _queue_depth(self, now: datetime) -> tuple[int, int, datetime | None]:
+        with Session(self._engine) as session:
+            pending = Delivery.status == domain.DELIVERY_PENDING
+            due, oldest = session.exec(select(func.count(), func.min(Delivery.next_attempt_at)).where(
+                pending, col(Delivery.next_attempt_at) <= now)).one()
+            total = session.exec(select(func.count()).select_from(Delivery).where(pending)).one()
+        return due, total - due, oldest
+
+
+@dataclass
+class _Queued:
+    mail: DueMail
+    rendered: RenderedMail
+    token: str  # of the claim that leased it
+    lease_ends: float  # monotonic
+
+
+@dataclass
+class _Drain:
+    """What the feeder and the workers of one `send_due` share."""
+
+    queue: deque = field(default_factory=deque)
+    expired: list = field(default_factory=list)
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    feeding: bool = True
+    trouble: bool = False
+    taken: int = 0
+
+    def ending(self, sender: "DeliverySender") -> bool:
+        return self.trouble or sender._stopping  # noqa: SLF001
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _reply_code(error: Exception) -> int | None:
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return max((refused.code for refused in error.recipients), default=None)
+    return getattr(error, "code", None)
+
+
+def _describe(error: Exception) -> str:
+    code = _reply_code(error)
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused) and error.recipients:
+        text = error.recipients[0].message
+    else:
+        text = getattr(error, "message", None) or str(error) or type(error).__name__
+    return domain.redact_addresses(f"{code} {text}" if code else f"{type(error).__name__}: {text}")

@@ -1,0 +1,150 @@
+"""Claiming due deliveries for one sender round and deciding, per mail, whether it still goes.
+
+A claim is a lease: one UPDATE moves `next_attempt_at` past the round's end and stamps the
+round's `claim_token`, RETURNING the rows it took (on PostgreSQL the candidate rows are
+locked with SKIP LOCKED, so replicas take disjoint rows without waiting for each other).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from services.notifications import domain
+from services.notifications.models import Delivery, Digest, DigestItem, ItemSnapshot, Subscription
+
+SEND, SKIP, POSTPONE = "send", "skip", "postpone"
+
+
+@dataclass
+class DueMail:
+    """What the sender needs to build and account for one mail, read when it was claimed."""
+
+    delivery: Delivery
+    subscription: Subscription | None
+    item: ItemSnapshot | None = None  # alerts, updates, withdrawal notices
+    digest: Digest | None = None
+    digest_items: dict[str, ItemSnapshot] = field(default_factory=dict)  # by event id, for the entries
+    verdict: str = SEND
+    reason: str = ""
+
+    @property
+    def fields(self) -> list[str]:
+        if self.digest is not None:
+            return list(self.digest.fields)
+        return list(self.item.data.get("fields", [])) if self.item else []
+
+    @property
+    def district(self) -> str | None:
+        return self.item.data.get("district") if self.item else None
+
+
+def claim_due(session: Session, now: datetime, *, limit: int, lease: timedelta, token: str) -> list[DueMail]:
+    """Take up to `limit` due deliveries until `now + lease`; commits the claim."""
+    candidates = (select(Delivery.id)
+                  .where(Delivery.status == domain.DELIVERY_PENDING, col(Delivery.next_attempt_at) <= now)
+                  .order_by(col(Delivery.next_attempt_at), col(Delivery.created_at)).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    claimed = list(session.execute(
+        update(Delivery)
+        .where(col(Delivery.id).in_(candidates.scalar_subquery()), col(Delivery.status) == domain.DELIVERY_PENDING,
+               col(Delivery.next_attempt_at) <= now)
+        .values(next_attempt_at=now + lease, claim_token=token)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ).scalars())
+    session.commit()
+    if not claimed:
+        return []
+    deliveries = sorted(_in(session, Delivery, Delivery.id, claimed), key=lambda d: (d.created_at, d.id))
+    return load_mails(session, deliveries)
+
+
+def load_mails(session: Session, deliveries: list[Delivery]) -> list[DueMail]:
+    subscriptions = {s.id: s for s in _in(session, Subscription, Subscription.id,
+                                          {d.subscription_id for d in deliveries})}
+    digests = {d.id: d for d in _in(session, Digest, Digest.id,
+                                    {d.event_id for d in deliveries if d.kind == domain.DIGEST})}
+    item_events = {d.event_id for d in deliveries if d.kind in domain.ITEM_MAIL_KINDS}
+    entry_events = {entry["event_id"] for digest in digests.values() for entry in digest.entries}
+    snapshots = {s.event_id: s for s in _in(session, ItemSnapshot, ItemSnapshot.event_id, item_events | entry_events)}
+    mails = []
+    for delivery in deliveries:
+        digest = digests.get(delivery.event_id) if delivery.kind == domain.DIGEST else None
+        mails.append(DueMail(
+            delivery, subscriptions.get(delivery.subscription_id), item=snapshots.get(delivery.event_id),
+            digest=digest,
+            digest_items={e["event_id"]: snapshots[e["event_id"]] for e in digest.entries
+                          if e["event_id"] in snapshots} if digest else {}))
+    _decide(session, mails)
+    return mails
+
+
+def _decide(session: Session, mails: list[DueMail]) -> None:
+    """Sets each mail's verdict: send, skip (with the reason) or postpone."""
+    live = _items_still_live(session, [m for m in mails if m.delivery.kind in domain.TOLD_ABOUT_ITEM and m.item])
+    told = _told_states(session, [m for m in mails if m.delivery.kind == domain.WITHDRAWAL])
+    for mail in mails:
+        kind, subscription = mail.delivery.kind, mail.subscription
+        if subscription is None or subscription.status == domain.CANCELLED:
+            mail.verdict, mail.reason = SKIP, "subscription cancelled"
+        elif kind != domain.CONFIRMATION and subscription.status != domain.ACTIVE:
+            mail.verdict, mail.reason = SKIP, "subscription not active"
+        elif kind in domain.ITEM_MAIL_KINDS and mail.item is None:
+            mail.verdict, mail.reason = SKIP, "item unknown"
+        elif kind == domain.DIGEST and mail.digest is None:
+            mail.verdict, mail.reason = SKIP, "digest unknown"
+        elif kind in domain.TOLD_ABOUT_ITEM and not live.get(mail.delivery.item_id, True):
+            mail.verdict, mail.reason = SKIP, "item withdrawn before the mail left"
+        elif kind == domain.WITHDRAWAL:
+            state = told.get((subscription.id, mail.delivery.item_id))
+            if state == domain.DELIVERY_PENDING:
+                mail.verdict = POSTPONE  # its alert has not left yet; the notice must not overtake it
+            elif state != domain.DELIVERY_SENT:
+                mail.verdict, mail.reason = SKIP, "never told about the item"
+
+
+def _items_still_live(session: Session, mails: list[DueMail]) -> dict[str, bool]:
+    newest: dict[str, ItemSnapshot] = {}
+    for snapshot in _in(session, ItemSnapshot, ItemSnapshot.item_id, {m.delivery.item_id for m in mails}):
+        current = newest.get(snapshot.item_id)
+        if current is None or (snapshot.item_version or 0) > (current.item_version or 0):
+            newest[snapshot.item_id] = snapshot
+    return {item_id: domain.is_live(s.item_kind or "", s.data) for item_id, s in newest.items()}
+
+
+def _told_states(session: Session, notices: list[DueMail]) -> dict[tuple[str, str], str]:
+    """For each (subscription, item) of a withdrawal notice: `sent` when an alert, update or
+    digest about the item reached the subscriber, `pending` while one is still queued."""
+    if not notices:
+        return {}
+    subscription_ids = {m.delivery.subscription_id for m in notices}
+    item_ids = {m.delivery.item_id for m in notices}
+    statuses: dict[tuple[str, str], set[str]] = defaultdict(set)
+    told = select(Delivery.subscription_id, Delivery.item_id, Delivery.status).where(
+        col(Delivery.kind).in_(domain.TOLD_ABOUT_ITEM), col(Delivery.subscription_id).in_(subscription_ids),
+        col(Delivery.item_id).in_(item_ids))
+    by_digest = (select(DigestItem.subscription_id, DigestItem.item_id, Delivery.status)
+                 .join(Digest, col(Digest.id) == DigestItem.digest_id)
+                 .join(Delivery, (col(Delivery.event_id) == Digest.id)
+                       & (col(Delivery.subscription_id) == DigestItem.subscription_id))
+                 .where(col(DigestItem.subscription_id).in_(subscription_ids), col(DigestItem.item_id).in_(item_ids),
+                        DigestItem.change != domain.WITHDRAWN))
+    for query in (told, by_digest):
+        for subscription_id, item_id, status in session.execute(query):
+            statuses[(subscription_id, item_id)].add(status)
+    return {key: domain.DELIVERY_SENT if domain.DELIVERY_SENT in found else
+            domain.DELIVERY_PENDING if domain.DELIVERY_PENDING in found else domain.DELIVERY_FAILED
+            for key, found in statuses.items()}
+
+
+def _in(session: Session, model: Any, column: Any, values: Any) -> list:
+    values = list(values)
+    found: list = []
+    for start in range(0, len(values), 500):  # SQLite limits bound parameters per statement
+        found.extend(session.exec(select(model).where(col(column).in_(values[start:start + 500]))).all())
+    return found

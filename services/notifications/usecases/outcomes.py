@@ -1,0 +1,111 @@
+"""Recording what happened to claimed mails, many at a time, in one transaction per call.
+
+The sender calls `record` as soon as outcomes arrive (a group commit: while one batch is
+written, the next collects), so an accepted mail is marked sent within milliseconds. Every
+sent or failed mail about a bus event or a digest stages its `de.npa.notification.*` event
+in the same transaction.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, insert, update
+from sqlmodel import Session, col, select
+
+from npa.contracts import topics
+from npa.contracts.envelope import encode, new_event
+from npa.contracts.events import notifications as notification_events
+from npa.infrastructure.outbox import OutboxMessage, utcnow
+from services.notifications import domain
+from services.notifications.models import Delivery
+from services.notifications.usecases.claims import DueMail
+
+SENT, DEFERRED, FAILED, SKIPPED, POSTPONED = "sent", "deferred", "failed", "skipped", "postponed"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 12
+    base_seconds: float = 60.0
+    max_seconds: float = 6 * 3600.0
+    jitter: float = 0.5
+
+
+@dataclass
+class Outcome:
+    """What happened to one mail. `permanent` and `counts_as_attempt` matter for failures."""
+
+    mail: DueMail
+    result: str  # sent | failed (decided into deferred or failed when recorded) | skipped | postponed
+    at: datetime
+    reason: str = ""
+    permanent: bool = False
+    counts_as_attempt: bool = True
+    metric_reason: str = "accepted"
+
+
+def record(session: Session, outcomes: list[Outcome], retry: RetryPolicy, postpone: timedelta) -> list[Outcome]:
+    """Write the outcomes; failures come back with `result` settled as deferred or failed.
+    A delivery erased meanwhile is gone: nothing is written or announced for it."""
+    existing = set(session.exec(select(Delivery.id).where(
+        col(Delivery.id).in_([o.mail.delivery.id for o in outcomes]))).all())
+    outcomes = [o for o in outcomes if o.mail.delivery.id in existing]
+    changes, announcements = [], []
+    for outcome in outcomes:
+        delivery = outcome.mail.delivery
+        row = {"key": delivery.id, "status": delivery.status, "attempts": delivery.attempts, "error": None,
+               "next_attempt_at": delivery.next_attempt_at, "sent_at": None}
+        if outcome.result == SENT:
+            row.update(status=domain.DELIVERY_SENT, attempts=delivery.attempts + 1, sent_at=outcome.at)
+            announcements.append((outcome, notification_events.SENT, None))
+        elif outcome.result == SKIPPED:
+            row.update(status=domain.DELIVERY_SKIPPED, error=outcome.reason[:1000])
+        elif outcome.result == POSTPONED:
+            row.update(next_attempt_at=outcome.at + postpone)
+        else:
+            attempts = delivery.attempts + (1 if outcome.counts_as_attempt else 0)
+            error = domain.redact_addresses(outcome.reason)[:1000]
+            row.update(attempts=attempts, error=error)
+            if outcome.permanent or attempts >= retry.max_attempts:
+                outcome.result = FAILED
+                row.update(status=domain.DELIVERY_FAILED)
+                announcements.append((outcome, notification_events.FAILED, error))
+            else:
+                outcome.result = DEFERRED
+                delay = domain.retry_delay(attempts, retry.base_seconds, retry.max_seconds, retry.jitter)
+                row.update(next_attempt_at=outcome.at + timedelta(seconds=delay))
+        changes.append(row)
+    if changes:
+        table = Delivery.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            update(table).where(table.c.id == bindparam("key")).values(
+                status=bindparam("status"), attempts=bindparam("attempts"), error=bindparam("error"),
+                next_attempt_at=bindparam("next_attempt_at"), sent_at=bindparam("sent_at"), claim_token=None),
+            changes)
+    rows = [_announcement(outcome, event_type, reason) for outcome, event_type, reason in announcements
+            if outcome.mail.delivery.kind != domain.CONFIRMATION]  # a confirmation answers no bus event
+    if rows:
+        session.execute(insert(OutboxMessage), rows)
+    return outcomes
+
+
+def release(session: Session, delivery_ids: list[str], token: str, when: datetime) -> None:
+    """Give claimed but untried deliveries back, due at `when`, without counting an attempt;
+    only rows this round still holds (its lease may have passed to another replica)."""
+    for start in range(0, len(delivery_ids), 500):
+        session.execute(update(Delivery).where(
+            col(Delivery.id).in_(delivery_ids[start:start + 500]), col(Delivery.claim_token) == token,
+            col(Delivery.status) == domain.DELIVERY_PENDING,
+        ).values(next_attempt_at=when, claim_token=None).execution_options(synchronize_session=False))
+
+
+def _announcement(outcome: Outcome, event_type: str, reason: str | None) -> dict:
+    delivery, mail = outcome.mail.delivery, outcome.mail
+    data = notification_events.DeliveryOutcome(
+        id=delivery.id, subscription_id=delivery.subscription_id, event_id=delivery.event_id,
+        event_type=delivery.event_type, item_id=delivery.item_id, fields=mail.fields, district=mail.district,
+        reason=reason)
+    event = new_event(source=notification_events.SOURCE, type=event_type, subject=delivery.id,
+                      data=data.model_dump(mode="json"))
+    return {"event_id": event.id, "topic": topics.NOTIFICATIONS, "key": event.subject, "event_type": event.type,
+            "payload": encode(event), "created_at": utcnow(), "attempts": 0}

@@ -1,0 +1,154 @@
+"""Subscribing, confirming (double opt-in), changing preferences and cancelling.
+
+Each operation takes the caller's session; the caller commits, so a state change and the
+event it stages land in one transaction (transactional outbox).
+"""
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from npa.contracts import topics
+from npa.contracts.envelope import new_event
+from npa.contracts.events import notifications as notification_events
+from npa.infrastructure.outbox import add_to_outbox
+from services.notifications import domain
+from services.notifications.models import Consent, Delivery, Subscription
+
+SUBSCRIBE_REQUEST = "subscribe_request"
+# A repeated subscribe request within this window changes the pending preferences but
+# sends no second mail: the form must not become a way to flood someone's mailbox.
+CONFIRMATION_RESEND_AFTER = timedelta(minutes=2)
+VIA_DOUBLE_OPT_IN, VIA_MANAGE_PAGE = "double_opt_in", "manage_page"
+
+
+class LinkNoLongerValid(LookupError):
+    """The token was genuine, but its subscription is gone or cancelled."""
+
+
+def live_subscription(session: Session, email: str) -> Subscription | None:
+    key = domain.normalise_email(email)
+    query = select(Subscription).where(Subscription.email_key == key, Subscription.status != domain.CANCELLED)
+    return session.exec(query).first()
+
+
+def request_subscription(session: Session, email: str, preferences: dict[str, Any], now: datetime,
+                         consent_version: str = domain.CONSENT_TEXT_VERSION) -> Subscription:
+    """Record a subscribe request and queue its confirmation mail.
+
+    The answer never depends on whether the address is already subscribed; an active
+    subscription keeps its preferences until the mailbox owner confirms the new ones.
+    """
+    subscription = live_subscription(session, email)
+    if subscription is None:
+        subscription = Subscription(email=email.strip(), email_key=domain.normalise_email(email), created_at=now,
+                                    **preferences)
+    elif subscription.status == domain.PENDING:
+        for name, value in preferences.items():
+            setattr(subscription, name, value)
+    subscription.requested = preferences
+    subscription.request_received_at = now
+    subscription.request_consent_version = consent_version
+    subscription.updated_at = now
+    last = subscription.confirmation_requested_at
+    resend = last is None or now - last >= CONFIRMATION_RESEND_AFTER
+    if resend:
+        subscription.confirmation_requested_at = now
+    session.add(subscription)
+    if resend:
+        session.flush()  # the delivery's foreign key needs the subscription row first
+        session.add(Delivery(subscription_id=subscription.id, kind=domain.CONFIRMATION, event_id=str(uuid.uuid4()),
+                             event_type=SUBSCRIBE_REQUEST, item_id=subscription.id, created_at=now,
+                             next_attempt_at=now))
+    return subscription
+
+
+def load_for_link(session: Session, subscription_id: str) -> Subscription:
+    subscription = session.get(Subscription, subscription_id)
+    if subscription is None or subscription.status == domain.CANCELLED:
+        raise LinkNoLongerValid(subscription_id)
+    return subscription
+
+
+def confirm_subscription(session: Session, subscription_id: str, now: datetime) -> Subscription:
+    """Apply the requested preferences, activate, and keep the consent record; following the
+    link again does nothing."""
+    subscription = load_for_link(session, subscription_id)
+    if subscription.requested is None:
+        return subscription
+    requested = subscription.requested
+    _switch_cadence(session, subscription, requested.get("frequency", subscription.frequency), now)
+    for name, value in requested.items():
+        setattr(subscription, name, value)
+    subscription.requested = None
+    if subscription.status == domain.PENDING:
+        subscription.status = domain.ACTIVE
+        subscription.confirmed_at = now
+    session.add(Consent(subscription_id=subscription.id, scope=requested,
+                        text_version=subscription.request_consent_version or domain.CONSENT_TEXT_VERSION,
+                        requested_at=subscription.request_received_at or now, confirmed_at=now,
+                        via=VIA_DOUBLE_OPT_IN))
+    _publish_change(session, subscription, now, notification_events.SUBSCRIPTION_CONFIRMED)
+    return subscription
+
+
+def change_preferences(session: Session, subscription: Subscription, preferences: dict[str, Any],
+                       now: datetime) -> bool:
+    """From the manage page, whose token proves the mailbox: no second opt-in is needed, but
+    the new scope is recorded as consent.
+
+    The contract has no `updated` type, so the new state goes out as another `confirmed` with
+    a higher version; the reports service keeps the latest version of each subscription."""
+    changed = {name: value for name, value in preferences.items() if getattr(subscription, name) != value}
+    if not changed or subscription.status != domain.ACTIVE:
+        return False
+    _switch_cadence(session, subscription, preferences.get("frequency", subscription.frequency), now)
+    for name, value in changed.items():
+        setattr(subscription, name, value)
+    session.add(Consent(subscription_id=subscription.id, scope=subscription.preferences(),
+                        text_version=domain.CONSENT_TEXT_VERSION, requested_at=now, confirmed_at=now,
+                        via=VIA_MANAGE_PAGE))
+    _publish_change(session, subscription, now, notification_events.SUBSCRIPTION_CONFIRMED)
+    return True
+
+
+def cancel_subscription(session: Session, subscription_id: str, now: datetime) -> bool:
+    """True when this call cancelled it; cancelling twice is harmless."""
+    subscription = session.get(Subscription, subscription_id)
+    if subscription is None or subscription.status == domain.CANCELLED:
+        return False
+    was_announced = subscription.status == domain.ACTIVE
+    subscription.status = domain.CANCELLED
+    subscription.cancelled_at = now
+    subscription.requested = None
+    if was_announced:
+        _publish_change(session, subscription, now, notification_events.SUBSCRIPTION_CANCELLED)
+    else:
+        session.add(subscription)
+    return True
+
+
+def _switch_cadence(session: Session, subscription: Subscription, frequency: str, now: datetime) -> None:
+    """A new frequency starts now. Items still waiting for a digest are not lost: moving to
+    the other digest they wait for that one; moving to `immediate` they leave at once, as a
+    last digest."""
+    if subscription.status == domain.ACTIVE and frequency == subscription.frequency:
+        return
+    if subscription.status == domain.ACTIVE and subscription.frequency in domain.DIGEST_FREQUENCIES \
+            and frequency == domain.IMMEDIATE:
+        from services.notifications.usecases.digests import build_digest  # digests use this module too
+
+        build_digest(session, subscription, f"until:{now.isoformat(timespec='seconds')}", now)
+    subscription.cadence_since = now
+
+
+def _publish_change(session: Session, subscription: Subscription, now: datetime, event_type: str) -> None:
+    subscription.version += 1
+    subscription.updated_at = now
+    session.add(subscription)
+    data = notification_events.SubscriptionChange.model_validate(subscription, from_attributes=True)
+    event = new_event(source=notification_events.SOURCE, type=event_type, subject=subscription.id,
+                      data=data.model_dump(mode="json"))
+    add_to_outbox(session, topics.NOTIFICATIONS, event)

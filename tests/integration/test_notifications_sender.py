@@ -1,0 +1,148 @@
+"""The sender against a real SMTP server on loopback, on SQLite and PostgreSQL: a bounded pool
+of connections sharing one queue, leases that keep replicas from sending a mail twice, the
+rest of a batch given back when the server is in trouble, and a clean stop."""
+
+import asyncio
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+from aiosmtpd.controller import Controller
+from sqlmodel import Session
+
+from npa.infrastructure.outbox import utcnow
+from services.notifications import domain
+from services.notifications.usecases.claims import claim_due
+from tests.integration.test_notifications_support import (
+    apply,
+    deliveries,
+    email_of,
+    notifications_runtime,
+    offer_event,
+    subscribe,
+)
+from tests.support.processes import free_port
+
+NOW = utcnow() - timedelta(minutes=1)  # confirmation mails are due at once
+
+
+class CountingHandler:
+    """Accepts every mail after `delay` seconds; notes the connection (peer) and how many
+    mails were in DATA at the same time."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.peers: set = set()
+        self.recipients: list[str] = []
+        self.message_ids: list[str] = []
+        self.active = 0
+        self.most_active = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+        self.active += 1
+        self.most_active = max(self.most_active, self.active)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.active -= 1
+        self.peers.add(session.peer)
+        self.recipients.extend(envelope.rcpt_tos)
+        header = next(line for line in envelope.content.split(b"\r\n") if line.startswith(b"Message-ID:"))
+        self.message_ids.append(header.split(b" ", 1)[1].decode())
+        return "250 OK"
+
+
+@contextmanager
+def counting_sink(delay: float = 0.0):  # noqa: ANN201
+    handler = CountingHandler(delay)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()
+
+
+async def test_connections_are_bounded_and_share_the_queue(database_url):  # noqa: ANN001
+    with counting_sink(delay=0.01) as (sink, port), notifications_runtime(database_url, port, connections=3,
+                                                                        batch_size=10) as runtime:
+        readers = [subscribe(runtime, f"reader{n}@example.org", NOW) for n in range(30)]
+        await runtime.sender.send_due()  # 30 confirmations
+        event = offer_event(district=None)
+        await apply(runtime, event)
+        await runtime.sender.send_due()
+        assert sorted(sink.recipients) == sorted([f"reader{n}@example.org" for n in range(30)] * 2)
+        assert len(sink.message_ids) == len(set(sink.message_ids)) == 60  # one Message-ID per mail
+        assert sink.most_active == 3  # never more mails at once than connections
+        assert runtime.sender.pool.opened == 6  # three connections per drain, reused for every batch
+        alerts = deliveries(runtime, event_id=event.id)
+        assert {d.status for d in alerts} == {domain.DELIVERY_SENT} and len(alerts) == len(readers)
+        assert all(d.attempts == 1 and d.claim_token is None and d.sent_at for d in alerts)
+
+
+async def test_two_replicas_never_send_the_same_mail(database_url):  # noqa: ANN001
+    with counting_sink(delay=0.002) as (sink, port), \
+            notifications_runtime(database_url, port, connections=2, batch_size=7) as first, \
+            notifications_runtime(database_url, port, connections=2, batch_size=7) as second:
+        for n in range(40):
+            subscribe(first, f"reader{n}@example.org", NOW)
+        taken = await asyncio.gather(first.sender.send_due(), second.sender.send_due())
+        assert sum(taken) == 40
+        assert sorted(sink.recipients) == sorted(f"reader{n}@example.org" for n in range(40))  # each exactly once
+
+
+async def test_a_claimed_mail_waits_for_its_lease_and_keeps_its_message_id(database_url):  # noqa: ANN001
+    """The window of ADR 8: a replica that crashed after the server accepted a mail but before
+    recording it leaves the row leased; it is sent again only when the lease has run out, with
+    the same Message-ID, so the receiving side can recognise the repeat."""
+    with counting_sink() as (sink, port), notifications_runtime(database_url, port) as runtime:
+        reader = subscribe(runtime, "anna@example.org", NOW)
+        await runtime.sender.send_due()
+        event = offer_event()
+        await apply(runtime, event)
+        with Session(runtime.engine) as session:  # the crashed replica's claim
+            (claimed,) = claim_due(session, utcnow(), limit=10, lease=timedelta(seconds=60), token="crashed")
+        assert await runtime.sender.send_due() == 0  # leased: nobody else takes it
+        assert await runtime.sender.send_due(utcnow() + timedelta(seconds=61)) == 1
+        (delivery,) = deliveries(runtime, event_id=event.id)
+        assert delivery.status == domain.DELIVERY_SENT
+        assert sink.message_ids[-1] == domain.message_id(reader, event.id, "localhost") == \
+            f"{domain.message_id(claimed.delivery.subscription_id, event.id, 'localhost')}"
+
+
+async def test_when_the_server_is_away_the_rest_of_the_batch_waits_without_an_attempt(database_url):  # noqa: ANN001
+    with notifications_runtime(database_url, free_port(), connections=2) as runtime:  # nothing listens there
+        for n in range(6):
+            subscribe(runtime, f"reader{n}@example.org", NOW)
+        before = utcnow()
+        assert await runtime.sender.send_due() == 6
+        confirmations = deliveries(runtime, kind=domain.CONFIRMATION)
+        tried = [d for d in confirmations if d.attempts]
+        assert len(tried) == 2 and all("ConnectionRefused" in (d.error or "") or "connect" in (d.error or "").lower()
+                                       for d in tried)  # one try per connection
+        assert {d.status for d in confirmations} == {domain.DELIVERY_PENDING}
+        assert all(d.claim_token is None for d in confirmations)
+        assert all(d.next_attempt_at.replace(tzinfo=None) > before.replace(tzinfo=None) for d in confirmations)
+
+
+async def test_stopping_finishes_the_mail_on_the_wire_and_gives_back_the_rest(database_url):  # noqa: ANN001
+    with counting_sink(delay=0.15) as (sink, port), notifications_runtime(database_url, port, connections=1) as runtime:
+        for n in range(8):
+            subscribe(runtime, f"reader{n}@example.org", NOW)
+        worker = asyncio.create_task(runtime.sender.run())
+        deadline = time.monotonic() + 10
+        while not sink.active and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        worker.cancel()
+        try:
+            await worker
+        except asyncio.CancelledError:
+            pass
+        sent = deliveries(runtime, status=domain.DELIVERY_SENT)
+        assert 1 <= len(sent) < 8 and len(sink.recipients) == len(sent)  # every accepted mail is recorded
+        waiting = deliveries(runtime, status=domain.DELIVERY_PENDING)
+        assert all(d.claim_token is None and d.attempts == 0 for d in waiting)
+        await runtime.sender.send_due()
+        assert sorted(sink.recipients) == sorted(email_of(runtime, d.subscription_id)
+                                                 for d in deliveries(runtime, kind=domain.CONFIRMATION))
+        assert len(sink.recipients) == 8
