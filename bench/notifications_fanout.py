@@ -9,6 +9,13 @@ counts accepted mails. Then, in the same run, raw aiosmtplib sends the same numb
 prebuilt mails over the same number of connections into the same sink.
 
     .venv/bin/python bench/notifications_fanout.py [subscribers=10000] [connections=4] [postgresql]
+
+Measured 2026-11-25 on 2 cores, SQLite, 10,000 subscribers, 4 connections: service ~1,060 mails/s,
+raw aiosmtplib ~2,190 mails/s (ratio ~0.48); PostgreSQL ~810 mails/s. Per mail the service process
+spends ~0.9 ms of CPU (SMTP client as raw, plus claim and render ~0.16 ms, recording with the sent
+event ~0.15 ms, relay and consumer) against ~0.45 ms for raw, on cores it shares with the sink and
+the broker. Before rendering once per item, prebuilding bytes, claiming ahead of the connections
+and recording in group commits it was ~420 against ~1,160 mails/s.
 """
 
 import asyncio

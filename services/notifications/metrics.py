@@ -4,10 +4,15 @@ from prometheus_client import Counter, Gauge, Histogram
 
 MAILS = Counter(
     "npa_notifications_mails_total",
-    "Mail attempts by kind (confirmation, alert, update, withdrawal, digest), outcome (sent, deferred, failed, "
-    "skipped, postponed) and reason (accepted, smtp_4xx, smtp_5xx, connection, timeout, rejected, rendering, "
-    "not_wanted, waiting_for_alert)",
+    "Mail attempts by kind (confirmation, alert, update, withdrawal, digest), outcome (sent, deferred, failed) "
+    "and reason (accepted, smtp_4xx, smtp_5xx, connection, timeout, rejected, rendering)",
     ["kind", "outcome", "reason"],
+)
+WITHHELD = Counter(
+    "npa_notifications_mails_withheld_total",
+    "Claimed mails not attempted: skipped (subscription cancelled, item withdrawn first) or postponed "
+    "(a withdrawal notice waiting for its alert)",
+    ["kind", "outcome"],
 )
 PENDING = Gauge(
     "npa_notifications_pending_deliveries",

@@ -9,6 +9,7 @@ those who were told about the offer.
 from datetime import UTC, datetime
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlmodel import Session, select
 
 from npa.contracts.events import offers as offer_events
@@ -150,6 +151,8 @@ async def test_a_withdrawal_is_told_only_to_those_alerted(database_url, smtp_sin
 
 
 async def test_an_alert_still_queued_when_the_offer_is_withdrawn_is_not_sent(database_url, smtp_sink):  # noqa: ANN001
+    skipped_before = REGISTRY.get_sample_value("npa_notifications_mails_withheld_total",
+                                               {"kind": "alert", "outcome": "skipped"}) or 0
     with notifications_runtime(database_url, smtp_sink.port) as live:
         reader = subscribe(live, "anna@example.org", T0)
         published = offer_event(district=HANNOVER)
@@ -163,3 +166,5 @@ async def test_an_alert_still_queued_when_the_offer_is_withdrawn_is_not_sent(dat
                           domain.WITHDRAWAL: domain.DELIVERY_SKIPPED}
         assert [m["Subject"] for m in smtp_sink.handler.to("anna@example.org")] == [
             "Bitte bestätigen Sie Ihr Abonnement – Niedersachsen packt an"]
+        assert REGISTRY.get_sample_value("npa_notifications_mails_withheld_total",
+                                         {"kind": "alert", "outcome": "skipped"}) == skipped_before + 1

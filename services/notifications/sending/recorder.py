@@ -9,7 +9,6 @@ transactions in a worker thread take the interpreter lock from the SMTP connecti
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -23,12 +22,11 @@ log = logging.getLogger(__name__)
 
 
 class OutcomeRecorder:
-    def __init__(self, engine: Engine, retry: RetryPolicy, postpone: timedelta, on_recorded: Callable[[], None],
-                 *, linger: float = 0.02, batch_size: int = 200, write_attempts: int = 5) -> None:
+    def __init__(self, engine: Engine, retry: RetryPolicy, postpone: timedelta, *, linger: float = 0.02,
+                 batch_size: int = 200, write_attempts: int = 5) -> None:
         self._engine = engine
         self._retry = retry
         self._postpone = postpone
-        self._on_recorded = on_recorded
         self._write_attempts = write_attempts
         self._linger = linger
         self._batch_size = batch_size
@@ -73,9 +71,11 @@ class OutcomeRecorder:
                     return
                 await asyncio.sleep(0.2 * 2**attempt)
         for outcome in written:
-            metrics.MAILS.labels(outcome.mail.delivery.kind, outcome.result, outcome.metric_reason).inc()
+            if outcome.result in (outcomes.SKIPPED, outcomes.POSTPONED):
+                metrics.WITHHELD.labels(outcome.mail.delivery.kind, outcome.result).inc()
+            else:
+                metrics.MAILS.labels(outcome.mail.delivery.kind, outcome.result, outcome.metric_reason).inc()
         self.recorded.extend(written)
-        self._on_recorded()
 
     def _write_now(self, batch: list[Outcome]) -> list[Outcome]:
         with Session(self._engine) as session:

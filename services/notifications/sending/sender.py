@@ -1,10 +1,10 @@
 """The mail sender: a background worker that sends due deliveries over SMTP.
 
-Bus handlers and schedulers only queue deliveries; a round here claims a batch (a lease, see
-ADR 8), renders it, and lets `connections` workers send it over their own SMTP connections,
-each taking the next mail from one shared queue. Outcomes go to the recorder as they happen.
-4xx replies and connection trouble are retried with exponential backoff and jitter; 5xx
-replies fail for good.
+Bus handlers and schedulers only queue deliveries. Here a feeder claims due rows in batches
+(each claim a lease, see ADR 8) and renders them into one shared queue; `connections`
+workers, each with its own SMTP connection, take the next mail from it until the queue runs
+dry. Outcomes go to the recorder as they happen. 4xx replies and connection trouble are
+retried with exponential backoff and jitter; 5xx replies fail for good.
 """
 
 import asyncio
@@ -13,8 +13,8 @@ import logging
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import aiosmtplib
@@ -102,7 +102,7 @@ class DeliverySender:
         still send the current one, so they never wait for the database."""
         drain = _Drain()
         recorder = OutcomeRecorder(self._engine, self.policy.retry, timedelta(seconds=self.policy.postpone_seconds),
-                                   on_recorded=lambda: None, batch_size=self.policy.batch_size)
+                                   batch_size=self.policy.batch_size)
         try:
             await asyncio.gather(self._feed(drain, recorder, now),
                                  *(self._work(slot, drain, recorder) for slot in range(self.pool.size)))
@@ -115,7 +115,9 @@ class DeliverySender:
             await recorder.close()
             await self.pool.close_all()
             if recorder.recorded:
-                self._on_staged()  # once per drain: the relay then publishes the events in large batches
+                self._on_staged()  # once per drain; meanwhile the relay's own polling publishes in large batches
+        if drain.error is not None:
+            raise drain.error
         return drain.taken
 
     async def _feed(self, drain: "_Drain", recorder: OutcomeRecorder, now: datetime | None) -> None:
@@ -132,9 +134,9 @@ class DeliverySender:
                 drain.taken += len(prepared)
                 for mail, rendered in prepared:
                     if mail.verdict == SKIP:
-                        recorder.add(Outcome(mail, outcomes.SKIPPED, utcnow(), mail.reason, metric_reason="not_wanted"))
+                        recorder.add(Outcome(mail, outcomes.SKIPPED, utcnow(), mail.reason))
                     elif mail.verdict == POSTPONE:
-                        recorder.add(Outcome(mail, outcomes.POSTPONED, utcnow(), metric_reason="waiting_for_alert"))
+                        recorder.add(Outcome(mail, outcomes.POSTPONED, utcnow()))
                     elif isinstance(rendered, str):
                         recorder.add(Outcome(mail, outcomes.FAILED, utcnow(), rendered, permanent=True,
                                              counts_as_attempt=False, metric_reason="rendering"))
@@ -144,6 +146,8 @@ class DeliverySender:
                     drain.changed.notify_all()
                 if len(prepared) < self.policy.batch_size:
                     return  # nothing more is due
+        except Exception as error:  # database away: the workers finish what is queued, then the round fails
+            drain.error = error
         finally:
             drain.feeding = False
             async with drain.changed:
@@ -261,6 +265,7 @@ class _Drain:
     feeding: bool = True
     trouble: bool = False
     taken: int = 0
+    error: Exception | None = None
 
     def ending(self, sender: "DeliverySender") -> bool:
         return self.trouble or sender._stopping  # noqa: SLF001

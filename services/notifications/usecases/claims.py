@@ -21,10 +21,11 @@ SEND, SKIP, POSTPONE = "send", "skip", "postpone"
 
 @dataclass
 class DueMail:
-    """What the sender needs to build and account for one mail, read when it was claimed."""
+    """What the sender needs to build and account for one mail, read when it was claimed
+    (`delivery` and `subscription` are read-only rows with the models' columns)."""
 
-    delivery: Delivery
-    subscription: Subscription | None
+    delivery: Any
+    subscription: Any
     item: ItemSnapshot | None = None  # alerts, updates, withdrawal notices
     digest: Digest | None = None
     digest_items: dict[str, ItemSnapshot] = field(default_factory=dict)  # by event id, for the entries
@@ -60,13 +61,13 @@ def claim_due(session: Session, now: datetime, *, limit: int, lease: timedelta, 
     session.commit()
     if not claimed:
         return []
-    deliveries = sorted(_in(session, Delivery, Delivery.id, claimed), key=lambda d: (d.created_at, d.id))
+    deliveries = sorted(_rows(session, Delivery, claimed), key=lambda d: (d.created_at, d.id))
     return load_mails(session, deliveries)
 
 
-def load_mails(session: Session, deliveries: list[Delivery]) -> list[DueMail]:
-    subscriptions = {s.id: s for s in _in(session, Subscription, Subscription.id,
-                                          {d.subscription_id for d in deliveries})}
+def load_mails(session: Session, deliveries: list) -> list[DueMail]:
+    """`deliveries` may be rows or model objects: the sender only reads them."""
+    subscriptions = {s.id: s for s in _rows(session, Subscription, {d.subscription_id for d in deliveries})}
     digests = {d.id: d for d in _in(session, Digest, Digest.id,
                                     {d.event_id for d in deliveries if d.kind == domain.DIGEST})}
     item_events = {d.event_id for d in deliveries if d.kind in domain.ITEM_MAIL_KINDS}
@@ -140,6 +141,17 @@ def _told_states(session: Session, notices: list[DueMail]) -> dict[tuple[str, st
     return {key: domain.DELIVERY_SENT if domain.DELIVERY_SENT in found else
             domain.DELIVERY_PENDING if domain.DELIVERY_PENDING in found else domain.DELIVERY_FAILED
             for key, found in statuses.items()}
+
+
+def _rows(session: Session, model: Any, ids: Any) -> list:
+    """Plain rows by primary key: ten thousand mails need no ORM identity map, and building
+    model objects costs more than the mails' rendering."""
+    table = model.__table__
+    ids = list(ids)
+    found: list = []
+    for start in range(0, len(ids), 500):
+        found.extend(session.execute(select(*table.columns).where(table.c.id.in_(ids[start:start + 500]))).all())
+    return found
 
 
 def _in(session: Session, model: Any, column: Any, values: Any) -> list:

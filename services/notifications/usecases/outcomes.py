@@ -85,7 +85,7 @@ def record(session: Session, outcomes: list[Outcome], retry: RetryPolicy, postpo
     rows = [_announcement(outcome, event_type, reason) for outcome, event_type, reason in announcements
             if outcome.mail.delivery.kind != domain.CONFIRMATION]  # a confirmation answers no bus event
     if rows:
-        session.execute(insert(OutboxMessage), rows)
+        session.connection().execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
     return outcomes
 
 
