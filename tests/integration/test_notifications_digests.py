@@ -15,7 +15,7 @@ from npa.contracts.events import offers as offer_events
 from services.notifications import domain, usecases
 from services.notifications.models import Digest, DigestItem, Subscription
 from services.notifications.usecases import items
-from tests.integration.test_notifications_support import (
+from tests.support.notifications import (
     apply,
     example_event,
     notifications_runtime,

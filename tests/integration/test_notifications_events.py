@@ -16,7 +16,7 @@ from npa.contracts.events import offers as offer_events
 from services.notifications import domain, usecases
 from services.notifications.models import Digest
 from services.notifications.usecases import build_due_digests
-from tests.integration.test_notifications_support import (
+from tests.support.notifications import (
     actor_event,
     apply,
     deliveries,

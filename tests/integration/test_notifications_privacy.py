@@ -21,7 +21,7 @@ from services.notifications.models import (
     Subscription,
 )
 from services.notifications.scheduler import purge_now
-from tests.integration.test_notifications_support import apply, offer_event, subscribe
+from tests.support.notifications import apply, offer_event, subscribe
 from tests.support.services import ROOT, service_settings
 
 T0 = datetime(2030, 1, 1, 10, 0, tzinfo=UTC)

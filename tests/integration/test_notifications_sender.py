@@ -13,7 +13,7 @@ from sqlmodel import Session
 from npa.infrastructure.outbox import utcnow
 from services.notifications import domain
 from services.notifications.usecases.claims import claim_due
-from tests.integration.test_notifications_support import (
+from tests.support.notifications import (
     apply,
     deliveries,
     email_of,

@@ -58,13 +58,20 @@ def confirm(request: Request, token: str = "", lang: str = "de") -> HTMLResponse
 
 @router.get("/subscriptions/unsubscribe", response_class=HTMLResponse)
 def unsubscribe_question(request: Request, token: str = "", lang: str = "de") -> HTMLResponse:
+    # already cancelled: say so, change nothing
+    return _question(request, tokens.UNSUBSCRIBE, token, lang, "unsubscribe.html", "unsubscribed.html")
+
+
+def _question(request: Request, purpose: str, token: str, lang: str, question: str, done: str,
+              cancelled_too: bool = False) -> HTMLResponse:
+    """The GET half of a two-step link (unsubscribe, delete): it only asks, a POST acts."""
     try:
-        subscription = _subscription_for(request, tokens.UNSUBSCRIBE, token)
+        subscription = _subscription_for(request, purpose, token, cancelled_too=cancelled_too)
     except usecases.LinkNoLongerValid:
-        return page(request, "unsubscribed.html", page_language(lang))  # already cancelled: say so, change nothing
+        return page(request, done, page_language(lang))
     except tokens.InvalidToken as error:
         return invalid_link(request, error, page_language(lang))
-    return page(request, "unsubscribe.html", subscription.language, token=token)
+    return page(request, question, subscription.language, token=token)
 
 
 @router.post("/subscriptions/unsubscribe", response_class=HTMLResponse)
@@ -141,13 +148,8 @@ def export(request: Request, token: str = "", lang: str = "de") -> Response:
 
 @router.get("/subscriptions/delete", response_class=HTMLResponse)
 def delete_question(request: Request, token: str = "", lang: str = "de") -> HTMLResponse:
-    try:
-        subscription = _subscription_for(request, tokens.MANAGE, token, cancelled_too=True)
-    except usecases.LinkNoLongerValid:
-        return page(request, "deleted.html", page_language(lang))  # nothing left to delete
-    except tokens.InvalidToken as error:
-        return invalid_link(request, error, page_language(lang))
-    return page(request, "delete.html", subscription.language, token=token)
+    # nothing left to delete: say so
+    return _question(request, tokens.MANAGE, token, lang, "delete.html", "deleted.html", cancelled_too=True)
 
 
 @router.post("/subscriptions/delete", response_class=HTMLResponse)
