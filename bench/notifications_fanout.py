@@ -130,7 +130,7 @@ async def service_rate(url: str, bootstrap: str, sink: Sink, subscribers: int, c
                                         costs="kostenlos", url="http://127.0.0.1:8002/offers/1")
         event = new_event(source=offer_events.SOURCE, type=offer_events.PUBLISHED, subject=offer.id,
                           data=offer.model_dump(mode="json"))
-        await app.state.runtime.broker.publish(encode(event), topics.OFFERS, key=offer.id.encode())
+        await app.state.runtime.producer.send_and_wait(topics.OFFERS, encode(event), key=offer.id.encode())
         published = time.time()
         await sink.wait_for(subscribers, timeout=150)
         return sink.rate(), subscribers / (sink.last.value - published)

@@ -1,12 +1,21 @@
-"""Idempotent consumption: an event's id and its entity's version are recorded in the
-same transaction as the event's effect, so a redelivery or a stale update does nothing."""
+"""Idempotent consumption: an event's id and its entity's version are recorded in the same
+transaction as the event's effect, so a redelivery or a stale update does nothing.
 
-from datetime import datetime
+Checked for a whole batch at once: one query for the ids already seen, one for the versions
+already applied, one multi-row insert for each.
+"""
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Field, Session, SQLModel
 
 from npa.contracts.envelope import CloudEvent
 from npa.infrastructure.outbox import utcnow
+
+CHUNK = 500  # ids per IN (...) list: far below every database's parameter limit
 
 
 class InboxEvent(SQLModel, table=True):
@@ -15,7 +24,7 @@ class InboxEvent(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=64)
     topic: str = Field(max_length=200)
     event_type: str = Field(max_length=200)
-    processed_at: datetime = Field(default_factory=utcnow)
+    processed_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class EntityVersion(SQLModel, table=True):
@@ -25,22 +34,77 @@ class EntityVersion(SQLModel, table=True):
     version: int
 
 
-def record_first_delivery(session: Session, topic: str, event: CloudEvent) -> bool:
-    """True the first time this event id is seen; the primary key makes it race-proof."""
-    if session.get(InboxEvent, event.id) is not None:
-        return False
-    session.add(InboxEvent(event_id=event.id, topic=topic, event_type=event.type))
-    return True
+@dataclass
+class Admitted:
+    """A batch sorted by the inbox: what to apply, and how many were repeats or stale."""
+
+    fresh: list[CloudEvent] = field(default_factory=list)
+    duplicates: list[CloudEvent] = field(default_factory=list)
+    stale: list[CloudEvent] = field(default_factory=list)
 
 
-def advance_version(session: Session, entity: str, version: int) -> bool:
-    """True when `version` is newer than what was applied for `entity`, and records it."""
-    current = session.get(EntityVersion, entity)
-    if current is None:
-        session.add(EntityVersion(entity=entity, version=version))
-        return True
-    if version <= current.version:
-        return False
-    current.version = version
-    session.add(current)
-    return True
+def chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    return (values[start:start + size] for start in range(0, len(values), size))
+
+
+def entity_key(topic: str, event: CloudEvent) -> str:
+    return f"{topic}:{event.subject}"
+
+
+def admit(session: Session, topic: str, events: Sequence[CloudEvent]) -> Admitted:
+    """Sort a batch (in partition order) into fresh, repeated and stale events, and record the
+    ids and versions of all but the repeats in the caller's transaction.
+
+    A stale event's id is recorded too, so its next copy is skipped without a version lookup.
+    Two replicas admitting the same event collide on the inbox's primary key at commit: the
+    loser's transaction fails and its retry sees a repeat.
+    """
+    admitted = Admitted()
+    ids = [event.id for event in events]
+    seen: set[str] = set()
+    for part in chunks(ids):
+        seen.update(session.execute(select(InboxEvent.event_id).where(InboxEvent.event_id.in_(part))).scalars())
+    keys = sorted({entity_key(topic, event) for event in events if event.version is not None})
+    applied: dict[str, int] = {}
+    for part in chunks(keys):
+        rows = session.execute(select(EntityVersion.entity, EntityVersion.version).where(EntityVersion.entity.in_(part)))
+        applied.update({entity: version for entity, version in rows})
+    known = set(applied)
+    now = utcnow()
+    inbox_rows, newest = [], {}
+    for event in events:
+        if event.id in seen:
+            admitted.duplicates.append(event)
+            continue
+        seen.add(event.id)
+        inbox_rows.append({"event_id": event.id, "topic": topic, "event_type": event.type, "processed_at": now})
+        version = event.version
+        if version is not None:
+            key = entity_key(topic, event)
+            if key in applied and version <= applied[key]:
+                admitted.stale.append(event)
+                continue
+            applied[key] = newest[key] = version
+        admitted.fresh.append(event)
+    if inbox_rows:
+        session.execute(insert(InboxEvent), inbox_rows)
+    inserts = [{"entity": key, "version": version} for key, version in newest.items() if key not in known]
+    updates = [{"key": key, "new_version": version} for key, version in newest.items() if key in known]
+    if inserts:
+        session.execute(insert(EntityVersion), inserts)
+    if updates:
+        table = EntityVersion.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            update(table).where(table.c.entity == bindparam("key")).values(version=bindparam("new_version")), updates)
+    return admitted
+
+
+def prune(session: Session, older_than: timedelta, limit: int = 5000) -> int:
+    """Delete up to `limit` inbox rows older than the retention; returns how many.
+
+    An event redelivered after its row is gone is still caught by its version, if it has one.
+    """
+    cutoff = utcnow() - older_than
+    oldest = select(InboxEvent.event_id).where(InboxEvent.processed_at < cutoff).limit(limit)
+    result = session.execute(delete(InboxEvent).where(InboxEvent.event_id.in_(oldest.scalar_subquery())))
+    return result.rowcount or 0

@@ -30,11 +30,17 @@ EVENTS_CONSUMED = Counter(
 )
 DLQ_MESSAGES = Counter("npa_dlq_messages_total", "Messages sent to a dead-letter topic", ["topic"])
 CONSUMER_RETRIES = Counter("npa_consumer_retries_total", "Handler attempts that failed and were retried", ["topic"])
-HANDLER_SECONDS = Histogram(
-    "npa_handler_duration_seconds",
-    "Time to apply one event, database commit included",
-    ["type"],
+BATCH_SECONDS = Histogram(
+    "npa_consumer_batch_duration_seconds",
+    "Time to apply one batch of a partition's events, database commit included",
+    ["topic"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+BATCH_EVENTS = Histogram(
+    "npa_consumer_batch_events",
+    "Records taken from one partition as one batch",
+    ["topic"],
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500),
 )
 HTTP_SECONDS = Histogram(
     "npa_http_request_duration_seconds",

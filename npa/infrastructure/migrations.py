@@ -88,3 +88,16 @@ def drop_messaging_tables() -> None:
     op.drop_index("ix_outbox_published_at", table_name="outbox")
     for table in ("outbox", "inbox", "entity_versions"):
         op.drop_table(table)
+
+
+def add_inbox_retention_index() -> None:
+    """Revision 0003 of every service: inbox rows are pruned by age (ADR 0009)."""
+    from alembic import op
+
+    op.create_index("ix_inbox_processed_at", "inbox", ["processed_at"], unique=False)
+
+
+def drop_inbox_retention_index() -> None:
+    from alembic import op
+
+    op.drop_index("ix_inbox_processed_at", table_name="inbox")

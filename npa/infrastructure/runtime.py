@@ -1,23 +1,39 @@
-"""What every service runs on: its database, its broker connection, outbox relay and consumer."""
+"""What every service runs on: its database, its Kafka producer, outbox relay and consumer.
+
+The consumer and the relay use aiokafka directly (ADR 9: per-partition batches committed after
+their transaction; the relay publishes ~3× faster than through FastStream's publisher). A
+FastStream broker object, never started, describes the service's events for the AsyncAPI
+catalogue.
+"""
 
 import asyncio
 import contextlib
 import logging
 import ssl
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from datetime import timedelta
+from typing import Any
 
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker, KafkaMessage
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from sqlmodel import Session
 
 from npa.contracts import catalogue
-from npa.contracts.envelope import CloudEvent
-from npa.infrastructure import consumer_lag, metrics
-from npa.infrastructure.consumer import EventConsumer, EventHandler, RetryPolicy
+from npa.infrastructure import consumer_lag, inbox, kafka, metrics, outbox, periodic
+from npa.infrastructure.backoff import Backoff
+from npa.infrastructure.consumer import (
+    BatchProcessor,
+    FetchSettings,
+    HandlerTable,
+    PartitionedConsumer,
+    RetryPolicy,
+    bind,
+    topics_of,
+)
 from npa.infrastructure.database import make_engine, session_scope
-from npa.infrastructure.outbox import OutboxRelay, add_to_outbox
+from npa.infrastructure.lease import lease_for
+from npa.infrastructure.relay import OutboxRelay, RelaySettings
 from npa.infrastructure.settings import KafkaSecurity, Settings
 
 log = logging.getLogger(__name__)
@@ -26,8 +42,7 @@ SASL_CLASSES = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SH
 
 
 def broker_security(security: KafkaSecurity) -> BaseSecurity | None:
-    """FastStream's security object for the settings (None: PLAINTEXT). aiokafka needs an SSL
-    context for TLS: the system's CAs, or NPA_KAFKA_SSL_CAFILE."""
+    """FastStream's security object for the settings (None: PLAINTEXT), for the catalogue broker."""
     context = ssl.create_default_context(cafile=security.ssl_cafile or None) if security.uses_tls else None
     if security.uses_sasl:
         return SASL_CLASSES[security.sasl_mechanism](security.username, security.password, ssl_context=context)
@@ -36,71 +51,82 @@ def broker_security(security: KafkaSecurity) -> BaseSecurity | None:
     return None
 
 
-@dataclass
-class Subscriptions:
-    """The topics a service consumes and the handler for each event type on them."""
-
-    topics: list[str] = field(default_factory=list)
-    handlers: dict[str, EventHandler] = field(default_factory=dict)
-
-
 class ServiceRuntime:
-    def __init__(
-        self, settings: Settings, subscriptions: Subscriptions | None = None, publishes: tuple[str, ...] = ()
-    ) -> None:
+    def __init__(self, settings: Settings, handlers: HandlerTable | None = None, *,
+                 dependencies: Mapping[str, Any] | None = None, publishes: tuple[str, ...] = ()) -> None:
         self.settings = settings
         self.engine = make_engine(settings.database_url)
-        self.broker = KafkaBroker(
-            settings.kafka_bootstrap,
-            client_id=f"npa-{settings.service}",
-            security=broker_security(settings.kafka_security),
-            request_timeout_ms=15_000,
-            graceful_timeout=10.0,
-            log_level=logging.DEBUG,  # per-message lines are noise at INFO
+        self.producer: AIOKafkaProducer | None = None
+        self.relay = OutboxRelay(
+            self.engine, self._send,
+            settings=RelaySettings(batch_size=settings.outbox_batch_size, poll_seconds=settings.outbox_poll_seconds),
+            lease=lease_for(self.engine, f"{settings.service}-outbox-relay"),
+            read_back=self._read_back,
         )
-        self.relay = OutboxRelay(self.engine, self._publish, poll_seconds=settings.outbox_poll_seconds)
-        self.consumer: EventConsumer | None = None
-        if subscriptions and subscriptions.topics:
-            self.consumer = EventConsumer(
+        self.consumed_topics = topics_of(handlers) if handlers else []
+        self.processor: BatchProcessor | None = None
+        self.consumer: PartitionedConsumer | None = None
+        if handlers:
+            self.processor = BatchProcessor(
                 group_id=settings.service,
                 engine=self.engine,
-                handlers=subscriptions.handlers,
-                publish_dead_letter=self._publish_now,
-                retry=RetryPolicy(settings.consumer_max_attempts, settings.consumer_retry_base_seconds),
-                after_commit=self.relay.wake,
+                handlers=bind(handlers, dependencies),
+                publish_dead_letter=self._send_and_wait,
+                retry=RetryPolicy(settings.consumer_max_attempts,
+                                  Backoff(settings.consumer_retry_base_seconds, 10.0)),
+                after_commit=self.after_consumer_commit,
             )
-            self._subscribe(subscriptions.topics)
-            metrics.initialise_consumer_series(subscriptions.topics)
-        self.consumed_topics = list(subscriptions.topics) if subscriptions else []
-        for topic in publishes:  # the outbox relay publishes; these entries document it in AsyncAPI
-            model, _types = catalogue.EVENTS[topic]
-            self.broker.publisher(topic, title=topic, description=catalogue.describe(topic), schema=model)
-        self._workers: dict[str, Callable[[], Awaitable[None]]] = {"outbox-relay": self.relay.run}
+            metrics.initialise_consumer_series(self.consumed_topics)
+        self._after_commit: list[Callable[[], None]] = [self.relay.wake]
+        self.broker = self._catalogue(publishes)
+        self._workers: dict[str, Callable[[], Awaitable[None]]] = {
+            "outbox-relay": self.relay.run,
+            "retention": periodic.every("retention", settings.retention_interval_seconds, self.prune),
+        }
         self._tasks: list[asyncio.Task] = []
 
-    def _subscribe(self, topics: list[str]) -> None:
-        consumer = self.consumer
-        assert consumer is not None
+    def _catalogue(self, publishes: tuple[str, ...]) -> KafkaBroker:
+        """The AsyncAPI description of what this service consumes and publishes (never started)."""
+        broker = KafkaBroker(self.settings.kafka_bootstrap, security=broker_security(self.settings.kafka_security))
+        if self.consumed_topics:
+            @broker.subscriber(*self.consumed_topics, group_id=self.settings.service,
+                               title=f"{self.settings.service}-consumer",
+                               description="; ".join(f"{t}: {catalogue.describe(t)}" for t in self.consumed_topics))
+            async def consumer(_body: bytes) -> None:  # documents the subscription; the PartitionedConsumer consumes
+                pass
+        for topic in publishes:  # the outbox relay publishes; these entries document it
+            model, _types = catalogue.EVENTS[topic]
+            broker.publisher(topic, title=topic, description=catalogue.describe(topic), schema=model)
+        return broker
 
-        @self.broker.subscriber(
-            *topics,
-            group_id=self.settings.service,
-            ack_policy=AckPolicy.MANUAL,
-            auto_offset_reset="earliest",
-            session_timeout_ms=self.settings.kafka_session_timeout_ms,
-            heartbeat_interval_ms=self.settings.kafka_heartbeat_interval_ms,
-            fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
-            title=f"{self.settings.service}-consumer",
-            description="; ".join(f"{topic}: {catalogue.describe(topic)}" for topic in topics),
-        )
-        async def on_event(message: KafkaMessage) -> None:
-            await consumer.on_message(message)
+    def on_consumer_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` (from the consumer's thread) after each committed batch, e.g. to wake a sender."""
+        self._after_commit.append(callback)
 
-    async def _publish(self, topic: str, key: bytes, payload: bytes, headers: dict[str, str]):
-        return await self.broker.publish(payload, topic, key=key, headers=headers, no_confirm=True)
+    def after_consumer_commit(self) -> None:
+        for callback in self._after_commit:
+            callback()
 
-    async def _publish_now(self, topic: str, key: bytes | None, payload: bytes, headers: dict[str, str]):
-        return await self.broker.publish(payload, topic, key=key, headers=headers)
+    async def _send(self, topic: str, key: bytes | None, payload: bytes, headers: list[tuple[str, bytes]]):
+        if self.producer is None:
+            raise RuntimeError("the producer is not started")
+        return await self.producer.send(topic, payload, key=key, headers=headers)
+
+    async def _send_and_wait(self, topic: str, key: bytes | None, payload: bytes, headers: dict[str, str]) -> None:
+        delivery = await self._send(topic, key, payload, [(name, value.encode()) for name, value in headers.items()])
+        await delivery
+
+    async def _read_back(self, topics: set[str], per_partition: int) -> set[str]:
+        return await kafka.recent_event_ids(self.settings.kafka_bootstrap, self.settings.kafka_security, topics,
+                                            per_partition)
+
+    async def broker_reachable(self, timeout: float = 2.0) -> bool:
+        if self.producer is None:
+            return False
+        try:
+            return bool(await asyncio.wait_for(self.producer.client.fetch_all_metadata(), timeout))
+        except Exception:
+            return False
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -109,28 +135,49 @@ class ServiceRuntime:
             yield session
         self.relay.wake()
 
-    def stage(self, session: Session, topic: str, event: CloudEvent) -> None:
-        add_to_outbox(session, topic, event)
+    def prune(self) -> int:
+        """Delete published outbox rows and inbox rows past their retention; returns how many."""
+        settings = self.settings
+        published = timedelta(hours=settings.outbox_retention_hours)
+        seen = timedelta(hours=settings.inbox_retention_hours)
+        return (periodic.sweep(self.engine, lambda session: outbox.prune_published(session, published))
+                + periodic.sweep(self.engine, lambda session: inbox.prune(session, seen)))
 
     def add_worker(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
         """A background loop (scheduler, sender) started after the broker and cancelled on stop."""
         self._workers[name] = run
 
     async def start(self) -> None:
-        await self.broker.start()
+        settings = self.settings
+        self.producer = kafka.producer(settings.kafka_bootstrap, f"npa-{settings.service}", settings.kafka_security,
+                                       linger_ms=settings.kafka_linger_ms)
+        await self.producer.start()
+        if self.processor is not None:
+            self.consumer = PartitionedConsumer(
+                self.processor, self.consumed_topics, group_id=settings.service, bootstrap=settings.kafka_bootstrap,
+                settings=FetchSettings(max_batch=settings.consumer_max_batch,
+                                       fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+                                       session_timeout_ms=settings.kafka_session_timeout_ms,
+                                       heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms),
+                client_options=kafka.client_options(settings.kafka_security))
+            await self.consumer.start()
+            await self.consumer.wait_assigned(timeout=max(30.0, settings.kafka_session_timeout_ms / 1000 * 3))
         metrics.OUTBOX_BACKLOG.track(self, self.relay.backlog)
         if self.consumer is not None:  # its own group's lag, read from Kafka when Prometheus scrapes
-            consumer_lag.CONSUMER_LAG.track(self, self.settings.service, self.consumed_topics,
-                                            self.settings.kafka_bootstrap, self.settings.kafka_security)
+            consumer_lag.CONSUMER_LAG.track(self, settings.service, self.consumed_topics,
+                                            settings.kafka_bootstrap, settings.kafka_security)
         self._tasks = [asyncio.create_task(run(), name=name) for name, run in self._workers.items()]
 
     async def stop(self) -> None:
         metrics.OUTBOX_BACKLOG.untrack(self)
         consumer_lag.CONSUMER_LAG.untrack(self)
+        if self.consumer is not None:
+            await self.consumer.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.broker.stop()
+        if self.producer is not None:
+            await self.producer.stop()
         self.engine.dispose()

@@ -67,7 +67,7 @@ def create_service_app(
             await asyncio.to_thread(ping, runtime.engine)
         except Exception as error:
             checks["database"] = f"unreachable: {type(error).__name__}"
-        if not await runtime.broker.ping(timeout=2.0):
+        if not await runtime.broker_reachable(timeout=2.0):
             checks["broker"] = "unreachable"
         ready = all(value == "ok" for value in checks.values())
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)

@@ -17,6 +17,13 @@ def _env_int(name: str, default: int) -> int:
     return int(_env(name, str(default)))
 
 
+def _env_positive(name: str, default: int) -> int:
+    value = _env_int(name, default)
+    if value < 1:
+        raise ValueError(f"{name}: must be at least 1, got {value}")
+    return value
+
+
 def _env_bool(name: str, default: bool) -> bool:
     return _env(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 
@@ -119,6 +126,13 @@ class Settings:
     var_dir: Path
     public_base_urls: dict[str, str]
     kafka_security: KafkaSecurity = KafkaSecurity()
+    # The pipeline (ADR 9): how much is applied, published and kept at a time.
+    consumer_max_batch: int = 500
+    kafka_linger_ms: int = 2
+    outbox_batch_size: int = 2000
+    outbox_retention_hours: float = 24.0
+    inbox_retention_hours: float = 168.0
+    retention_interval_seconds: float = 300.0
 
     @property
     def public_base_url(self) -> str:
@@ -166,4 +180,10 @@ def load_settings(service: str) -> Settings:
             for name, port in DEFAULT_PORTS.items()
         },
         kafka_security=load_kafka_security(),
+        consumer_max_batch=_env_positive("NPA_CONSUMER_MAX_BATCH", 500),
+        kafka_linger_ms=_env_int("NPA_KAFKA_LINGER_MS", 2),
+        outbox_batch_size=_env_positive("NPA_OUTBOX_BATCH_SIZE", 2000),
+        outbox_retention_hours=float(_env("NPA_OUTBOX_RETENTION_HOURS", "24")),
+        inbox_retention_hours=float(_env("NPA_INBOX_RETENTION_HOURS", "168")),
+        retention_interval_seconds=float(_env("NPA_RETENTION_INTERVAL_SECONDS", "300")),
     )

@@ -7,9 +7,8 @@ from typing import Any
 from sqlmodel import Session
 
 from npa.contracts import topics
-from npa.contracts.envelope import new_event
 from npa.contracts.events import actors as actor_events
-from npa.infrastructure.outbox import add_to_outbox, utcnow
+from npa.infrastructure.outbox import stage, utcnow
 from services.actors import domain, store
 from services.actors.models import Actor
 
@@ -59,6 +58,5 @@ def deactivate(session: Session, actor_id: str) -> dict:
 def _publish(session: Session, actor: Actor, event_type: str) -> dict:
     session.flush()
     state = store.read_state(session, actor)
-    event = new_event(source=actor_events.SOURCE, type=event_type, subject=actor.id, data=state)
-    add_to_outbox(session, topics.ACTORS, event)
+    stage(session, topics.ACTORS, source=actor_events.SOURCE, type=event_type, subject=actor.id, data=state)
     return state

@@ -19,7 +19,8 @@ class NotificationsRuntime(ServiceRuntime):
 
     def __init__(self, settings: Settings, config: NotificationsConfig) -> None:
         self.wake_sender = Wakeup()
-        super().__init__(settings, handlers.subscriptions(self.wake_sender.set), publishes=(topics.NOTIFICATIONS,))
+        super().__init__(settings, handlers.HANDLERS, publishes=(topics.NOTIFICATIONS,))
+        self.on_consumer_commit(self.wake_sender.set)
         self.config = config
         self.tokens = SubscriberTokens(settings.secret_key)
         renderer = MailRenderer(mail_from=settings.mail_from, base_url=settings.public_base_url, signer=self.tokens,

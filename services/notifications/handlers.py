@@ -1,43 +1,26 @@
-"""Bus subscribers of the notifications service: one function per kind of item event.
+"""Bus subscribers of the notifications service: event type → batch handler, one line each.
 
 Every type of the consumed topics has a handler, so none is dead-lettered as unknown. Each
-keeps the item's state (for rendering and for digests) and queues what the event means for
-subscribers: alerts, update and withdrawal notices, digest items.
+keeps the item's state (for rendering and for digests) and queues what the events mean for
+subscribers: alerts, update and withdrawal notices, digest items. The sender is woken after
+each committed batch (NotificationsRuntime).
 """
 
-from collections.abc import Callable
-
-from sqlalchemy import event as sa_event
-from sqlmodel import Session
-
-from npa.contracts import topics
-from npa.contracts.envelope import CloudEvent
 from npa.contracts.events import actors as actor_events
 from npa.contracts.events import examples as example_events
 from npa.contracts.events import offers as offer_events
-from npa.infrastructure.runtime import Subscriptions
+from npa.infrastructure.consumer import HandlerTable
 from services.notifications.usecases import items
 
-
-def make_handlers(wake_sender: Callable[[], None]) -> dict:
-    def wake_after_commit(session: Session) -> None:
-        # The sender must see the committed rows, so it is woken after the commit, not now.
-        sa_event.listen(session, "after_commit", lambda _session: wake_sender(), once=True)
-
-    def handler(queue: Callable[[Session, CloudEvent], int]) -> Callable[[Session, CloudEvent], None]:
-        def on_event(session: Session, event: CloudEvent) -> None:
-            if queue(session, event):
-                wake_after_commit(session)
-
-        on_event.__name__ = queue.__name__
-        return on_event
-
-    return {
-        **dict.fromkeys(offer_events.TYPES, handler(items.on_offer_event)),
-        **dict.fromkeys(example_events.TYPES, handler(items.on_example_event)),
-        **dict.fromkeys(actor_events.TYPES, handler(items.on_actor_event)),
-    }
-
-
-def subscriptions(wake_sender: Callable[[], None]) -> Subscriptions:
-    return Subscriptions(topics=[topics.OFFERS, topics.EXAMPLES, topics.ACTORS], handlers=make_handlers(wake_sender))
+HANDLERS: HandlerTable = {
+    offer_events.PUBLISHED: items.on_offer_events,
+    offer_events.UPDATED: items.on_offer_events,
+    offer_events.WITHDRAWN: items.on_offer_events,
+    offer_events.EXPIRED: items.on_offer_events,
+    example_events.PUBLISHED: items.on_example_events,
+    example_events.UPDATED: items.on_example_events,
+    example_events.WITHDRAWN: items.on_example_events,
+    actor_events.REGISTERED: items.on_actor_events,
+    actor_events.UPDATED: items.on_actor_events,
+    actor_events.DEACTIVATED: items.on_actor_events,
+}

@@ -12,9 +12,8 @@ from services.offers.api import partner_imports
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings("offers")
-    runtime = ServiceRuntime(
-        settings, handlers.subscriptions(settings.public_base_url), publishes=(topics.OFFERS, topics.EXAMPLES)
-    )
+    runtime = ServiceRuntime(settings, handlers.HANDLERS, dependencies={"base_url": settings.public_base_url},
+                             publishes=(topics.OFFERS, topics.EXAMPLES))
     runtime.add_worker("offer-expiry", expiry.scheduler(runtime, settings.expiry_interval_seconds))
     return create_service_app(
         runtime,

@@ -10,7 +10,7 @@ from services.reports import api, handlers, metrics, ops, pages
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings("reports")
-    runtime = ServiceRuntime(settings, handlers.subscriptions())
+    runtime = ServiceRuntime(settings, handlers.HANDLERS)
     app = create_service_app(
         runtime,
         title="NPA Berichte / Reports",

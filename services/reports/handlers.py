@@ -5,19 +5,19 @@ consumer already skips duplicates and stale versions per topic and subject; the 
 own `version` check also guards against an event whose subject differs from `data.id`.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import case, literal, update
 from sqlmodel import Session
 
-from npa.contracts import topics
 from npa.contracts.envelope import CloudEvent
 from npa.contracts.events import actors as actor_events
 from npa.contracts.events import examples as example_events
 from npa.contracts.events import notifications as notification_events
 from npa.contracts.events import offers as offer_events
 from npa.contracts.reference import FIELDS
-from npa.infrastructure.runtime import Subscriptions
+from npa.infrastructure.consumer import HandlerTable
 from services.reports import domain
 from services.reports.models import (
     ActorFact,
@@ -150,16 +150,34 @@ def on_subscription_changed(session: Session, event: CloudEvent) -> None:
     session.add(fact)
 
 
-def subscriptions() -> Subscriptions:
-    return Subscriptions(
-        topics=[topics.OFFERS, topics.EXAMPLES, topics.ACTORS, topics.NOTIFICATIONS],
-        handlers={
-            **dict.fromkeys(offer_events.TYPES, on_offer_changed),
-            **dict.fromkeys(example_events.TYPES, on_example_changed),
-            **dict.fromkeys(actor_events.TYPES, on_actor_changed),
-            notification_events.SENT: on_notification_sent,
-            notification_events.FAILED: on_notification_failed,
-            notification_events.SUBSCRIPTION_CONFIRMED: on_subscription_changed,
-            notification_events.SUBSCRIPTION_CANCELLED: on_subscription_changed,
-        },
-    )
+def _each(apply: Callable[[Session, CloudEvent], None]) -> Callable[[Session, list[CloudEvent]], None]:
+    def apply_all(session: Session, events: list[CloudEvent]) -> None:
+        for event in events:
+            apply(session, event)
+    apply_all.__name__ = apply_all.__qualname__ = f"{apply.__name__}_batch"
+    return apply_all
+
+
+on_offer_events = _each(on_offer_changed)
+on_example_events = _each(on_example_changed)
+on_actor_events = _each(on_actor_changed)
+on_notification_sent_events = _each(on_notification_sent)
+on_notification_failed_events = _each(on_notification_failed)
+on_subscription_events = _each(on_subscription_changed)
+
+HANDLERS: HandlerTable = {
+    offer_events.PUBLISHED: on_offer_events,
+    offer_events.UPDATED: on_offer_events,
+    offer_events.WITHDRAWN: on_offer_events,
+    offer_events.EXPIRED: on_offer_events,
+    example_events.PUBLISHED: on_example_events,
+    example_events.UPDATED: on_example_events,
+    example_events.WITHDRAWN: on_example_events,
+    actor_events.REGISTERED: on_actor_events,
+    actor_events.UPDATED: on_actor_events,
+    actor_events.DEACTIVATED: on_actor_events,
+    notification_events.SENT: on_notification_sent_events,
+    notification_events.FAILED: on_notification_failed_events,
+    notification_events.SUBSCRIPTION_CONFIRMED: on_subscription_events,
+    notification_events.SUBSCRIPTION_CANCELLED: on_subscription_events,
+}

@@ -8,7 +8,7 @@ writer); and the new model can be compared with the live one before anyone switc
 
 How it reads: no consumer group (assign + seek to the beginning), so the service's
 committed offsets are untouched; it stops at the end offsets taken at its start. Every
-record goes through `EventConsumer.process` with the service's own handlers, so inbox,
+record goes through the live consumer's `BatchProcessor` with the service's own handlers, so inbox,
 version checks and handlers are exactly those of the live consumer. A message that the
 live consumer dead-lettered is counted and skipped here, never parked on `.dlq` twice.
 
@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import logging
 import os
-import ssl
 import sys
 import time
 from collections import Counter
@@ -36,10 +35,11 @@ from sqlalchemy import func
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from npa.infrastructure.consumer import EventConsumer, RetryPolicy
+from npa.infrastructure import kafka
+from npa.infrastructure.consumer import BatchProcessor, RetryPolicy, bind, topics_of
 from npa.infrastructure.database import make_engine, run_migrations
 from npa.infrastructure.inbox import InboxEvent
-from npa.infrastructure.settings import KafkaSecurity, load_kafka_security
+from npa.infrastructure.settings import load_kafka_security
 from services.reports import handlers
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -68,76 +68,23 @@ async def _skip_dead_letter(topic: str, key: bytes | None, body: bytes, headers:
     log.info("skipped a message the live consumer parks on %s: %s", topic, headers.get("npa-dlq-reason", "")[:200])
 
 
-async def _assign_from_beginning(consumer: AIOKafkaConsumer, topics: list[str]) -> list[TopicPartition]:
-    await consumer._client.force_metadata_update()  # noqa: SLF001 - a fresh client knows no topics yet
-    partitions = [TopicPartition(topic, number) for topic in topics
-                  for number in sorted(consumer.partitions_for_topic(topic) or ())]
-    if partitions:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-    return partitions
-
-
-class EndOffsets:
-    """The offset to stop at per partition: the end as the replay starts.
-
-    ListOffsets(latest) gives it on Apache Kafka, but the local broker (Tansu 0.6) answers
-    with the base offset of the last record batch, short of the records batched with it.
-    So the high watermark of the first fetch response for a partition decides, or the
-    listed offset if that is larger. Until that response, a partition's end is unknown.
-    """
-
-    def __init__(self, listed: dict[TopicPartition, int]) -> None:
-        self._listed = listed
-        self.known: dict[TopicPartition, int] = {}
-
-    def learn(self, consumer: AIOKafkaConsumer) -> None:
-        for tp, listed in self._listed.items():
-            if tp not in self.known and (highwater := consumer.highwater(tp)) is not None:
-                self.known[tp] = max(listed, highwater)
-
-
-def aiokafka_security(security: KafkaSecurity) -> dict[str, object]:
-    """aiokafka's keyword arguments for the platform's Kafka security settings (NPA_KAFKA_SECURITY_*)."""
-    options: dict[str, object] = {"security_protocol": security.protocol}
-    if security.uses_tls:
-        options["ssl_context"] = ssl.create_default_context(cafile=security.ssl_cafile or None)
-    if security.uses_sasl:
-        options.update(sasl_mechanism=security.sasl_mechanism, sasl_plain_username=security.username,
-                       sasl_plain_password=security.password)
-    return options
-
-
-async def _replay(consumer: AIOKafkaConsumer, replay: EventConsumer, partitions: list[TopicPartition],
-                  result: RebuildResult) -> dict[TopicPartition, int]:
-    """Processes every record from the beginning up to the end offsets; returns those ends."""
-    ends = EndOffsets(await consumer.end_offsets(partitions) if partitions else {})
-    # Our own count of what was processed: the consumer's position runs ahead of the records
-    # getmany has handed out while a fetched batch is still buffered.
-    reached = await consumer.beginning_offsets(partitions) if partitions else {}
-    pending = set(partitions)
-    while pending:
-        batch = await consumer.getmany(*pending, timeout_ms=500)
-        ends.learn(consumer)  # a fetch response sets the high watermark before its records come out
-        for tp, records in batch.items():
-            for record in records:
-                if record.offset >= ends.known.get(tp, sys.maxsize):
-                    break  # arrived after the start: the live consumer's business
-                outcome = await replay.process(tp.topic, record.key, record.value, tp.partition, record.offset)
-                result.outcomes[outcome] += 1
-                reached[tp] = record.offset + 1
-        for tp in list(pending):
-            if tp not in ends.known:
-                continue
-            # Nothing buffered for tp: its position is exact and skips offsets without a record.
-            if reached[tp] >= ends.known[tp] or (tp not in batch and await consumer.position(tp) >= ends.known[tp]):
-                pending.discard(tp)
-    return ends.known
+async def _replay(consumer: AIOKafkaConsumer, replay: BatchProcessor, partitions: list[TopicPartition],
+                  result: RebuildResult, batch_size: int) -> dict[TopicPartition, int]:
+    """Applies every record from the beginning up to the end offsets, a partition's chunk at a
+    time in batches of `batch_size`; returns the offsets reached."""
+    reached: dict[TopicPartition, int] = {}
+    async for tp, records in kafka.read_to_end(consumer, partitions, max_records=batch_size * 4):
+        for start in range(0, len(records), batch_size):
+            result.outcomes.update(await replay.process_batch(tp.topic, tp.partition, records[start:start + batch_size]))
+        reached[tp] = records[-1].offset + 1
+    for tp in partitions:
+        reached.setdefault(tp, await consumer.position(tp))
+    return reached
 
 
 async def rebuild(database_url: str, bootstrap: str, *, resume: bool = False, retry: RetryPolicy | None = None,
-                  kafka_options: dict[str, object] | None = None) -> RebuildResult:
-    """`kafka_options`: extra aiokafka arguments, e.g. `aiokafka_security(...)` for a managed cluster."""
+                  kafka_options: dict[str, object] | None = None, batch_size: int = 2000) -> RebuildResult:
+    """`kafka_options`: extra aiokafka arguments, e.g. `npa.infrastructure.kafka.client_options(...)` for a managed cluster."""
     run_migrations(MIGRATIONS, database_url)
     engine = make_engine(database_url)
     started = time.monotonic()
@@ -147,16 +94,19 @@ async def rebuild(database_url: str, bootstrap: str, *, resume: bool = False, re
         if seen and not resume:
             raise TargetNotFresh(f"the target already holds {seen} consumed events; give a new database "
                                  "or --resume to continue an interrupted rebuild")
-        subscriptions = handlers.subscriptions()
-        replay = EventConsumer(GROUP_LABEL, engine, subscriptions.handlers, _skip_dead_letter, retry or RetryPolicy())
+        replay = BatchProcessor(GROUP_LABEL, engine, bind(handlers.HANDLERS), _skip_dead_letter,
+                                retry or RetryPolicy())
         consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                    client_id="npa-reports-rebuild", fetch_max_wait_ms=50, max_poll_records=500,
-                                    **(kafka_options or {}))
+                                    client_id="npa-reports-rebuild", fetch_max_wait_ms=50,
+                                    max_poll_records=batch_size * 4, **(kafka_options or {}))
         result = RebuildResult()
         try:
             await consumer.start()
-            partitions = await _assign_from_beginning(consumer, subscriptions.topics)
-            ends = await _replay(consumer, replay, partitions, result)
+            partitions = await kafka.partitions_of(consumer, topics_of(handlers.HANDLERS))
+            if partitions:
+                consumer.assign(partitions)
+                await consumer.seek_to_beginning(*partitions)
+            ends = await _replay(consumer, replay, partitions, result, batch_size)
             result.end_offsets = {f"{tp.topic}:{tp.partition}": end for tp, end in sorted(ends.items())}
         finally:
             await consumer.stop()
@@ -186,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     target = make_url(options.database_url).render_as_string(hide_password=True)
     try:
         result = asyncio.run(rebuild(options.database_url, bootstrap, resume=options.resume,
-                                     kafka_options=aiokafka_security(load_kafka_security())))
+                                     kafka_options=kafka.client_options(load_kafka_security())))
     except TargetNotFresh as error:
         print(f"npa-reports rebuild: {error}", file=sys.stderr)
         return 2

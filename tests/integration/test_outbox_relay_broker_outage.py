@@ -2,12 +2,14 @@
 
 import asyncio
 
-from faststream.kafka import KafkaBroker
+from aiokafka import AIOKafkaProducer
 from sqlmodel import Session, SQLModel, select
 
 from npa.contracts.envelope import decode, new_event
 from npa.infrastructure.database import make_engine
-from npa.infrastructure.outbox import OutboxMessage, OutboxRelay, add_to_outbox
+from npa.infrastructure.backoff import Backoff
+from npa.infrastructure.outbox import OutboxMessage, stage_many
+from npa.infrastructure.relay import OutboxRelay, RelaySettings
 from npa.infrastructure.topics_admin import ensure_topics
 from tests.support.processes import free_port, tansu_broker
 from tests.support.services import read_topic
@@ -19,7 +21,7 @@ def stage(engine, subjects: list[str]) -> list[str]:  # noqa: ANN001
         for version, subject in enumerate(subjects, start=1):
             event = new_event(source="/services/offers", type="de.npa.offer.updated", subject=subject,
                               data={"version": version})
-            add_to_outbox(session, "npa.offers.v1", event)
+            stage_many(session, "npa.offers.v1", [event])
             ids.append(event.id)
         session.commit()
     return ids
@@ -34,12 +36,12 @@ async def test_relay_survives_a_broker_outage(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path}/outbox.db")
     SQLModel.metadata.create_all(engine, tables=[OutboxMessage.__table__])
     port = free_port()
-    broker = KafkaBroker(f"127.0.0.1:{port}", request_timeout_ms=1500, retry_backoff_ms=100)
+    broker = AIOKafkaProducer(bootstrap_servers=f"127.0.0.1:{port}", request_timeout_ms=1500, retry_backoff_ms=100)
 
     async def publish(topic, key, payload, headers):  # noqa: ANN001, ANN202
-        return await broker.publish(payload, topic, key=key, headers=headers, no_confirm=True)
+        return await broker.send(topic, payload, key=key, headers=headers)
 
-    relay = OutboxRelay(engine, publish, poll_seconds=0.1, max_backoff_seconds=0.5)
+    relay = OutboxRelay(engine, publish, settings=RelaySettings(poll_seconds=0.1, backoff=Backoff(0.1, 0.5)))
     with tansu_broker(port) as bootstrap:
         await asyncio.to_thread(ensure_topics, bootstrap, 1)
         await broker.start()

@@ -47,9 +47,9 @@ def notifications_runtime(database_url: str, smtp_port: int = 9, *, connections:
 
 async def apply(runtime: NotificationsRuntime, event: CloudEvent) -> str:
     """Deliver an event as the broker would; returns the consumer's outcome (applied, duplicate …)."""
-    assert runtime.consumer is not None
+    assert runtime.processor is not None
     topic = TOPIC_OF[event.type.split(".")[2]]
-    return await runtime.consumer.process(topic, event.subject.encode(), encode(event))
+    return await runtime.processor.process(topic, event.subject.encode(), encode(event))
 
 
 def subscribe(runtime: NotificationsRuntime, email: str, now: datetime, **preferences: object) -> str:

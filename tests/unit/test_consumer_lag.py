@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from npa.contracts import topics
+from npa.infrastructure.consumer import topics_of
 from npa.infrastructure.consumer_lag import PLATFORM_GROUPS, LagSnapshot, PartitionLag, partition_lag
 from npa.infrastructure.metrics import CachedReading
 from npa.infrastructure.settings import load_settings
@@ -34,9 +35,9 @@ def test_partition_lag(committed, start, end, lag) -> None:  # noqa: ANN001
 
 
 def test_platform_groups_are_what_the_services_subscribe_to() -> None:
-    assert set(PLATFORM_GROUPS["offers"]) == set(offer_handlers.subscriptions("http://x").topics)
-    assert set(PLATFORM_GROUPS["notifications"]) == set(notification_handlers.subscriptions(lambda: None).topics)
-    assert set(PLATFORM_GROUPS["reports"]) == set(report_handlers.subscriptions().topics)
+    assert set(PLATFORM_GROUPS["offers"]) == set(topics_of(offer_handlers.HANDLERS))
+    assert set(PLATFORM_GROUPS["notifications"]) == set(topics_of(notification_handlers.HANDLERS))
+    assert set(PLATFORM_GROUPS["reports"]) == set(topics_of(report_handlers.HANDLERS))
 
 
 class Counting:

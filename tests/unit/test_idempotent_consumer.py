@@ -4,7 +4,8 @@ import pytest
 from sqlmodel import Field, Session, SQLModel, select
 
 from npa.contracts.envelope import encode, new_event
-from npa.infrastructure.consumer import EventConsumer, RejectedEvent, RetryPolicy
+from npa.infrastructure.backoff import Backoff
+from npa.infrastructure.consumer import BatchProcessor, RejectedEvent, RetryPolicy, bind
 from npa.infrastructure.database import make_engine
 from npa.infrastructure.inbox import EntityVersion, InboxEvent
 
@@ -30,13 +31,14 @@ class DeadLetters(list):
 
 
 def make_consumer(engine, dead_letters, handler=None, attempts=3):  # noqa: ANN001, ANN201
-    def record(session: Session, event) -> None:  # noqa: ANN001
-        if event.data.get("reject"):
-            raise RejectedEvent("data.reject: refused on purpose")
-        session.add(AppliedEffect(subject=event.subject, version=event.data["version"]))
+    def record(session: Session, events) -> None:  # noqa: ANN001
+        for event in events:
+            if event.data.get("reject"):
+                raise RejectedEvent("data.reject: refused on purpose", event)
+            session.add(AppliedEffect(subject=event.subject, version=event.data["version"]))
 
-    return EventConsumer("test", engine, {"t.changed": handler or record}, dead_letters,
-                         RetryPolicy(max_attempts=attempts, base_seconds=0.001))
+    return BatchProcessor("test", engine, bind({"t.changed": handler or record}), dead_letters,
+                          RetryPolicy(max_attempts=attempts, backoff=Backoff(0.001, 0.01)))
 
 
 def effects(engine) -> list[tuple[str, int]]:  # noqa: ANN001
@@ -89,17 +91,17 @@ async def test_malformed_unknown_and_rejected_go_to_the_dlq_with_a_reason(engine
 async def test_transient_failures_are_retried_then_dead_lettered(engine):
     calls = []
 
-    def flaky(session, event):  # noqa: ANN001, ANN202
+    def flaky(session, events):  # noqa: ANN001, ANN202
         calls.append(1)
         if len(calls) < 3:
             raise ConnectionError("database away")
-        session.add(AppliedEffect(subject=event.subject, version=1))
+        session.add(AppliedEffect(subject=events[0].subject, version=1))
 
     consumer = make_consumer(engine, DeadLetters(), handler=flaky, attempts=5)
     assert await consumer.process("topic", b"k", event()) == "applied"
     assert len(calls) == 3
 
-    def broken(session, event):  # noqa: ANN001, ANN202
+    def broken(session, events):  # noqa: ANN001, ANN202
         raise ConnectionError("database away for good")
 
     dead_letters = DeadLetters()

@@ -11,7 +11,8 @@ from sqlmodel import Session, SQLModel, select
 from npa.contracts.envelope import new_event
 from npa.infrastructure.database import make_engine
 from npa.infrastructure.metrics import OutboxBacklogCollector
-from npa.infrastructure.outbox import OutboxMessage, OutboxRelay, add_to_outbox, utcnow
+from npa.infrastructure.outbox import OutboxMessage, stage_many, utcnow
+from npa.infrastructure.relay import OutboxRelay
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ async def never(*_args):  # noqa: ANN002, ANN201
 
 def stage(engine, age_seconds: float, published: bool = False) -> None:  # noqa: ANN001
     with Session(engine) as session:
-        add_to_outbox(session, "npa.actors.v1", new_event(source="/t", type="de.npa.actor.updated", subject="a", data={}))
+        stage_many(session, "npa.actors.v1", [new_event(source="/t", type="de.npa.actor.updated", subject="a", data={})])
         session.flush()
         row = session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()  # type: ignore[union-attr]
         row.created_at = utcnow() - timedelta(seconds=age_seconds)

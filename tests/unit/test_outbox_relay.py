@@ -7,7 +7,9 @@ from sqlmodel import Session, SQLModel, select
 
 from npa.contracts.envelope import decode, new_event
 from npa.infrastructure.database import make_engine
-from npa.infrastructure.outbox import OutboxMessage, OutboxRelay, add_to_outbox
+from npa.infrastructure.backoff import Backoff
+from npa.infrastructure.outbox import OutboxMessage, stage_many
+from npa.infrastructure.relay import OutboxRelay, RelaySettings
 
 
 class FlakyBroker:
@@ -39,7 +41,7 @@ def stage(engine, count: int) -> list[str]:  # noqa: ANN001
         for number in range(count):
             event = new_event(source="/t", type="de.npa.offer.updated", subject=f"offer-{number % 3}",
                               data={"version": number})
-            add_to_outbox(session, "npa.offers.v1", event)
+            stage_many(session, "npa.offers.v1", [event])
             ids.append(event.id)
         session.commit()
     return ids
@@ -52,7 +54,7 @@ def pending(engine) -> list[OutboxMessage]:  # noqa: ANN001
 
 async def test_rows_stay_pending_while_broker_is_down_and_leave_in_order_later(engine):
     broker = FlakyBroker()
-    relay = OutboxRelay(engine, broker.publish, batch_size=4)
+    relay = OutboxRelay(engine, broker.publish, settings=RelaySettings(batch_size=4))
     ids = stage(engine, 10)
 
     with pytest.raises(ConnectionError):
@@ -72,7 +74,7 @@ async def test_rows_stay_pending_while_broker_is_down_and_leave_in_order_later(e
 
 async def test_run_loop_retries_with_backoff_until_the_broker_returns(engine):
     broker = FlakyBroker()
-    relay = OutboxRelay(engine, broker.publish, poll_seconds=0.05, max_backoff_seconds=0.1)
+    relay = OutboxRelay(engine, broker.publish, settings=RelaySettings(poll_seconds=0.05, backoff=Backoff(0.05, 0.1)))
     stage(engine, 3)
     task = asyncio.create_task(relay.run())
     await asyncio.sleep(0.4)

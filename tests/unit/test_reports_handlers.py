@@ -14,6 +14,7 @@ from npa.contracts.events import actors as actor_events
 from npa.contracts.events import examples as example_events
 from npa.contracts.events import notifications as notification_events
 from npa.contracts.events import offers as offer_events
+from npa.infrastructure.consumer import topics_of
 from npa.infrastructure.database import make_engine, run_migrations
 from services.reports import handlers, queries
 from services.reports.models import OfferFact
@@ -30,9 +31,9 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def apply(engine: Engine, event: CloudEvent) -> None:
-    handler = handlers.subscriptions().handlers[event.type]
+    handler = handlers.HANDLERS[event.type]
     with Session(engine) as session:
-        handler(session, event)
+        handler(session, [event])
         session.commit()
 
 
@@ -43,10 +44,9 @@ def offer_event(type_: str, version: int, status: str = "published", **changes: 
 
 
 def test_every_event_type_of_the_consumed_topics_has_a_handler() -> None:
-    subscriptions = handlers.subscriptions()
-    assert set(subscriptions.topics) == {topics.OFFERS, topics.EXAMPLES, topics.ACTORS, topics.NOTIFICATIONS}
+    assert set(topics_of(handlers.HANDLERS)) == {topics.OFFERS, topics.EXAMPLES, topics.ACTORS, topics.NOTIFICATIONS}
     for module in (offer_events, example_events, actor_events, notification_events):
-        assert set(module.TYPES) <= set(subscriptions.handlers), module.__name__
+        assert set(module.TYPES) <= set(handlers.HANDLERS), module.__name__
 
 
 def test_offer_row_follows_versions_and_keeps_first_publication_time(engine: Engine) -> None:
@@ -124,10 +124,10 @@ def test_every_applied_offer_and_example_event_is_kept_as_a_transition_once(engi
     apply(engine, published)
     apply(engine, offer_event(offer_events.UPDATED, 2, fields=["sprache", "arbeit"]))
     apply(engine, offer_event(offer_events.WITHDRAWN, 3, status="published"))
-    handler = handlers.subscriptions().handlers[published.type]
+    handler = handlers.HANDLERS[published.type]
     with Session(engine) as session:  # a replay of the same event id adds nothing
         session.get(OfferFact, "offer-1").version = 0
-        handler(session, published)
+        handler(session, [published])
         session.commit()
     example = example_events.ExampleState(id="e1", version=1, status="published", title="Sprachcafé", fields=["sprache"],
                                           page_url="http://offers.test/examples/e1")

@@ -39,6 +39,21 @@ def record_snapshot(session: Session, event: CloudEvent, data: dict[str, Any]) -
                              data=data))
 
 
+def on_offer_events(session: Session, events: list[CloudEvent]) -> None:
+    for event in events:
+        on_offer_event(session, event)
+
+
+def on_example_events(session: Session, events: list[CloudEvent]) -> None:
+    for event in events:
+        on_example_event(session, event)
+
+
+def on_actor_events(session: Session, events: list[CloudEvent]) -> None:
+    for event in events:
+        on_actor_event(session, event)
+
+
 def on_offer_event(session: Session, event: CloudEvent) -> int:
     """Returns how many deliveries and digest items were queued."""
     offer = offer_events.OfferState.model_validate(event.data)

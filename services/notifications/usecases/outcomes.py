@@ -9,13 +9,13 @@ in the same transaction.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from npa.contracts import topics
-from npa.contracts.envelope import encode, new_event
+from npa.contracts.envelope import CloudEvent, new_event
 from npa.contracts.events import notifications as notification_events
-from npa.infrastructure.outbox import OutboxMessage, utcnow
+from npa.infrastructure.outbox import stage_many
 from services.notifications import domain
 from services.notifications.models import Delivery
 from services.notifications.usecases.claims import DueMail
@@ -82,10 +82,9 @@ def record(session: Session, outcomes: list[Outcome], retry: RetryPolicy, postpo
                 status=bindparam("status"), attempts=bindparam("attempts"), error=bindparam("error"),
                 next_attempt_at=bindparam("next_attempt_at"), sent_at=bindparam("sent_at"), claim_token=None),
             changes)
-    rows = [_announcement(outcome, event_type, reason) for outcome, event_type, reason in announcements
-            if outcome.mail.delivery.kind != domain.CONFIRMATION]  # a confirmation answers no bus event
-    if rows:
-        session.connection().execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
+    stage_many(session, topics.NOTIFICATIONS, [
+        _announcement(outcome, event_type, reason) for outcome, event_type, reason in announcements
+        if outcome.mail.delivery.kind != domain.CONFIRMATION])  # a confirmation answers no bus event
     return outcomes
 
 
@@ -99,13 +98,11 @@ def release(session: Session, delivery_ids: list[str], token: str, when: datetim
         ).values(next_attempt_at=when, claim_token=None).execution_options(synchronize_session=False))
 
 
-def _announcement(outcome: Outcome, event_type: str, reason: str | None) -> dict:
+def _announcement(outcome: Outcome, event_type: str, reason: str | None) -> CloudEvent:
     delivery, mail = outcome.mail.delivery, outcome.mail
     data = notification_events.DeliveryOutcome(
         id=delivery.id, subscription_id=delivery.subscription_id, event_id=delivery.event_id,
         event_type=delivery.event_type, item_id=delivery.item_id, fields=mail.fields, district=mail.district,
         reason=reason)
-    event = new_event(source=notification_events.SOURCE, type=event_type, subject=delivery.id,
-                      data=data.model_dump(mode="json"))
-    return {"event_id": event.id, "topic": topics.NOTIFICATIONS, "key": event.subject, "event_type": event.type,
-            "payload": encode(event), "created_at": utcnow(), "attempts": 0}
+    return new_event(source=notification_events.SOURCE, type=event_type, subject=delivery.id,
+                     data=data.model_dump(mode="json"))

@@ -11,9 +11,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from npa.contracts import topics
-from npa.contracts.envelope import new_event
 from npa.contracts.events import notifications as notification_events
-from npa.infrastructure.outbox import add_to_outbox
+from npa.infrastructure.outbox import stage
 from services.notifications import domain
 from services.notifications.models import Consent, Delivery, Subscription
 
@@ -149,6 +148,5 @@ def _publish_change(session: Session, subscription: Subscription, now: datetime,
     subscription.updated_at = now
     session.add(subscription)
     data = notification_events.SubscriptionChange.model_validate(subscription, from_attributes=True)
-    event = new_event(source=notification_events.SOURCE, type=event_type, subject=subscription.id,
-                      data=data.model_dump(mode="json"))
-    add_to_outbox(session, topics.NOTIFICATIONS, event)
+    stage(session, topics.NOTIFICATIONS, source=notification_events.SOURCE, type=event_type,
+          subject=subscription.id, data=data.model_dump(mode="json"))

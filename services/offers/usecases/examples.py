@@ -9,10 +9,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from npa.contracts import topics
-from npa.contracts.envelope import new_event
 from npa.contracts.events import examples as example_events
 from npa.contracts.reference import districts_in
-from npa.infrastructure.outbox import add_to_outbox, utcnow
+from npa.infrastructure.outbox import stage, utcnow
 from services.offers.domain import examples as domain
 from services.offers.usecases.known_actors import UNKNOWN_ACTOR, is_known_and_active
 from services.offers.models import Example, KnownActor
@@ -95,9 +94,8 @@ def _apply(session: Session, example: Example, transition: domain.Transition, ba
     example.updated_at = utcnow()
     session.add(example)
     if transition.event_type is not None:
-        event = new_event(source=example_events.SOURCE, type=transition.event_type, subject=example.id,
-                          data=example_state(example, base_url))
-        add_to_outbox(session, topics.EXAMPLES, event)
+        stage(session, topics.EXAMPLES, source=example_events.SOURCE, type=transition.event_type,
+              subject=example.id, data=example_state(example, base_url))
 
 
 def find_examples(

@@ -1,7 +1,11 @@
-"""This service's copy of the actor registry (from `npa.actors.v1`)."""
+"""This service's copy of the actor registry (from `npa.actors.v1`), to check providers."""
 
+from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
+from npa.contracts.envelope import CloudEvent
+from npa.contracts.events import actors as actor_events
+from npa.infrastructure.consumer import each_valid
 from services.offers.models import KnownActor
 
 UNKNOWN_ACTOR = "unknown or inactive actor {!r} (a newly registered actor appears here within seconds)"
@@ -10,3 +14,28 @@ UNKNOWN_ACTOR = "unknown or inactive actor {!r} (a newly registered actor appear
 def is_known_and_active(session: Session, actor_id: str) -> bool:
     actor = session.get(KnownActor, actor_id)
     return actor is not None and actor.active
+
+
+def active_among(session: Session, actor_ids: set[str]) -> set[str]:
+    """Which of these actors are known and active, in one query."""
+    if not actor_ids:
+        return set()
+    query = select(KnownActor.id).where(KnownActor.id.in_(sorted(actor_ids)), KnownActor.active)  # type: ignore[attr-defined]
+    return set(session.execute(query).scalars())
+
+
+def on_actor_events(session: Session, events: list[CloudEvent]) -> None:
+    """Keep the latest name and state of each actor; the batch's last event per actor wins."""
+    latest: dict[str, dict] = {}
+    for event, state in each_valid(events, actor_events.ActorState):
+        latest[state.id] = {"id": state.id, "name": state.name,
+                            "active": state.active and event.type != actor_events.DEACTIVATED}
+    if not latest:
+        return
+    known = set(session.execute(select(KnownActor.id).where(KnownActor.id.in_(sorted(latest)))).scalars())  # type: ignore[attr-defined]
+    table = KnownActor.__table__  # type: ignore[attr-defined]
+    if known:
+        session.execute(update(KnownActor), [latest[actor_id] for actor_id in sorted(known)])
+    fresh = [row for actor_id, row in latest.items() if actor_id not in known]
+    if fresh:
+        session.execute(insert(table), fresh)

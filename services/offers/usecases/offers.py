@@ -9,10 +9,9 @@ from datetime import date
 from sqlmodel import Session, select
 
 from npa.contracts import topics
-from npa.contracts.envelope import new_event
 from npa.contracts.events import offers as offer_events
 from npa.contracts.offer_body import OfferBody
-from npa.infrastructure.outbox import add_to_outbox, utcnow
+from npa.infrastructure.outbox import stage, utcnow
 from services.offers import domain
 from services.offers.usecases.known_actors import UNKNOWN_ACTOR, is_known_and_active
 from services.offers.models import Offer
@@ -36,17 +35,24 @@ class OfferEnded(OfferRejected):
     field = "ends_on"
 
 
-def offer_state(offer: Offer, changed: list[str] | None = None, base_url: str = "") -> dict:
+def offer_event_data(offer_id: str, version: int, status: str, body: dict, partner_id: str | None,
+                     external_id: str | None, changed: list[str] | None, base_url: str) -> dict:
+    """`data` of an offer event (OfferState): the body as stored, which OfferBody already checked."""
     return {
-        **offer.body,
-        "id": offer.id,
-        "version": offer.version,
-        "status": offer.status,
-        "partner_id": offer.partner_id,
-        "external_id": offer.external_id,
+        **body,
+        "id": offer_id,
+        "version": version,
+        "status": status,
+        "partner_id": partner_id,
+        "external_id": external_id,
         "changed_fields": changed or [],
-        "url": f"{base_url}/offers/{offer.id}" if base_url else None,
+        "url": f"{base_url}/offers/{offer_id}" if base_url else None,
     }
+
+
+def offer_state(offer: Offer, changed: list[str] | None = None, base_url: str = "") -> dict:
+    return offer_event_data(offer.id, offer.version, offer.status, offer.body, offer.partner_id, offer.external_id,
+                            changed, base_url)
 
 
 def check_provider(session: Session, actor_id: str | None) -> None:
@@ -56,11 +62,8 @@ def check_provider(session: Session, actor_id: str | None) -> None:
 
 def _stage(session: Session, offer: Offer, decision: domain.Decision, base_url: str) -> None:
     assert decision.event_type is not None
-    data = offer_events.OfferState.model_validate(offer_state(offer, decision.changed_fields, base_url))
-    event = new_event(
-        source=offer_events.SOURCE, type=decision.event_type, subject=offer.id, data=data.model_dump(mode="json")
-    )
-    add_to_outbox(session, topics.OFFERS, event)
+    stage(session, topics.OFFERS, source=offer_events.SOURCE, type=decision.event_type, subject=offer.id,
+          data=offer_state(offer, decision.changed_fields, base_url))
 
 
 def find_partner_offer(session: Session, partner_id: str, external_id: str) -> Offer | None:

@@ -1,0 +1,177 @@
+"""The consumer group loop: fetch, hand each partition's records to its own worker, commit
+each partition's offset after its batch's transaction.
+
+One fetch loop serves every assigned partition; each partition has a worker that takes all
+records queued for it (up to `max_batch`) as one batch, so batches grow with the backlog
+and shrink to one record when idle — no linger is added to a quiet partition's latency.
+Workers run side by side: a slow partition or topic holds up only itself. A partition whose
+queue is long is paused at the broker until its worker catches up.
+
+On a rebalance the revoked partitions' queues are dropped (those records were not committed,
+so their new owner gets them) and their running batches finish and commit first. On stop,
+fetching ends and the running batches finish within `graceful_seconds`; what was not
+committed is delivered again and is a repeat for the inbox.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+
+from npa.infrastructure import metrics
+from npa.infrastructure.backoff import Backoff
+from npa.infrastructure.consumer.processor import BatchProcessor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    max_batch: int = 500  # records applied in one transaction, at most
+    fetch_max_wait_ms: int = 50
+    session_timeout_ms: int = 2000
+    heartbeat_interval_ms: int = 500
+    graceful_seconds: float = 10.0
+
+
+class _PartitionWorker:
+    def __init__(self, tp: TopicPartition) -> None:
+        self.tp = tp
+        self.queue: deque = deque()
+        self.ready = asyncio.Event()
+        self.task: asyncio.Task | None = None
+        self.busy = asyncio.Lock()  # held while a batch is applied and committed
+
+
+class PartitionedConsumer(ConsumerRebalanceListener):
+    def __init__(self, processor: BatchProcessor, topics: Sequence[str], *, group_id: str, bootstrap: str,
+                 settings: FetchSettings, client_options: dict[str, object] | None = None,
+                 backoff: Backoff = Backoff(0.2, 10.0)) -> None:
+        self._processor = processor
+        self._topics = list(topics)
+        self._settings = settings
+        self._backoff = backoff
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=group_id,
+            client_id=f"npa-{group_id}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=settings.fetch_max_wait_ms,
+            session_timeout_ms=settings.session_timeout_ms,
+            heartbeat_interval_ms=settings.heartbeat_interval_ms,
+            max_poll_records=settings.max_batch * 4,
+            **(client_options or {}),
+        )
+        self._workers: dict[TopicPartition, _PartitionWorker] = {}
+        self._fetch_task: asyncio.Task | None = None
+        self._assigned = asyncio.Event()
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        self._consumer.subscribe(self._topics, listener=self)
+        self._fetch_task = asyncio.create_task(self._fetch_loop(), name="consumer-fetch")
+
+    async def wait_assigned(self, timeout: float) -> None:
+        """Until the group gave this member its partitions (tests, start-up readiness)."""
+        await asyncio.wait_for(self._assigned.wait(), timeout)
+
+    async def stop(self) -> None:
+        if self._fetch_task is not None:
+            self._fetch_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._fetch_task
+        workers = list(self._workers.values())
+        for worker in workers:
+            worker.queue.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._drain(workers), self._settings.graceful_seconds)
+        for worker in workers:
+            if worker.task is not None:
+                worker.task.cancel()
+        await asyncio.gather(*(w.task for w in workers if w.task is not None), return_exceptions=True)
+        self._workers.clear()
+        await self._consumer.stop()
+
+    # ConsumerRebalanceListener: aiokafka awaits these between leaving and rejoining the group.
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        workers = [self._workers.pop(tp) for tp in revoked if tp in self._workers]
+        for worker in workers:
+            worker.queue.clear()
+        await self._drain(workers)
+        for worker in workers:
+            if worker.task is not None:
+                worker.task.cancel()
+        await asyncio.gather(*(w.task for w in workers if w.task is not None), return_exceptions=True)
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        log.info("assigned %s", ", ".join(f"{tp.topic}[{tp.partition}]" for tp in sorted(assigned)) or "nothing")
+        self._assigned.set()
+
+    async def _drain(self, workers: list[_PartitionWorker]) -> None:
+        """Wait for the batches these workers are applying to be committed."""
+        for worker in workers:
+            async with worker.busy:
+                pass
+
+    async def _fetch_loop(self) -> None:
+        failures = 0
+        while True:
+            try:
+                fetched = await self._consumer.getmany(timeout_ms=1000, max_records=self._settings.max_batch * 4)
+                failures = 0
+            except KafkaError as error:
+                failures += 1
+                delay = self._backoff.delay(failures)
+                log.warning("fetch failed (%s); retry in %.1fs", type(error).__name__, delay)
+                await asyncio.sleep(delay)
+                continue
+            for tp, records in fetched.items():
+                worker = self._workers.get(tp)
+                if worker is None:
+                    worker = self._workers[tp] = _PartitionWorker(tp)
+                    worker.task = asyncio.create_task(self._work(worker), name=f"consume-{tp.topic}-{tp.partition}")
+                worker.queue.extend(records)
+                worker.ready.set()
+                if len(worker.queue) >= self._settings.max_batch * 4:
+                    self._consumer.pause(tp)  # resumed when its worker has caught up
+
+    async def _work(self, worker: _PartitionWorker) -> None:
+        tp = worker.tp
+        while True:
+            await worker.ready.wait()
+            async with worker.busy:
+                batch = [worker.queue.popleft() for _ in range(min(len(worker.queue), self._settings.max_batch))]
+                if not worker.queue:
+                    worker.ready.clear()
+                if not batch:
+                    continue
+                await self._apply_and_commit(tp, batch)
+            if len(worker.queue) < self._settings.max_batch and tp in self._consumer.paused():
+                with contextlib.suppress(IllegalStateError):
+                    self._consumer.resume(tp)
+
+    async def _apply_and_commit(self, tp: TopicPartition, batch: list) -> None:
+        metrics.BATCH_EVENTS.labels(tp.topic).observe(len(batch))
+        failures = 0
+        while True:
+            try:
+                await self._processor.process_batch(tp.topic, tp.partition, batch)
+                break
+            except Exception as error:  # the dead-letter topic unreachable: nothing acknowledged; again
+                failures += 1
+                delay = self._backoff.delay(failures)
+                log.warning("batch from %s[%s] not finished (%s); again in %.1fs",
+                            tp.topic, tp.partition, type(error).__name__, delay)
+                await asyncio.sleep(delay)
+        try:
+            await self._consumer.commit({tp: batch[-1].offset + 1})
+        except (CommitFailedError, IllegalStateError, KafkaError) as error:
+            # The partition moved to another member meanwhile: it gets these records again,
+            # and its inbox knows them.
+            log.info("offset commit for %s[%s] refused (%s)", tp.topic, tp.partition, type(error).__name__)

@@ -1,0 +1,179 @@
+"""The outbox relay: publishes pending outbox rows to Kafka, oldest first, in large batches.
+
+Exactly one relay of a service publishes at a time: it holds the service's lease
+(npa.infrastructure.lease); the other replicas' relays wait and take over within seconds
+when the holder dies. A batch's rows are all handed to the producer without waiting, then
+awaited together, then marked published in one statement; the next batch starts only after
+that, so one entity's events keep their order.
+
+No duplicates after a crash: a relay that has just taken the lease — or whose last batch
+ended in doubt (some sends failed) — first reads the tail of the topics it is about to
+publish to and marks the pending rows it finds there (by the `ce_id` header) as published.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from npa.contracts.envelope import CONTENT_TYPE
+from npa.infrastructure import metrics
+from npa.infrastructure.backoff import Backoff
+from npa.infrastructure.lease import Lease, ProcessLease
+from npa.infrastructure.outbox import OutboxMessage, backlog, utcnow
+from npa.infrastructure.wakeup import Wakeup
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[str, bytes, bytes, list[tuple[str, bytes]]], Awaitable[Awaitable[object]]]
+"""Hands one message to the producer; the awaitable it returns completes on the broker's ack."""
+
+ReadBack = Callable[[set[str], int], Awaitable[set[str]]]
+"""The event ids (`ce_id` headers) among the last `n` records of each partition of the topics."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    event_id: str
+    topic: str
+    key: str
+    event_type: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    batch_size: int = 2000
+    poll_seconds: float = 1.0
+    lease_retry_seconds: float = 2.0
+    backoff: Backoff = Backoff(0.25, 10.0)
+
+
+class OutboxRelay:
+    def __init__(self, engine: Engine, send: Send, *, settings: RelaySettings = RelaySettings(),
+                 lease: Lease | None = None, read_back: ReadBack | None = None) -> None:
+        self._engine = engine
+        self._send = send
+        self._settings = settings
+        self._lease = lease or ProcessLease()
+        self._read_back = read_back
+        self._wakeup = Wakeup()
+        self._in_doubt = True  # until the first read-back: a predecessor may have died mid-batch
+        self.holds_lease = False
+
+    def wake(self) -> None:
+        """Called (from any thread) after a commit that staged events, so they leave at once."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        self._wakeup.bind()
+        failures = 0
+        try:
+            while True:
+                self._wakeup.clear()
+                try:
+                    if not await self._hold_lease():
+                        await asyncio.sleep(self._settings.lease_retry_seconds)
+                        continue
+                    sent = await self.publish_pending()
+                    failures = 0
+                except Exception as error:  # broker or database away: rows stay pending; back off
+                    failures += 1
+                    delay = self._settings.backoff.delay(failures)
+                    log.warning("outbox publish failed (%s: %s); retry in %.1fs", type(error).__name__,
+                                str(error)[:200], delay)
+                    await asyncio.sleep(delay)
+                    continue
+                if sent < self._settings.batch_size:
+                    await self._wakeup.wait(self._settings.poll_seconds)
+        finally:
+            await asyncio.to_thread(self._lease.release)
+            self.holds_lease = False
+
+    async def _hold_lease(self) -> bool:
+        held = await asyncio.to_thread(self._lease.still_held if self.holds_lease else self._lease.try_acquire)
+        if held and not self.holds_lease:
+            log.info("outbox relay holds the lease")
+            self._in_doubt = True
+        elif self.holds_lease and not held:
+            log.warning("outbox relay lost the lease")
+        self.holds_lease = held
+        return held
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of pending rows; returns how many were published."""
+        rows = await asyncio.to_thread(self._pending)
+        if rows and self._in_doubt:
+            rows = await self._skip_already_published(rows)
+        self._in_doubt = False
+        if not rows:
+            return 0
+        futures = []
+        send_error: Exception | None = None
+        for row in rows:
+            headers = [("content-type", CONTENT_TYPE.encode()), ("ce_type", row.event_type.encode()),
+                       ("ce_id", row.event_id.encode())]
+            try:
+                futures.append(await self._send(row.topic, row.key.encode(), row.payload, headers))
+            except Exception as error:  # the producer refused it (not started, buffer, broker away)
+                send_error = error
+                break
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        failed = next((index for index, result in enumerate(results) if isinstance(result, BaseException)), None)
+        if failed is None and send_error is not None:
+            failed = len(futures)
+        if failed is not None:
+            # Rows before the first failure are on the broker; those after it may be: in doubt.
+            self._in_doubt = True
+            await asyncio.to_thread(self._mark_published, [row.id for row in rows[:failed]])
+            error = results[failed] if failed < len(results) else send_error
+            await asyncio.to_thread(self._record_failure, [row.id for row in rows[failed:]], repr(error))
+            raise error if isinstance(error, Exception) else RuntimeError(repr(error))
+        await asyncio.to_thread(self._mark_published, [row.id for row in rows])
+        for row in rows:
+            metrics.EVENTS_PUBLISHED.labels(row.topic, row.event_type).inc()
+        return len(rows)
+
+    async def _skip_already_published(self, rows: list[Pending]) -> list[Pending]:
+        if self._read_back is None:
+            return rows
+        found = await self._read_back({row.topic for row in rows}, self._settings.batch_size * 2)
+        done = [row for row in rows if row.event_id in found]
+        if done:
+            log.warning("%d outbox rows were already on Kafka (a relay stopped mid-batch); marked published",
+                        len(done))
+            await asyncio.to_thread(self._mark_published, [row.id for row in done])
+        return [row for row in rows if row.event_id not in found]
+
+    def _pending(self) -> list[Pending]:
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        query = (select(table.c.id, table.c.event_id, table.c.topic, table.c.key, table.c.event_type,
+                        table.c.payload)
+                 .where(table.c.published_at.is_(None)).order_by(table.c.id).limit(self._settings.batch_size))
+        with self._engine.connect() as connection:
+            return [Pending(*row) for row in connection.execute(query)]
+
+    def _mark_published(self, ids: list[int]) -> None:
+        self._update(ids, published_at=utcnow())
+
+    def _record_failure(self, ids: list[int], error: str) -> None:
+        self._update(ids, last_error=error[:1000])
+
+    def _update(self, ids: Iterable[int], **values: object) -> None:
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        rows = [{"row_id": row_id} for row_id in ids]
+        if not rows:
+            return
+        with Session(self._engine) as session:
+            session.connection().execute(
+                update(table).where(table.c.id == bindparam("row_id"))
+                .values(attempts=table.c.attempts + 1, **values), rows)
+            session.commit()
+
+    def backlog(self) -> tuple[int, float]:
+        return backlog(self._engine)
