@@ -1,9 +1,12 @@
 """Engine, sessions and migrations for a service's own database (SQLite or PostgreSQL)."""
 
+import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pydantic_core
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
@@ -11,14 +14,21 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 
+def json_text(value: object) -> str:
+    """JSON columns are written by pydantic's serializer: 6x json.dumps for an offer body."""
+    return pydantic_core.to_json(value).decode()
+
+
 def make_engine(url: str) -> Engine:
     """hide_parameters: SQL errors in logs must never quote values such as e-mail addresses."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True,
+                             json_serializer=json_text)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
+                           hide_parameters=True, json_serializer=json_text)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
@@ -27,10 +37,55 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.close()
 
+    _serialise_writers(engine)
     return engine
+
+
+SQLITE_BUSY_SECONDS = 30
+_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+_HOLDS_WRITE_LOCK = "npa_holds_write_lock"
+
+
+def _serialise_writers(engine: Engine) -> None:
+    """One writing transaction at a time per process, queued in Python.
+
+    SQLite allows one writer; a second one waits in SQLite's busy handler, which sleeps in steps
+    of up to 100 ms — measured here as p99 publish latencies of seconds while the consumer, the
+    outbox relay and the mail sender write side by side. A transaction takes this turn before its
+    first INSERT/UPDATE/DELETE and gives it back at commit or rollback, so writers take turns
+    without sleeping; readers are not held up (WAL). The turn belongs to a connection, not a
+    thread; one waited for longer than SQLite's own busy timeout is taken anyway, leaving the
+    wait to SQLite as before.
+    """
+    turn = threading.Condition()
+    holder: list[object] = []  # the connection record whose transaction writes, if any
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_write(connection, _cursor, statement, _parameters, _context, _executemany):  # noqa: ANN001
+        info = connection.info
+        if info.get(_HOLDS_WRITE_LOCK) or not _WRITE.match(statement):
+            return
+        with turn:
+            if not turn.wait_for(lambda: not holder, timeout=SQLITE_BUSY_SECONDS):
+                return  # a writer that never ends its transaction: SQLite's busy handler decides
+            holder.append(info)
+            info[_HOLDS_WRITE_LOCK] = True
+
+    def _release(info: dict) -> None:
+        if info.pop(_HOLDS_WRITE_LOCK, False):
+            with turn:
+                holder.clear()
+                turn.notify()
+
+    event.listen(engine, "commit", lambda connection: _release(connection.info))
+    event.listen(engine, "rollback", lambda connection: _release(connection.info))
+    # A connection returned to the pool without either (an error, a closed session) is reset.
+    @event.listens_for(engine, "reset")
+    def _on_reset(_dbapi_connection, connection_record, _reset_state) -> None:  # noqa: ANN001
+        _release(connection_record.info)
 
 
 @contextmanager

@@ -87,11 +87,11 @@ def admit(session: Session, topic: str, events: Sequence[CloudEvent]) -> Admitte
             applied[key] = newest[key] = version
         admitted.fresh.append(event)
     if inbox_rows:
-        session.execute(insert(InboxEvent), inbox_rows)
+        session.connection().execute(insert(InboxEvent.__table__), inbox_rows)  # type: ignore[attr-defined]
     inserts = [{"entity": key, "version": version} for key, version in newest.items() if key not in known]
     updates = [{"key": key, "new_version": version} for key, version in newest.items() if key in known]
     if inserts:
-        session.execute(insert(EntityVersion), inserts)
+        session.connection().execute(insert(EntityVersion.__table__), inserts)  # type: ignore[attr-defined]
     if updates:
         table = EntityVersion.__table__  # type: ignore[attr-defined]
         session.connection().execute(

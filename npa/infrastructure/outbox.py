@@ -50,7 +50,8 @@ def stage_many(session: Session, topic: str, events: Iterable[CloudEvent]) -> in
     now = utcnow()
     rows = [_row(topic, event, now) for event in events]
     if rows:
-        session.execute(insert(OutboxMessage), rows)
+        # Core, not the ORM's bulk insert: a third of the time for thousands of rows
+        session.connection().execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
     return len(rows)
 
 

@@ -13,10 +13,10 @@ publish to and marks the pending rows it finds there (by the `ce_id` header) as 
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -164,15 +164,14 @@ class OutboxRelay:
     def _record_failure(self, ids: list[int], error: str) -> None:
         self._update(ids, last_error=error[:1000])
 
-    def _update(self, ids: Iterable[int], **values: object) -> None:
+    def _update(self, ids: list[int], **values: object) -> None:
         table = OutboxMessage.__table__  # type: ignore[attr-defined]
-        rows = [{"row_id": row_id} for row_id in ids]
-        if not rows:
+        if not ids:
             return
         with Session(self._engine) as session:
-            session.connection().execute(
-                update(table).where(table.c.id == bindparam("row_id"))
-                .values(attempts=table.c.attempts + 1, **values), rows)
+            for start in range(0, len(ids), 500):
+                session.connection().execute(update(table).where(table.c.id.in_(ids[start:start + 500]))
+                                             .values(attempts=table.c.attempts + 1, **values))
             session.commit()
 
     def backlog(self) -> tuple[int, float]:

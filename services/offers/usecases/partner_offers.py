@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
 from npa.contracts import topics
@@ -67,7 +67,7 @@ class Plan:
         fresh = [row.values for row in self.rows.values() if row.touched and row.is_new]
         changed = [row.values for row in self.rows.values() if row.touched and not row.is_new]
         if fresh:
-            session.execute(insert(Offer.__table__), fresh)  # type: ignore[attr-defined]
+            session.connection().execute(insert(Offer.__table__), fresh)  # type: ignore[attr-defined]
         if changed:
             session.execute(update(Offer), changed)
         stage_many(session, topics.OFFERS, self.events)
@@ -84,14 +84,19 @@ def plan_partner_changes(session: Session, changes: list[PartnerChange], *, base
     partners = {partner.id: partner for partner in session.execute(
         select(Partner).where(Partner.id.in_(partner_ids), Partner.active)).scalars()}  # type: ignore[attr-defined]
     plan = Plan()
-    pairs = sorted({(change.partner_id, change.external_id) for change in changes if change.partner_id in partners})
+    wanted: dict[str, set[str]] = {}
+    for change in changes:
+        if change.partner_id in partners:
+            wanted.setdefault(change.partner_id, set()).add(change.external_id)
     table = Offer.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(pairs), 500):
-        query = select(*(table.c[name] for name in _COLUMNS)).where(
-            tuple_(table.c.partner_id, table.c.external_id).in_(pairs[start:start + 500]))
-        for row in session.execute(query):
-            values = dict(zip(_COLUMNS, row, strict=True))
-            plan.rows[(values["partner_id"], values["external_id"])] = _OfferRow(values, is_new=False)
+    for partner_id, external_ids in wanted.items():  # per partner: the unique index answers (no row-value IN)
+        ordered = sorted(external_ids)
+        for start in range(0, len(ordered), 500):
+            query = select(*(table.c[name] for name in _COLUMNS)).where(
+                table.c.partner_id == partner_id, table.c.external_id.in_(ordered[start:start + 500]))
+            for row in session.execute(query):
+                values = dict(zip(_COLUMNS, row, strict=True))
+                plan.rows[(partner_id, values["external_id"])] = _OfferRow(values, is_new=False)
     providers = {change.body.provider_actor_id or partners[change.partner_id].actor_id
                  for change in changes if change.body is not None and change.partner_id in partners}
     active = active_among(session, {provider for provider in providers if provider})

@@ -1,0 +1,93 @@
+"""The event pipeline end to end, with real processes started by the code of `make run`
+(Tansu broker, the four services, an SMTP sink process), on SQLite and on PostgreSQL.
+
+Prints, beside baselines measured in the same run (these machines are shared: compare ratios):
+- ingest:   partner offer messages produced as fast as possible → offers applied and their
+            `de.npa.offer.published` on npa.offers.v1, per second; a bare FastStream subscriber
+            (pydantic model, same messages) on the same broker; the ratio.
+- steady:   offers at a steady rate to confirmed immediate subscribers (4 per field) → partner
+            publish to SMTP accept p50/p95/p99; a raw aiokafka hop at the same rate.
+- replay:   `npa-reports rebuild` events/s; a raw aiokafka read of the same topics.
+- replicas: PostgreSQL, two offers processes in one consumer group and database, one SIGKILLed
+            halfway → events published, duplicate publishes, lost, offers out of order.
+
+    .venv/bin/python bench/pipeline.py [--quick] [--backends sqlite,postgresql] [--ingest 20000]
+        [--steady-rate 200] [--steady-seconds 60] [--replica-offers 10000] [--code DIR]
+
+`--code DIR` runs the services of another checkout (e.g. a worktree of an older commit) with
+this benchmark, for before/after figures.
+"""
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.support import baselines, sections, traffic  # noqa: E402
+from bench.support.stack import TOKEN, running_stack  # noqa: E402
+
+
+def pct(values: list[float]) -> str:
+    return " / ".join(f"{traffic.percentile(values, share):.0f}" for share in (0.5, 0.95, 0.99))
+
+
+async def run_backend(backend: str, options: argparse.Namespace, code: Path) -> None:
+    print(f"\n== {backend}", flush=True)
+    with running_stack(backend, code_root=code) as stack:
+        partner = traffic.register_partner(stack.urls, TOKEN)
+        baseline = await sections.faststream_rate(stack.bootstrap, options.ingest)
+        result = await sections.ingest(stack, partner, options.ingest)
+        print(f"ingest   {result['published']:,}/{result['messages']:,} offers published in {result['seconds']:.1f} s: "
+              f"{result['rate']:,.0f} offers/s (produced at {result['produce_rate']:,.0f}/s) | bare FastStream "
+              f"{baseline:,.0f} msg/s | ratio {result['rate'] / baseline:.2f}", flush=True)
+        subscribers = traffic.subscribe_confirmed(stack.urls, stack.mail, per_field=4)
+        hop = await baselines.hop_latencies(stack.bootstrap, options.steady_rate, min(20.0, options.steady_seconds))
+        result = await sections.steady(stack, partner, options.steady_rate, options.steady_seconds, 4)
+        print(f"steady   {result['offers']:,} offers at {options.steady_rate:.0f}/s to {subscribers} subscribers: "
+              f"{result['mails']:,}/{result['mails_expected']:,} mails, sustained {result['sustained']:,.0f} offers/s, "
+              f"publish→SMTP accept p50/p95/p99 {pct(result['latencies'])} ms | raw aiokafka hop {pct(hop)} ms",
+              flush=True)
+        result = await sections.replay(stack, str(code))
+        print(f"replay   {result['records']:,} events in {result['seconds']:.1f} s: {result['rate']:,.0f} events/s | "
+              f"raw aiokafka read {result['raw_rate']:,.0f} records/s | ratio {result['rate'] / result['raw_rate']:.2f}",
+              flush=True)
+
+
+async def run_replicas(options: argparse.Namespace, code: Path) -> None:
+    print("\n== replicas (postgresql)", flush=True)
+    with running_stack("postgresql", services=("actors", "offers"), code_root=code) as stack:
+        result = await sections.replicas(stack, options.replica_offers)
+        print(f"replicas {result['expected']:,} events expected ({options.replica_offers:,} offers × 2 versions), "
+              f"one of two offers processes SIGKILLed after {result['killed_after']:,}: published "
+              f"{result['published']:,}, duplicate publishes {result['duplicate_publishes']}, duplicate effects "
+              f"{result['duplicate_effects']}, lost {result['lost']}, offers out of order "
+              f"{result['out_of_order_offers']}", flush=True)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # a stopped stack's clients complain at length
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--ingest", type=int, default=20_000)
+    parser.add_argument("--steady-rate", type=float, default=200.0)
+    parser.add_argument("--steady-seconds", type=float, default=60.0)
+    parser.add_argument("--replica-offers", type=int, default=10_000)
+    parser.add_argument("--skip-replicas", action="store_true")
+    parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose services run (default: this one)")
+    options = parser.parse_args()
+    if options.quick:
+        options.ingest, options.steady_seconds, options.replica_offers = 2000, 10.0, 1000
+    for backend in options.backends.split(","):
+        asyncio.run(run_backend(backend, options, options.code.resolve()))
+    if not options.skip_replicas:
+        asyncio.run(run_replicas(options, options.code.resolve()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""The four sections of bench/pipeline.py: ingest, steady, replay, replicas."""
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from bench.support import baselines, traffic
+from bench.support.stack import ROOT, TOKEN, Stack
+from npa.contracts import topics
+from npa.contracts.events import offers as offer_events
+from tests.support.processes import free_port
+
+
+def create_topic(bootstrap: str, name: str) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        admin.create_topics([NewTopic(name, num_partitions=4, replication_factor=1)])
+    finally:
+        admin.close()
+
+
+async def faststream_rate(bootstrap: str, count: int) -> float:
+    """Messages per second, first send to last read, through a bare FastStream subscriber process."""
+    topic = f"bench.faststream.{time.time_ns()}"
+    await asyncio.to_thread(create_topic, bootstrap, topic)
+    process = subprocess.Popen([sys.executable, "-m", "bench.support.baselines", "faststream", bootstrap, topic,
+                                str(count)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert process.stdout is not None
+
+    async def line_starting(word: str) -> str:
+        while not (line := await asyncio.to_thread(process.stdout.readline)).startswith(word):  # type: ignore[union-attr]
+            if not line:
+                raise RuntimeError("the FastStream baseline process ended early")
+        return line
+
+    try:
+        await asyncio.wait_for(line_starting("ready"), 60)
+        producer = await traffic.start_producer(bootstrap)
+        messages = [traffic.offer_message("p", f"baseline-{n}", f"Baseline {n}", n) for n in range(count)]
+        started = time.time()
+        for key, value, _headers in messages:  # JSON as FastStream decodes it into the model by itself
+            await producer.send(topic, value, key=key, headers=[("content-type", b"application/json")])
+        await producer.flush()
+        await producer.stop()
+        line = await asyncio.wait_for(line_starting("done"), 300)
+        return count / (float(line.split()[1]) - started)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+async def ingest(stack: Stack, partner: dict, count: int) -> dict:
+    """Partner messages produced as fast as possible → their `published` events on npa.offers.v1."""
+    published_at: list[float] = []
+
+    def on_record(record) -> None:  # noqa: ANN001
+        if record.headers and dict(record.headers).get("ce_type") == offer_events.PUBLISHED.encode():
+            if traffic.offer_event(record)["data"].get("external_id", "").startswith("ingest-"):
+                published_at.append(time.time())
+
+    watch = traffic.TopicWatch(stack.bootstrap, topics.OFFERS, on_record)
+    await watch.start()
+    producer = await traffic.start_producer(stack.bootstrap)
+    messages = [traffic.offer_message(partner["id"], f"ingest-{n}", f"Ingest-Kurs {n}", n) for n in range(count)]
+    started = time.time()
+    for key, value, headers in messages:
+        await producer.send(topics.PARTNER_OFFERS, value, key=key, headers=headers)
+    await producer.flush()
+    produced = time.time() - started
+    complete = await traffic.wait_for(lambda: len(published_at) >= count, 600, lambda: len(published_at))
+    await producer.stop()
+    await watch.stop()
+    seconds = (published_at[-1] - started) if published_at else float("nan")
+    return {"messages": count, "published": len(published_at), "complete": complete, "seconds": seconds,
+            "produce_rate": count / produced, "rate": len(published_at) / seconds if published_at else 0.0}
+
+
+async def steady(stack: Stack, partner: dict, rate: float, seconds: float, subscribers_per_field: int) -> dict:
+    """Offers at a steady rate to confirmed immediate subscribers → partner publish to SMTP accept."""
+    producer = await traffic.start_producer(stack.bootstrap)
+    total = int(rate * seconds)
+    sent_at: dict[int, float] = {}
+    started = time.monotonic()
+    for number in range(total):
+        await asyncio.sleep(max(0.0, started + number / rate - time.monotonic()))
+        key, value, headers = traffic.offer_message(partner["id"], f"steady-{number}", f"Steady {number:06d} Kurs",
+                                                    number)
+        sent_at[number] = time.time()
+        await producer.send(topics.PARTNER_OFFERS, value, key=key, headers=headers)
+    await producer.flush()
+    await producer.stop()
+    expected = total * subscribers_per_field
+    pattern = re.compile(r"Steady (\d{6})")
+
+    def mails() -> list[tuple[float, int]]:
+        return [(at, int(match.group(1))) for at, subject in traffic.accepted_mails(stack.mail)
+                if (match := pattern.search(subject))]
+
+    await traffic.wait_for(lambda: len(mails()) >= expected, 900, lambda: len(mails()), stall_seconds=30)
+    received = mails()
+    latencies = [(at - sent_at[number]) * 1000 for at, number in received if number in sent_at]
+    per_offer: dict[int, int] = defaultdict(int)
+    for _at, number in received:
+        per_offer[number] += 1
+    delivered = sum(1 for number in sent_at if per_offer[number] >= subscribers_per_field)
+    last = max((at for at, _ in received), default=time.time())
+    return {"offers": total, "mails_expected": expected, "mails": len(received), "latencies": latencies,
+            "sustained": delivered / max(1e-9, last - min(sent_at.values()))}
+
+
+async def replay(stack: Stack, code_root: str) -> dict:
+    url = f"sqlite:///{stack.folder}/rebuilt-{time.time_ns()}.db"
+    run = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "services.reports.rebuild", "--database-url",
+                                                   url, "--bootstrap", stack.bootstrap],
+                                  cwd=code_root, capture_output=True, text=True, timeout=1800,
+                                  env={**os.environ, "PYTHONPATH": code_root})
+    match = re.search(r"(\d+) records .* in ([\d.]+) s", run.stdout)
+    assert run.returncode == 0 and match, run.stdout + run.stderr
+    records, seconds = int(match.group(1)), float(match.group(2))
+    raw_records, raw_rate = await baselines.raw_read_rate(
+        stack.bootstrap, [topics.OFFERS, topics.EXAMPLES, topics.ACTORS, topics.NOTIFICATIONS])
+    return {"records": records, "seconds": seconds, "rate": records / seconds, "raw_rate": raw_rate,
+            "raw_records": raw_records}
+
+
+async def replicas(stack: Stack, offers: int) -> dict:
+    """Two offers processes on one PostgreSQL database and consumer group; one SIGKILLed halfway."""
+    second = stack.spawn_service("offers", "offers-2", free_port())
+    partner = traffic.register_partner(stack.urls, TOKEN)
+    seen: list[tuple[str, str, int]] = []  # (event id, offer id, version) in partition order per key
+
+    def on_record(record) -> None:  # noqa: ANN001
+        event = traffic.offer_event(record)
+        if event["data"].get("partner_id") == partner["id"]:
+            seen.append((event["id"], event["subject"], event["data"]["version"]))
+
+    watch = traffic.TopicWatch(stack.bootstrap, topics.OFFERS, on_record)
+    await watch.start()
+    producer = await traffic.start_producer(stack.bootstrap)
+    for round_ in ("", " (geändert)"):
+        for number in range(offers):
+            key, value, headers = traffic.offer_message(partner["id"], f"replica-{number}",
+                                                        f"Replica-Kurs {number}{round_}", number)
+            await producer.send(topics.PARTNER_OFFERS, value, key=key, headers=headers)
+    await producer.flush()
+    await producer.stop()
+    expected = 2 * offers
+    await traffic.wait_for(lambda: len(seen) >= expected // 2, 600)
+    victim = stack.platform.services["offers"]
+    victim.send_signal(signal.SIGKILL)
+    killed_at = len(seen)
+    await traffic.wait_for(lambda: len({(s, v) for _, s, v in seen}) >= expected, 600, lambda: len(seen))
+    await asyncio.sleep(5)  # late repeats would show up here
+    await watch.stop()
+    second.send_signal(signal.SIGTERM)
+    ids = [event_id for event_id, _, _ in seen]
+    versions = {(subject, version) for _, subject, version in seen}
+    by_offer: dict[str, list[int]] = defaultdict(list)
+    for _, subject, version in seen:
+        by_offer[subject].append(version)
+    out_of_order = sum(1 for found in by_offer.values() if found != sorted(found))
+    return {"expected": expected, "published": len(seen), "killed_after": killed_at,
+            "duplicate_publishes": len(ids) - len(set(ids)), "duplicate_effects": len(set(ids)) - len(versions),
+            "lost": expected - len(versions), "out_of_order_offers": out_of_order}
