@@ -1,0 +1,157 @@
+"""The batch processor on a real SQLite database: a batch is applied in one transaction, each
+event once, stale versions dropped, order kept, and a poison message parked while the rest of
+its batch is applied."""
+
+import asyncio
+
+import pytest
+from pydantic import BaseModel
+from sqlmodel import Field, Session, SQLModel, select
+
+from npa.contracts.envelope import encode, new_event
+from npa.infrastructure.backoff import Backoff
+from npa.infrastructure.consumer import BatchProcessor, RawRecord, RejectedEvent, RetryPolicy, bind, each_valid
+from npa.infrastructure.database import make_engine
+from npa.infrastructure.inbox import EntityVersion, InboxEvent
+
+
+class Effect(SQLModel, table=True):
+    __tablename__ = "test_batch_effects"
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str
+    version: int
+    run: int  # which handler call wrote it
+
+
+class Change(BaseModel):
+    version: int
+    title: str
+
+
+@pytest.fixture
+def engine(tmp_path):  # noqa: ANN001, ANN201
+    engine = make_engine(f"sqlite:///{tmp_path}/batch.db")
+    SQLModel.metadata.create_all(engine, tables=[InboxEvent.__table__, EntityVersion.__table__, Effect.__table__])
+    yield engine
+    engine.dispose()
+
+
+class DeadLetters(list):
+    async def __call__(self, topic, key, body, headers):  # noqa: ANN001, ANN204
+        self.append((topic, key, body, headers))
+
+
+class Recorder:
+    """A batch handler that validates every event and refuses titles starting with 'poison'."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def __call__(self, session: Session, events: list) -> None:
+        self.calls.append([event.id for event in events])
+        for event, change in each_valid(events, Change):
+            if change.title.startswith("poison"):
+                raise RejectedEvent(f"data.title: {change.title!r} is refused", event)
+            session.add(Effect(subject=event.subject, version=change.version, run=len(self.calls)))
+
+
+def record(subject: str, version: int, title: str = "ok", offset: int = 0, event=None):  # noqa: ANN001, ANN201
+    event = event or new_event(source="/t", type="t.changed", subject=subject, data={"version": version, "title": title})
+    return RawRecord(subject.encode(), encode(event), offset), event
+
+
+def processor(engine, dead_letters, handler, attempts: int = 3) -> BatchProcessor:  # noqa: ANN001
+    return BatchProcessor("test", engine, bind({"t.changed": handler}), dead_letters,
+                          RetryPolicy(max_attempts=attempts, backoff=Backoff(0.001, 0.01)))
+
+
+def effects(engine) -> list[tuple[str, int]]:  # noqa: ANN001
+    with Session(engine) as session:
+        return [(row.subject, row.version) for row in session.exec(select(Effect).order_by(Effect.id))]
+
+
+async def test_a_batch_with_a_repeat_a_stale_version_and_a_poison_message_in_the_middle(engine) -> None:  # noqa: ANN001
+    dead_letters, handler = DeadLetters(), Recorder()
+    consumer = processor(engine, dead_letters, handler)
+    earlier, earlier_event = record("a", 5, offset=0)
+    assert await consumer.process_batch("topic", 3, [earlier]) == {"applied": 1}
+
+    batch = [
+        record("a", 6, offset=1)[0],
+        record("b", 1, offset=2)[0],
+        RawRecord(b"a", earlier.value, 3),  # the same event again (redelivered)
+        record("a", 4, offset=4)[0],  # older than what was applied: stale
+        record("c", 1, "poison pill", offset=5)[0],
+        RawRecord(b"x", b"{not json", 6),
+        record("b", 2, offset=7)[0],
+    ]
+    batch.insert(3, RawRecord(batch[1].key, batch[1].value, 3))  # b v1 twice in the same batch
+    outcomes = await consumer.process_batch("topic", 3, batch)
+
+    assert outcomes == {"applied": 3, "duplicate": 2, "stale": 1, "dead_lettered": 2}
+    assert effects(engine) == [("a", 5), ("a", 6), ("b", 1), ("b", 2)]  # each once, in partition order
+    reasons = {headers["npa-dlq-origin-offset"]: headers["npa-dlq-reason"] for *_, headers in dead_letters}
+    assert reasons["5"] == "data.title: 'poison pill' is refused"
+    assert "body is not JSON" in reasons["6"]
+    assert {topic for topic, *_ in dead_letters} == {"topic.dlq"}
+    with Session(engine) as session:  # the parked event left nothing behind; its neighbours are recorded
+        assert session.get(EntityVersion, "topic:c") is None
+        assert session.get(EntityVersion, "topic:a").version == 6
+        assert session.get(EntityVersion, "topic:b").version == 2
+    # The good events of the batch were applied together, without the poison message.
+    assert len(handler.calls[-1]) == 3
+
+
+async def test_a_failure_that_names_no_event_is_found_by_bisecting(engine) -> None:  # noqa: ANN001
+    def strict(session: Session, events: list) -> None:
+        for event in events:
+            Change.model_validate(event.data)  # raises a ValidationError naming no event
+            session.add(Effect(subject=event.subject, version=event.data["version"], run=0))
+
+    dead_letters = DeadLetters()
+    consumer = processor(engine, dead_letters, strict)
+    batch = [record(f"s{n}", 1, offset=n)[0] for n in range(8)]
+    bad = new_event(source="/t", type="t.changed", subject="s5", data={"version": "five", "title": "x"})
+    batch[5] = RawRecord(b"s5", encode(bad), 5)
+    assert await consumer.process_batch("topic", 0, batch) == {"applied": 7, "dead_lettered": 1}
+    assert [subject for subject, _ in effects(engine)] == ["s0", "s1", "s2", "s3", "s4", "s6", "s7"]
+    assert dead_letters[0][3]["npa-dlq-reason"].startswith("data.version:")
+
+
+async def test_a_transient_failure_retries_the_whole_batch(engine) -> None:  # noqa: ANN001
+    attempts = []
+
+    def flaky(session: Session, events: list) -> None:
+        attempts.append(len(events))
+        if len(attempts) < 3:
+            raise ConnectionError("database went away")
+        for event in events:
+            session.add(Effect(subject=event.subject, version=event.data["version"], run=len(attempts)))
+
+    consumer = processor(engine, DeadLetters(), flaky, attempts=5)
+    assert await consumer.process_batch("topic", 0, [record(f"t{n}", 1)[0] for n in range(4)]) == {"applied": 4}
+    assert attempts == [4, 4, 4]
+    with Session(engine) as session:  # the failed attempts left no inbox rows behind
+        assert len(session.exec(select(InboxEvent)).all()) == 4
+
+
+async def test_an_unreachable_database_is_waited_for_not_given_up(engine, monkeypatch) -> None:  # noqa: ANN001
+    calls = []
+
+    def always_failing(session: Session, events: list) -> None:
+        calls.append(1)
+        raise ConnectionError("database away")
+
+    reachable = [False, False, True]
+
+    async def database_reachable() -> bool:
+        return reachable.pop(0)
+
+    dead_letters = DeadLetters()
+    consumer = BatchProcessor("test", engine, bind({"t.changed": always_failing}), dead_letters,
+                              RetryPolicy(max_attempts=2, backoff=Backoff(0.001, 0.001)))
+    monkeypatch.setattr(consumer, "_database_reachable", database_reachable)
+    outcome = await asyncio.wait_for(consumer.process("topic", b"k", record("k", 1)[0].value), 5)
+    # Two outages kept it waiting; once the database answered, the event was given up as a bug.
+    assert outcome == "dead_lettered" and len(calls) == 4 and reachable == []
+    assert "gave up after 2 attempts" in dead_letters[0][3]["npa-dlq-reason"]
