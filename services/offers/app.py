@@ -6,7 +6,7 @@ from npa.contracts import topics
 from npa.infrastructure.runtime import ServiceRuntime
 from npa.infrastructure.service_defaults import create_service_app
 from npa.infrastructure.settings import Settings, load_settings
-from services.offers import api, expiry, handlers, pages
+from services.offers import api, handlers, pages, workers
 from services.offers.api import partner_imports
 
 
@@ -14,7 +14,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings("offers")
     runtime = ServiceRuntime(settings, handlers.HANDLERS, dependencies={"base_url": settings.public_base_url},
                              publishes=(topics.OFFERS, topics.EXAMPLES))
-    runtime.add_worker("offer-expiry", expiry.scheduler(runtime, settings.expiry_interval_seconds))
+    runtime.add_worker("offer-expiry", workers.expiry(runtime, settings.expiry_interval_seconds))
     return create_service_app(
         runtime,
         title="NPA Angebote / Offers",

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from npa.contracts import topics
 from npa.contracts.envelope import decode
-from services.offers import expiry
+from services.offers import workers
 from tests.support.offers import register_actor
 from tests.support.services import ADMIN, eventually, read_topic, running_service, service_settings
 
@@ -72,9 +72,9 @@ async def test_draft_publish_update_withdraw_and_expire(kafka_bootstrap, databas
         ending = await client.post("/api/v1/offers", headers=ADMIN, json={**OFFER, "ends_on": str(TODAY)})
         assert ending.status_code == 201
         runtime = client.app.state.runtime
-        assert expiry.expire_once(runtime, today=TODAY) == 0
-        assert expiry.expire_once(runtime, today=TODAY + timedelta(days=1)) == 1
-        assert expiry.expire_once(runtime, today=TODAY + timedelta(days=1)) == 0
+        assert workers.expire_once(runtime, today=TODAY) == 0
+        assert workers.expire_once(runtime, today=TODAY + timedelta(days=1)) == 1
+        assert workers.expire_once(runtime, today=TODAY + timedelta(days=1)) == 0
         expired = (await client.get(f"/api/v1/offers/{ending.json()['id']}")).json()
         assert (expired["status"], expired["version"]) == ("expired", 2)
         events = await offer_events(kafka_bootstrap, 5, ending.json()["id"])
