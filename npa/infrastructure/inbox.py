@@ -36,11 +36,15 @@ class EntityVersion(SQLModel, table=True):
 
 @dataclass
 class Admitted:
-    """A batch sorted by the inbox: what to apply, and how many were repeats or stale."""
+    """A batch sorted by the inbox: what to apply, and how many were repeats or stale; and
+    what `record` writes once the batch was applied."""
 
     fresh: list[CloudEvent] = field(default_factory=list)
     duplicates: list[CloudEvent] = field(default_factory=list)
     stale: list[CloudEvent] = field(default_factory=list)
+    inbox_rows: list[dict] = field(default_factory=list)
+    new_versions: list[dict] = field(default_factory=list)
+    raised_versions: list[dict] = field(default_factory=list)
 
 
 def chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
@@ -52,12 +56,14 @@ def entity_key(topic: str, event: CloudEvent) -> str:
 
 
 def admit(session: Session, topic: str, events: Sequence[CloudEvent]) -> Admitted:
-    """Sort a batch (in partition order) into fresh, repeated and stale events, and record the
-    ids and versions of all but the repeats in the caller's transaction.
+    """Sort a batch (in partition order) into fresh, repeated and stale events; reads only.
 
+    `record` then writes the ids and versions of all but the repeats in the same transaction,
+    after the handlers: on SQLite a transaction holds the one write lock from its first write,
+    so the reads and the handlers' own reads run beside other partitions' transactions.
     A stale event's id is recorded too, so its next copy is skipped without a version lookup.
-    Two replicas admitting the same event collide on the inbox's primary key at commit: the
-    loser's transaction fails and its retry sees a repeat.
+    Two replicas applying the same event collide on the inbox's primary key: the loser's
+    transaction fails and its retry sees a repeat.
     """
     admitted = Admitted()
     ids = [event.id for event in events]
@@ -71,7 +77,7 @@ def admit(session: Session, topic: str, events: Sequence[CloudEvent]) -> Admitte
         applied.update({entity: version for entity, version in rows})
     known = set(applied)
     now = utcnow()
-    inbox_rows, newest = [], {}
+    inbox_rows, newest = admitted.inbox_rows, {}
     for event in events:
         if event.id in seen:
             admitted.duplicates.append(event)
@@ -86,17 +92,22 @@ def admit(session: Session, topic: str, events: Sequence[CloudEvent]) -> Admitte
                 continue
             applied[key] = newest[key] = version
         admitted.fresh.append(event)
-    if inbox_rows:
-        session.connection().execute(insert(InboxEvent.__table__), inbox_rows)  # type: ignore[attr-defined]
-    inserts = [{"entity": key, "version": version} for key, version in newest.items() if key not in known]
-    updates = [{"key": key, "new_version": version} for key, version in newest.items() if key in known]
-    if inserts:
-        session.connection().execute(insert(EntityVersion.__table__), inserts)  # type: ignore[attr-defined]
-    if updates:
-        table = EntityVersion.__table__  # type: ignore[attr-defined]
-        session.connection().execute(
-            update(table).where(table.c.entity == bindparam("key")).values(version=bindparam("new_version")), updates)
+    admitted.new_versions = [{"entity": key, "version": version} for key, version in newest.items() if key not in known]
+    admitted.raised_versions = [{"key": key, "new_version": version} for key, version in newest.items() if key in known]
     return admitted
+
+
+def record(session: Session, admitted: Admitted) -> None:
+    """Write what `admit` decided: the batch's event ids and its entities' newest versions."""
+    connection = session.connection()
+    if admitted.inbox_rows:
+        connection.execute(insert(InboxEvent.__table__), admitted.inbox_rows)  # type: ignore[attr-defined]
+    if admitted.new_versions:
+        connection.execute(insert(EntityVersion.__table__), admitted.new_versions)  # type: ignore[attr-defined]
+    if admitted.raised_versions:
+        table = EntityVersion.__table__  # type: ignore[attr-defined]
+        connection.execute(update(table).where(table.c.entity == bindparam("key"))
+                           .values(version=bindparam("new_version")), admitted.raised_versions)
 
 
 def prune(session: Session, older_than: timedelta, limit: int = 5000) -> int:

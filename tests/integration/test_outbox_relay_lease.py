@@ -17,7 +17,7 @@ from npa.infrastructure.database import make_engine
 from npa.infrastructure.lease import AdvisoryLease, lease_for
 from npa.infrastructure.outbox import OutboxMessage, stage_many
 from npa.infrastructure.topics_admin import ensure_topics
-from tests.support.services import eventually, read_topic
+from tests.support.services import read_topic
 
 ROOT = Path(__file__).resolve().parents[2]
 TOPIC = "npa.offers.v1"

@@ -31,7 +31,7 @@ from npa.infrastructure import metrics
 from npa.infrastructure.backoff import Backoff
 from npa.infrastructure.consumer.handlers import BoundHandler, RejectedEvent
 from npa.infrastructure.database import ping
-from npa.infrastructure.inbox import admit
+from npa.infrastructure import inbox
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class BatchProcessor:
 
     def _transaction(self, topic: str, items: list[_Item]) -> Counter:
         with Session(self._engine, expire_on_commit=False) as session:
-            admitted = admit(session, topic, [item.event for item in items])
+            admitted = inbox.admit(session, topic, [item.event for item in items])
             fresh = {id(event) for event in admitted.fresh}  # by object: a repeat in the batch shares the event id
             run: list[CloudEvent] = []
             run_handler: BoundHandler | None = None
@@ -186,6 +186,7 @@ class BatchProcessor:
                 raise _Deterministic(str(error), error.event_id) from error
             except ValidationError as error:  # a handler validated data without naming the event
                 raise _Deterministic(describe_validation_error(error, prefix="data."), None) from error
+            inbox.record(session, admitted)
             session.commit()
         self._after_commit()
         counts: Counter = Counter()
