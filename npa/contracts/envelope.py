@@ -1,6 +1,6 @@
 """CloudEvents 1.0 envelope in structured JSON mode, as every topic carries it."""
 
-import uuid
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +31,16 @@ class MalformedEvent(ValueError):
     """The bytes on the bus are not a valid CloudEvent: never retried, sent to the DLQ."""
 
 
+def new_id() -> str:
+    """A random (version 4) UUID as text, from the OS's secure source like uuid.uuid4, at half
+    the cost: events and entities are created by the thousand in one batch."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 def new_event(*, source: str, type: str, subject: str, data: dict[str, Any]) -> CloudEvent:
     """An event the platform itself creates: built without validation (every field is ours),
     which halves its cost when thousands are staged at once."""
@@ -38,7 +48,7 @@ def new_event(*, source: str, type: str, subject: str, data: dict[str, Any]) -> 
         raise ValueError(f"an event needs a source, type, subject and a data object: {source!r} {type!r} {subject!r}")
     return CloudEvent.model_construct(
         specversion="1.0",
-        id=str(uuid.uuid4()),
+        id=new_id(),
         source=source,
         type=type,
         time=datetime.now(UTC),

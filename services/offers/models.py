@@ -1,18 +1,14 @@
 """Tables of the offers service."""
 
-import uuid
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from npa.contracts.envelope import new_id  # noqa: F401  (ids of partners, keys, offers, examples)
 from npa.infrastructure.inbox import EntityVersion, InboxEvent  # noqa: F401  (migrated here too)
 from npa.infrastructure.outbox import OutboxMessage, utcnow  # noqa: F401
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 class Partner(SQLModel, table=True):
