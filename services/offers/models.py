@@ -4,7 +4,8 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Computed, Index, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field, SQLModel
 
 from npa.infrastructure.inbox import EntityVersion, InboxEvent  # noqa: F401  (migrated here too)
@@ -39,22 +40,27 @@ class PartnerKey(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
-# PostgreSQL's full-text index over the search tokens (below, in Offer). SQLite instead has the
-# FTS5 table `offers_fts` over `offers.search_text`, kept in step by triggers; SQLAlchemy cannot
-# describe a virtual table, so revision 0004 runs this DDL (again after any rebuild of `offers`).
-SEARCH_VECTOR = "to_tsvector('german', search_text)"
+# Full text over `search_text` (words and facet tokens, domain.search) plus the status token:
+# on PostgreSQL the stored, generated `search_vector` with a GIN index; on SQLite the contentless
+# FTS5 table `offers_fts` (rowid = offers.rowid), kept in step by triggers. SQLAlchemy cannot
+# describe a virtual table, so revision 0004 runs this DDL (run it again after any rebuild of
+# `offers` in a later SQLite migration: a rebuild drops the triggers and may renumber rowids).
+SEARCH_DOCUMENT = "search_text || ' zzs' || status"
+SEARCH_VECTOR = f"to_tsvector('german'::regconfig, {SEARCH_DOCUMENT})"
 SQLITE_SEARCH_DDL = (
-    "CREATE VIRTUAL TABLE offers_fts USING fts5(search_text, content='offers', detail=none,"
+    "CREATE VIRTUAL TABLE offers_fts USING fts5(document, content='', detail=none, prefix='3 4 5 6 7 8',"
     " tokenize='unicode61 remove_diacritics 2')",
     "CREATE TRIGGER offers_fts_insert AFTER INSERT ON offers BEGIN"
-    " INSERT INTO offers_fts(rowid, search_text) VALUES (new.rowid, new.search_text); END",
+    " INSERT INTO offers_fts(rowid, document) VALUES (new.rowid, new.search_text || ' zzs' || new.status); END",
     "CREATE TRIGGER offers_fts_delete AFTER DELETE ON offers BEGIN"
-    " INSERT INTO offers_fts(offers_fts, rowid, search_text) VALUES ('delete', old.rowid, old.search_text); END",
-    "CREATE TRIGGER offers_fts_update AFTER UPDATE OF search_text ON offers"
-    " WHEN old.search_text IS NOT new.search_text BEGIN"
-    " INSERT INTO offers_fts(offers_fts, rowid, search_text) VALUES ('delete', old.rowid, old.search_text);"
-    " INSERT INTO offers_fts(rowid, search_text) VALUES (new.rowid, new.search_text); END",
-    "INSERT INTO offers_fts(offers_fts) VALUES ('rebuild')",
+    " INSERT INTO offers_fts(offers_fts, rowid, document)"
+    " VALUES ('delete', old.rowid, old.search_text || ' zzs' || old.status); END",
+    "CREATE TRIGGER offers_fts_update AFTER UPDATE OF search_text, status ON offers"
+    " WHEN old.search_text IS NOT new.search_text OR old.status IS NOT new.status BEGIN"
+    " INSERT INTO offers_fts(offers_fts, rowid, document)"
+    " VALUES ('delete', old.rowid, old.search_text || ' zzs' || old.status);"
+    " INSERT INTO offers_fts(rowid, document) VALUES (new.rowid, new.search_text || ' zzs' || new.status); END",
+    "INSERT INTO offers_fts(rowid, document) SELECT rowid, search_text || ' zzs' || status FROM offers",
 )
 SQLITE_SEARCH_DROP = (
     "DROP TRIGGER IF EXISTS offers_fts_update",
@@ -69,7 +75,8 @@ class Offer(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("partner_id", "external_id", name="uq_offers_partner_external"),
         Index("ix_offers_status_created", "status", "created_at", "id"),
-        Index("ix_offers_search_vector", text(SEARCH_VECTOR), postgresql_using="gin").ddl_if(dialect="postgresql"),
+        # PostgreSQL only; declared as an expression so that Alembic skips it on SQLite.
+        Index("ix_offers_search_vector", text("search_vector"), postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -83,19 +90,12 @@ class Offer(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
-    # Derived from `body` for the search (domain.search.search_columns; usecases.search fills them
-    # on every write): normalised tokens, lists as " a b " for LIKE '% a %', flags, place.
-    search_title: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # Derived from `body` for the search (domain.search.search_columns, on every write): the
+    # search tokens of its words, title words and facets (full text, see above).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-    search_fields: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
-    search_languages: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
-    search_target_groups: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
-    city_key: str | None = Field(default=None, max_length=100, index=True)
-    postcode: str | None = Field(default=None, max_length=5, index=True)
-    provider_actor_id: str | None = Field(default=None, max_length=64, index=True)
-    women_only: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
-    childcare: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
-    free: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # PostgreSQL computes and stores it; on SQLite an unused NULL column (offers_fts instead).
+    search_vector: str | None = Field(default=None, sa_column=Column(
+        Text().with_variant(TSVECTOR(), "postgresql"), Computed(SEARCH_VECTOR, persisted=True), nullable=True))
 
 
 class Example(SQLModel, table=True):

@@ -61,7 +61,7 @@ def tokens(text: str) -> list[str]:
 
 def query_terms(text: str | None, limit: int = 8) -> tuple[str, ...]:
     """The tokens a search text asks for (each must match); at most `limit` of them."""
-    return tuple(tokens(text or "")[:limit])
+    return tuple([token for token in tokens(text or "") if not token.startswith("zz")][:limit])
 
 
 def padded(words: Iterable[str]) -> str:
@@ -83,7 +83,43 @@ def city_key(city: str | None) -> str | None:
     base = city.split("(", 1)[0].casefold().replace("ß", "ss").translate(_ASCII_UMLAUTS)
     decomposed = unicodedata.normalize("NFKD", base)
     words = "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_SEPARATORS).split()
-    return " ".join(words)[:100] or None
+    return "".join(words)[:100] or None
+
+
+# Facets are indexed as tokens beside the words, so one full-text lookup answers every filter:
+# "zz" + a letter naming the facet + the value. No search word becomes such a token (query words
+# starting with "zz" are dropped).
+def facet(kind: str, value: str) -> str:
+    return f"zz{kind}{value}"
+
+
+STATUS, FIELD, LANGUAGE, TARGET_GROUP, DISTRICT, CITY, POSTCODE, PROVIDER = "s", "f", "l", "t", "d", "o", "p", "v"
+TITLE = "h"  # a word of the title, again: relevance puts offers with every search word in the title first
+WOMEN_ONLY, CHILDCARE, FREE = "w", "c", "k"  # + "1" / "0"
+STATE_WIDE = "none"
+
+
+def provider_token(actor_id: str) -> str:
+    return facet(PROVIDER, "".join(c for c in actor_id.casefold() if c.isascii() and c.isalnum()))
+
+
+def facets(body: Mapping[str, Any]) -> list[str]:
+    """The facet tokens of an offer body (its status is added by the database, see models)."""
+    found = [facet(FIELD, slug) for slug in body.get("fields") or ()]
+    found += [facet(LANGUAGE, code) for code in body.get("languages") or ()]
+    found += [facet(TARGET_GROUP, group) for group in body.get("target_groups") or ()]
+    found.append(facet(DISTRICT, body.get("district") or STATE_WIDE))
+    found += [facet(WOMEN_ONLY, "1" if body.get("women_only") else "0"),
+              facet(CHILDCARE, "1" if body.get("childcare") else "0"),
+              facet(FREE, "1" if is_free(body.get("costs")) else "0")]
+    city = city_key(body.get("city"))
+    if city:
+        found.append(facet(CITY, city))
+    if body.get("postcode"):
+        found.append(facet(POSTCODE, body["postcode"]))
+    if body.get("provider_actor_id"):
+        found.append(provider_token(body["provider_actor_id"]))
+    return found
 
 
 def search_columns(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,30 +127,52 @@ def search_columns(body: Mapping[str, Any]) -> dict[str, Any]:
     offer of a partner's bulk import (measured in bench/search.py)."""
     district = districts().get(body.get("district") or "")
     place = f"{body.get('city') or ''} {body.get('postcode') or ''} {district.name if district else ''}"
-    title = tokens(body["title"])
+    title = [token for token in tokens(body["title"]) if not token.startswith("zz")]
     rest = tokens(f"{body.get('summary') or ''} {body.get('description') or ''} {place}")
-    return {
-        "search_title": padded(title),
-        "search_text": " ".join(dict.fromkeys(title + rest)),
-        "search_fields": padded(body.get("fields") or ()),
-        "search_languages": padded(body.get("languages") or ()),
-        "search_target_groups": padded(body.get("target_groups") or ()),
-        "city_key": city_key(body.get("city")),
-        "postcode": body.get("postcode"),
-        "provider_actor_id": body.get("provider_actor_id"),
-        "women_only": bool(body.get("women_only")),
-        "childcare": bool(body.get("childcare")),
-        "free": is_free(body.get("costs")),
-    }
+    words = [token for token in dict.fromkeys(title + rest) if not token.startswith("zz")]
+    return {"search_text": " ".join(words + [facet(TITLE, token) for token in title] + facets(body))}
 
 
-def postcode_range(prefix: str) -> tuple[str, str | None]:
-    """Postcodes starting with `prefix` (1–5 digits) as a range [low, high) an index can use:
-    "261" → ("261", "262"); "99" → ("99", None)."""
-    stripped = prefix.rstrip("9")
-    if not stripped:
-        return prefix, None
-    return prefix, stripped[:-1] + str(int(stripped[-1]) + 1)
+def _word(token: str, postgres: bool, prefix: bool = False) -> str:
+    """One token of a full-text query; tokens are letters and digits only."""
+    if postgres:
+        return f"{token}:*" if prefix else token
+    return f'"{token}"*' if prefix else f'"{token}"'
+
+
+def _any(alternatives: list[str], postgres: bool) -> str:
+    return alternatives[0] if len(alternatives) == 1 else "(" + (" | " if postgres else " OR ").join(alternatives) + ")"
+
+
+def full_text_query(filters: "SearchFilters", providers: Mapping[str, Iterable[str]], *, postgres: bool,
+                    in_title: bool | None = None) -> str:
+    """Every filter as one full-text query over words and facet tokens: tsquery syntax on
+    PostgreSQL, FTS5 syntax on SQLite. A search word matches an offer's text (as a prefix:
+    "Sprach" finds "Sprachkurs") or the name of its provider (`providers`: word → actor ids).
+    `in_title` True/False narrows to offers with / without every search word in the title."""
+    parts = [_word(facet(STATUS, filters.status), postgres)]
+    for term in filters.terms:
+        parts.append(_any([_word(term, postgres, prefix=True)]
+                          + [_word(provider_token(actor_id), postgres) for actor_id in providers.get(term, ())],
+                          postgres))
+    exact = [(FIELD, filters.field), (LANGUAGE, filters.language), (TARGET_GROUP, filters.target_group),
+             (CITY, filters.city_key)]
+    exact += [(kind, None if flag is None else "1" if flag else "0") for kind, flag in (
+        (WOMEN_ONLY, filters.women_only), (CHILDCARE, filters.childcare), (FREE, filters.free))]
+    parts += [_word(facet(kind, value), postgres) for kind, value in exact if value is not None]
+    if filters.districts is not None:  # a state-wide offer serves every region
+        parts.append(_any([_word(facet(DISTRICT, key), postgres) for key in [*sorted(filters.districts), STATE_WIDE]],
+                          postgres))
+    if filters.postcode is not None:
+        parts.append(_word(facet(POSTCODE, filters.postcode), postgres, prefix=len(filters.postcode) < 5))
+    query = (" & " if postgres else " AND ").join(parts)
+    if in_title is None or not filters.terms:
+        return query
+    title = (" & " if postgres else " AND ").join(_word(facet(TITLE, term), postgres, prefix=True)
+                                                   for term in filters.terms)
+    if in_title:
+        return f"{query} {'&' if postgres else 'AND'} {title}"
+    return f"({query}) & !({title})" if postgres else f"({query}) NOT ({title})"
 
 
 @dataclass(frozen=True)

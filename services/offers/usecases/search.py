@@ -13,19 +13,20 @@ import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, case, func, literal, literal_column, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, case, func, literal_column, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from npa.contracts.offer_body import TARGET_GROUPS
 from npa.contracts.reference import FIELDS, districts, districts_in, is_region
 from services.offers.domain import search as domain
 from services.offers.domain.languages import language_code
-from services.offers.models import SEARCH_VECTOR, KnownActor, Offer
-from services.offers.usecases.offers import offer_state
+from services.offers.models import KnownActor, Offer
+from services.offers.usecases.offers import offer_event_data
 
 STATUSES = ("published", "expired", "withdrawn", "draft")
 MAX_TEXT = 200
-MAX_PROVIDERS_PER_WORD = 500
+MAX_PROVIDERS_PER_WORD = 200
+WALK_FROM = 2000  # matches from which a page walks the date index instead of sorting them (ADR 0011)
 
 
 class InvalidFilter(ValueError):
@@ -107,100 +108,120 @@ class OfferPage:
     next_cursor: str | None
 
 
-def _text_match(session: Session, terms: tuple[str, ...]) -> ColumnElement[bool]:
-    """Offers whose search tokens start with every one of `terms` (prefix match: "Sprach" finds
-    "Sprachkurs"), through the full-text index of the database at hand."""
-    if session.get_bind().dialect.name == "postgresql":
-        query = " & ".join(f"{term}:*" for term in terms)
-        return literal_column(SEARCH_VECTOR).op("@@")(func.to_tsquery(literal_column("'german'"), query))
-    match = " AND ".join(f'"{term}"*' for term in terms)
-    rowids = select(literal_column("rowid")).select_from(text("offers_fts")).where(
-        literal_column("offers_fts").op("MATCH")(match))
-    return literal_column("offers.rowid").in_(rowids)
+def _providers(session: Session, terms: tuple[str, ...]) -> dict[str, list[str]]:
+    """Known actors with each term as a word of their name (whole words: a prefix such as "frau"
+    would name every "Frauenzentrum", and each provider costs the full-text lookup one more
+    alternative; ADR 0011)."""
+    return {term: list(session.execute(select(KnownActor.id).where(  # type: ignore[call-overload]
+        KnownActor.search_name.like(f"% {term} %")).limit(MAX_PROVIDERS_PER_WORD)).scalars()) for term in terms}
 
 
-def _text_conditions(session: Session, terms: tuple[str, ...]) -> list[ColumnElement[bool]]:
-    """Each word must match the offer's text or its provider's name (from known_actors). The
-    words no provider has are matched together, in one index lookup."""
-    alone: list[str] = []
-    found: list[ColumnElement[bool]] = []
-    for term in terms:
-        providers = list(session.execute(select(KnownActor.id).where(  # type: ignore[call-overload]
-            KnownActor.search_name.like(f"% {term}%")).limit(MAX_PROVIDERS_PER_WORD)).scalars())
-        if providers:
-            found.append(or_(_text_match(session, (term,)), Offer.provider_actor_id.in_(providers)))  # type: ignore[union-attr]
+class _Search:
+    """One search on one database: its full-text queries and the SQL that runs them."""
+
+    COLUMNS = (Offer.id, Offer.version, Offer.status, Offer.body, Offer.partner_id, Offer.external_id,
+               Offer.created_at)
+
+    def __init__(self, session: Session, filters: domain.SearchFilters) -> None:
+        self.session, self.filters = session, filters
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        only_status = filters == domain.SearchFilters(status=filters.status, text=filters.text)
+        self.providers = _providers(session, filters.terms)
+        self.everything = None if only_status else self.query()
+
+    def query(self, in_title: bool | None = None) -> str:
+        return domain.full_text_query(self.filters, self.providers, postgres=self.postgres, in_title=in_title)
+
+    def matching(self, query: str | None, *, by_rowid: bool = True) -> list[ColumnElement[bool]]:
+        """SQL conditions for a full-text query (None: the status alone). On SQLite the offers are
+        either looked up by the rowids FTS5 finds (`by_rowid`) or taken from the status index in
+        date order and checked against those rowids ("+" keeps SQLite from the rowid lookup)."""
+        if query is None:
+            return [Offer.status == self.filters.status]  # type: ignore[list-item]
+        if self.postgres:  # with the status, PostgreSQL may walk the date index; without, count from GIN alone
+            found = Offer.search_vector.op("@@")(func.to_tsquery(literal_column("'german'"), query))  # type: ignore[union-attr]
+            return [found] if by_rowid else [Offer.status == self.filters.status, found]  # type: ignore[list-item]
+        rowids = select(literal_column("rowid")).select_from(text("offers_fts")).where(
+            literal_column("offers_fts").op("MATCH")(query))
+        if by_rowid:
+            return [literal_column("offers.rowid").in_(rowids)]
+        return [Offer.status == self.filters.status, literal_column("+offers.rowid").in_(rowids)]  # type: ignore[list-item]
+
+    def count(self, query: str | None) -> int:
+        """On SQLite counted in the FTS5 index alone; on PostgreSQL the GIN index answers, and the
+        table is read only where its visibility map is not yet all-visible."""
+        if query is not None and not self.postgres:
+            return self.session.execute(text("SELECT count(*) FROM offers_fts WHERE offers_fts MATCH :query"),
+                                        {"query": query}).scalar_one()
+        return self.session.execute(select(func.count()).select_from(Offer).where(*self.matching(query))).scalar_one()
+
+    def newest(self, query: str | None, size: int, after: Cursor | None, limit: int, offset: int = 0) -> list:
+        """Up to `limit` offers of a query, newest first, after a position. Many matches: walk
+        the (status, created_at) index until enough match; few: look them up and sort."""
+        walk = query is None or size > WALK_FROM
+        statement = select(*self.COLUMNS).where(*self.matching(query, by_rowid=not walk)).order_by(
+            Offer.created_at.desc(), Offer.id.desc()).limit(limit)  # type: ignore[attr-defined]
+        if after is not None:
+            statement = statement.where(tuple_(Offer.created_at, Offer.id) < (after.created_at, after.offer_id))
+        elif offset:
+            statement = statement.offset(offset)
+        return list(self.session.execute(statement).all())
+
+
+    def ranked(self, after: Cursor | None, limit: int, offset: int = 0) -> list:
+        """Few matches: all of them looked up, ordered by relevance (every search word in the title:
+        1, else 0), then newest first, in one query."""
+        titled = self.query(in_title=True)
+        if self.postgres:
+            tier = case((Offer.search_vector.op("@@")(func.to_tsquery(literal_column("'german'"), titled)), 1),  # type: ignore[union-attr]
+                        else_=0)
         else:
-            alone.append(term)
-    if alone:
-        found.insert(0, _text_match(session, tuple(alone)))
-    return found
-
-
-def conditions(session: Session, filters: domain.SearchFilters) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = [Offer.status == filters.status]  # type: ignore[list-item]
-    if filters.terms:
-        found.extend(_text_conditions(session, filters.terms))
-    for column, value in ((Offer.search_fields, filters.field), (Offer.search_languages, filters.language),
-                          (Offer.search_target_groups, filters.target_group)):
-        if value is not None:
-            found.append(column.like(f"% {value} %"))  # type: ignore[attr-defined]
-    if filters.districts is not None:
-        found.append(or_(Offer.district.in_(sorted(filters.districts)), Offer.district.is_(None)))  # type: ignore[union-attr]
-    for column, flag in ((Offer.women_only, filters.women_only), (Offer.free, filters.free),
-                         (Offer.childcare, filters.childcare)):
-        if flag is not None:
-            found.append(column == flag)  # type: ignore[arg-type]
-    if filters.city_key is not None:
-        found.append(Offer.city_key == filters.city_key)  # type: ignore[arg-type]
-    if filters.postcode is not None:
-        low, high = domain.postcode_range(filters.postcode)
-        found.append(Offer.postcode >= low)  # type: ignore[operator]
-        if high is not None:
-            found.append(Offer.postcode < high)  # type: ignore[operator]
-    return found
-
-
-def _score(terms: tuple[str, ...]) -> ColumnElement[int]:
-    """Relevance: how many of the search words the title has (the same on both databases, and
-    independent of the other offers, so a cursor stays valid)."""
-    if not terms:
-        return literal(0, Integer)
-    hits = [case((Offer.search_title.like(f"% {term}%"), 1), else_=0) for term in terms]  # type: ignore[attr-defined]
-    total = hits[0]
-    for hit in hits[1:]:
-        total = total + hit
-    return total
-
-
-def count(session: Session, filters: domain.SearchFilters) -> int:
-    return session.execute(select(func.count()).select_from(Offer).where(*conditions(session, filters))).scalar_one()
+            tier = case((literal_column("offers.rowid").in_(select(literal_column("rowid")).select_from(
+                text("offers_fts")).where(literal_column("offers_fts").op("MATCH")(titled))), 1), else_=0)
+        statement = select(*self.COLUMNS, tier.label("tier")).where(*self.matching(self.everything)).order_by(
+            tier.desc(), Offer.created_at.desc(), Offer.id.desc()).limit(limit)  # type: ignore[attr-defined]
+        if after is not None:
+            statement = statement.where(tuple_(tier, Offer.created_at, Offer.id) < (
+                after.score or 0, after.created_at, after.offer_id))
+        elif offset:
+            statement = statement.offset(offset)
+        return list(self.session.execute(statement).all())
 
 
 def search_offers(session: Session, filters: domain.SearchFilters, *, limit: int, base_url: str,
                   cursor: Cursor | None = None, offset: int = 0) -> OfferPage:
-    """One page of matching offers and how many match in all."""
-    where = conditions(session, filters)
-    total = session.execute(select(func.count()).select_from(Offer).where(*where)).scalar_one()
-    score = _score(filters.terms)
-    order = (score.desc(), Offer.created_at.desc(), Offer.id.desc()) if filters.terms else (  # type: ignore[attr-defined]
-        Offer.created_at.desc(), Offer.id.desc())  # type: ignore[attr-defined]
-    query = select(Offer, score).where(*where).order_by(*order).limit(limit + 1)
-    if cursor is not None:
-        if filters.terms:
-            query = query.where(tuple_(score, Offer.created_at, Offer.id) < (cursor.score or 0, cursor.created_at,
-                                                                             cursor.offer_id))
-        else:
-            query = query.where(tuple_(Offer.created_at, Offer.id) < (cursor.created_at, cursor.offer_id))
-    elif offset:
-        query = query.offset(offset)
-    rows = session.execute(query).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    """One page of matching offers and how many match in all. With search words, offers with
+    every word in the title come first (relevance 1), then the others (0); newest first within."""
+    found = _Search(session, filters)
+    total = found.count(found.everything)
+    if not filters.terms:
+        rows = [(row, None) for row in found.newest(found.everything, total, cursor, limit + 1, offset)]
+    elif total <= WALK_FROM:
+        rows = [(row, row.tier) for row in found.ranked(cursor, limit + 1, offset)]
+    else:
+        titled = found.query(in_title=True)
+        in_title = found.count(titled)
+        rows = []
+        if cursor is None or cursor.score == 1:
+            rows = [(row, 1) for row in found.newest(titled, in_title, cursor, limit + 1, offset)]
+        if len(rows) <= limit:
+            rest_offset = max(0, offset - in_title) if cursor is None else 0
+            rows += [(row, 0) for row in found.newest(found.query(in_title=False), total - in_title,
+                                                      cursor if cursor is not None and cursor.score == 0 else None,
+                                                      limit + 1 - len(rows), rest_offset)]
     next_cursor = None
-    if more:
-        last, last_score = rows[-1]
-        next_cursor = Cursor(last_score if filters.terms else None, last.created_at, last.id).encode()
-    return OfferPage(total, [offer_state(offer, base_url=base_url) for offer, _ in rows], next_cursor)
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last, score = rows[-1]
+        next_cursor = Cursor(score, last.created_at, last.id).encode()
+    items = [offer_event_data(row.id, row.version, row.status, row.body, row.partner_id, row.external_id, None,
+                              base_url) for row, _ in rows]
+    return OfferPage(total, items, next_cursor)
+
+
+def count(session: Session, filters: domain.SearchFilters) -> int:
+    found = _Search(session, filters)
+    return found.count(found.everything)
 
 
 @dataclass(frozen=True)
