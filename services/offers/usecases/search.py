@@ -26,6 +26,7 @@ from services.offers.usecases.offers import offer_event_data
 STATUSES = ("published", "expired", "withdrawn", "draft")
 MAX_TEXT = 200
 MAX_PROVIDERS_PER_WORD = 200
+PROVIDER_PREFIX_FROM = 6
 WALK_FROM = 2000  # matches from which a page walks the date index instead of sorting them (ADR 0011)
 
 
@@ -109,11 +110,15 @@ class OfferPage:
 
 
 def _providers(session: Session, terms: tuple[str, ...]) -> dict[str, list[str]]:
-    """Known actors with each term as a word of their name (whole words: a prefix such as "frau"
-    would name every "Frauenzentrum", and each provider costs the full-text lookup one more
-    alternative; ADR 0011)."""
-    return {term: list(session.execute(select(KnownActor.id).where(  # type: ignore[call-overload]
-        KnownActor.search_name.like(f"% {term} %")).limit(MAX_PROVIDERS_PER_WORD)).scalars()) for term in terms}
+    """Known actors with each term as a word of their name, or as the start of one for terms of
+    6 letters or more ("Caritas" → "Caritasverband"; but "Frauen" → "frau" would name every
+    "Frauenzentrum", and each provider costs the full-text lookup one more alternative; ADR 0011)."""
+    found = {}
+    for term in terms:
+        pattern = f"% {term}%" if len(term) >= PROVIDER_PREFIX_FROM else f"% {term} %"
+        found[term] = list(session.execute(select(KnownActor.id).where(  # type: ignore[call-overload]
+            KnownActor.search_name.like(pattern)).limit(MAX_PROVIDERS_PER_WORD)).scalars())
+    return found
 
 
 class _Search:
