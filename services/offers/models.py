@@ -46,7 +46,7 @@ class PartnerKey(SQLModel, table=True):
 # describe a virtual table, so revision 0004 runs this DDL (run it again after any rebuild of
 # `offers` in a later SQLite migration: a rebuild drops the triggers and may renumber rowids).
 SEARCH_DOCUMENT = "search_text || ' zzs' || status"
-SEARCH_VECTOR = f"to_tsvector('german'::regconfig, {SEARCH_DOCUMENT})"
+SEARCH_VECTOR = f"strip(to_tsvector('german'::regconfig, {SEARCH_DOCUMENT}))"  # no positions: none are used
 SQLITE_SEARCH_DDL = (
     "CREATE VIRTUAL TABLE offers_fts USING fts5(document, content='', detail=none, prefix='3 4 5 6 7 8',"
     " tokenize='unicode61 remove_diacritics 2')",

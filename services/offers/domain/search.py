@@ -11,6 +11,7 @@ only ever sees these tokens: SQLite's FTS5 indexes them as they are, PostgreSQL'
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import Stemmer
@@ -37,7 +38,7 @@ def _word_tokens(word: str) -> tuple[str, ...]:
         token = _STEMMER.stemWord(_STEMMER.stemWord(part))
         if not token.isascii():
             token = "".join(c for c in unicodedata.normalize("NFKD", token) if not unicodedata.combining(c))
-        if token not in STOP_WORDS:
+        if token not in STOP_WORDS and not token.startswith("zz"):  # "zz…" is kept for facets
             found.append(token)
     return tuple(found)
 
@@ -61,7 +62,7 @@ def tokens(text: str) -> list[str]:
 
 def query_terms(text: str | None, limit: int = 8) -> tuple[str, ...]:
     """The tokens a search text asks for (each must match); at most `limit` of them."""
-    return tuple([token for token in tokens(text or "") if not token.startswith("zz")][:limit])
+    return tuple(tokens(text or "")[:limit])
 
 
 def padded(words: Iterable[str]) -> str:
@@ -75,6 +76,7 @@ def search_name(name: str) -> str:
     return padded(tokens(name))
 
 
+@lru_cache(maxsize=8192)  # a state has a few thousand place names; offers repeat them
 def city_key(city: str | None) -> str | None:
     """The city as the city filter compares it: folded, without additions in brackets, umlauts
     as two letters — "Oldenburg (Oldb)", "oldenburg" → "oldenburg"; "Göttingen" → "goettingen"."""
@@ -127,10 +129,9 @@ def search_columns(body: Mapping[str, Any]) -> dict[str, Any]:
     offer of a partner's bulk import (measured in bench/search.py)."""
     district = districts().get(body.get("district") or "")
     place = f"{body.get('city') or ''} {body.get('postcode') or ''} {district.name if district else ''}"
-    title = [token for token in tokens(body["title"]) if not token.startswith("zz")]
-    rest = tokens(f"{body.get('summary') or ''} {body.get('description') or ''} {place}")
-    words = [token for token in dict.fromkeys(title + rest) if not token.startswith("zz")]
-    return {"search_text": " ".join(words + [facet(TITLE, token) for token in title] + facets(body))}
+    words = tokens(f"{body['title']} {body.get('summary') or ''} {body.get('description') or ''} {place}")
+    title = " ".join(facet(TITLE, token) for token in tokens(body["title"]))
+    return {"search_text": f"{' '.join(words)} {title} {' '.join(facets(body))}"}
 
 
 def _word(token: str, postgres: bool, prefix: bool = False) -> str:

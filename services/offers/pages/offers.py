@@ -43,7 +43,7 @@ WIDER = {"q": "ohne Suchwörter", "field": "in allen Handlungsfeldern", "region"
 
 def region_name(region: str) -> str:
     district = districts().get(region)
-    return district.name if district else f"ARL-Region {region}"
+    return f"{district.name} ({district.kind})" if district else f"ARL-Region {region}"
 
 
 def query_params(filters: SearchFilters) -> dict[str, str]:
