@@ -12,7 +12,7 @@ from npa.contracts.events import actors as actor_events
 from npa.contracts.offer_body import OfferBody
 from npa.infrastructure.database import make_engine, run_migrations
 from services.offers import usecases
-from services.offers.usecases import known_actors, search
+from services.offers.usecases import full_text, known_actors, search
 from tests.support.offer_seed import seed_offers
 from tests.support.services import ROOT
 
@@ -113,7 +113,7 @@ def test_bad_filters_name_their_parameter():
 
 @pytest.mark.parametrize("walk_from", [2000, 10])  # sorted lookup, and the date-index walk
 def test_keyset_pages_are_stable_and_complete(session, monkeypatch, walk_from):  # noqa: ANN001
-    monkeypatch.setattr(search, "WALK_FROM", walk_from)
+    monkeypatch.setattr(full_text, "WALK_FROM", walk_from)
     seed_offers(session, 300, seed=3)
     for params in ({}, {"q": "Deutschkurs"}, {"q": "Frauen"}, {"field": "sprache", "region": "Weser-Ems"}):
         filters = search.parse_filters(**params)

@@ -1,11 +1,11 @@
-"""The offer search, in SQL: filters on derived columns, full text on FTS5 (SQLite) or a GIN
-index on `to_tsvector('german', …)` (PostgreSQL), relevance or date order, keyset pages with a
-total, and — when nothing is found — how to widen the search. ADR 0011.
+"""The offer search: what may be searched for (checked, names resolved), keyset pages with a
+total, and — when nothing is found — how to widen the search. The SQL is in full_text.py:
+every filter is one full-text lookup (FTS5 on SQLite, GIN on `to_tsvector('german', …)` on
+PostgreSQL). ADR 0011.
 
-Order: with search words, by relevance (how many of the words the title has), then newest
-first; without, newest first. A cursor names the last offer of a page in that order, so the
-next page neither repeats nor skips offers when offers are added in between.
-"""
+Order: with search words, by relevance (offers with every word in the title first), then
+newest first; without, newest first. A cursor names the last offer of a page in that order, so
+the next page neither repeats nor skips offers when offers are added in between."""
 
 import base64
 import binascii
@@ -13,21 +13,18 @@ import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, literal_column, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from npa.contracts.offer_body import TARGET_GROUPS
 from npa.contracts.reference import FIELDS, districts, districts_in, is_region
 from services.offers.domain import search as domain
 from services.offers.domain.languages import language_code
-from services.offers.models import KnownActor, Offer
+from services.offers.usecases import full_text
+from services.offers.usecases.full_text import FullTextSearch
 from services.offers.usecases.offers import offer_event_data
 
 STATUSES = ("published", "expired", "withdrawn", "draft")
 MAX_TEXT = 200
-MAX_PROVIDERS_PER_WORD = 200
-PROVIDER_PREFIX_FROM = 6
-WALK_FROM = 2000  # matches from which a page walks the date index instead of sorting them (ADR 0011)
 
 
 class InvalidFilter(ValueError):
@@ -109,99 +106,20 @@ class OfferPage:
     next_cursor: str | None
 
 
-def _providers(session: Session, terms: tuple[str, ...]) -> dict[str, list[str]]:
-    """Known actors with each term as a word of their name, or as the start of one for terms of
-    6 letters or more ("Caritas" → "Caritasverband"; but "Frauen" → "frau" would name every
-    "Frauenzentrum", and each provider costs the full-text lookup one more alternative; ADR 0011)."""
-    found = {}
-    for term in terms:
-        pattern = f"% {term}%" if len(term) >= PROVIDER_PREFIX_FROM else f"% {term} %"
-        found[term] = list(session.execute(select(KnownActor.id).where(  # type: ignore[call-overload]
-            KnownActor.search_name.like(pattern)).limit(MAX_PROVIDERS_PER_WORD)).scalars())
-    return found
-
-
-class _Search:
-    """One search on one database: its full-text queries and the SQL that runs them."""
-
-    COLUMNS = (Offer.id, Offer.version, Offer.status, Offer.body, Offer.partner_id, Offer.external_id,
-               Offer.created_at)
-
-    def __init__(self, session: Session, filters: domain.SearchFilters) -> None:
-        self.session, self.filters = session, filters
-        self.postgres = session.get_bind().dialect.name == "postgresql"
-        only_status = filters == domain.SearchFilters(status=filters.status, text=filters.text)
-        self.providers = _providers(session, filters.terms)
-        self.everything = None if only_status else self.query()
-
-    def query(self, in_title: bool | None = None) -> str:
-        return domain.full_text_query(self.filters, self.providers, postgres=self.postgres, in_title=in_title)
-
-    def matching(self, query: str | None, *, by_rowid: bool = True) -> list[ColumnElement[bool]]:
-        """SQL conditions for a full-text query (None: the status alone). On SQLite the offers are
-        either looked up by the rowids FTS5 finds (`by_rowid`) or taken from the status index in
-        date order and checked against those rowids ("+" keeps SQLite from the rowid lookup)."""
-        if query is None:
-            return [Offer.status == self.filters.status]  # type: ignore[list-item]
-        if self.postgres:  # with the status, PostgreSQL may walk the date index; without, count from GIN alone
-            found = Offer.search_vector.op("@@")(func.to_tsquery(literal_column("'german'"), query))  # type: ignore[union-attr]
-            return [found] if by_rowid else [Offer.status == self.filters.status, found]  # type: ignore[list-item]
-        rowids = select(literal_column("rowid")).select_from(text("offers_fts")).where(
-            literal_column("offers_fts").op("MATCH")(query))
-        if by_rowid:
-            return [literal_column("offers.rowid").in_(rowids)]
-        return [Offer.status == self.filters.status, literal_column("+offers.rowid").in_(rowids)]  # type: ignore[list-item]
-
-    def count(self, query: str | None) -> int:
-        """On SQLite counted in the FTS5 index alone; on PostgreSQL the GIN index answers, and the
-        table is read only where its visibility map is not yet all-visible."""
-        if query is not None and not self.postgres:
-            return self.session.execute(text("SELECT count(*) FROM offers_fts WHERE offers_fts MATCH :query"),
-                                        {"query": query}).scalar_one()
-        return self.session.execute(select(func.count()).select_from(Offer).where(*self.matching(query))).scalar_one()
-
-    def newest(self, query: str | None, size: int, after: Cursor | None, limit: int, offset: int = 0) -> list:
-        """Up to `limit` offers of a query, newest first, after a position. Many matches: walk
-        the (status, created_at) index until enough match; few: look them up and sort."""
-        walk = query is None or size > WALK_FROM
-        statement = select(*self.COLUMNS).where(*self.matching(query, by_rowid=not walk)).order_by(
-            Offer.created_at.desc(), Offer.id.desc()).limit(limit)  # type: ignore[attr-defined]
-        if after is not None:
-            statement = statement.where(tuple_(Offer.created_at, Offer.id) < (after.created_at, after.offer_id))
-        elif offset:
-            statement = statement.offset(offset)
-        return list(self.session.execute(statement).all())
-
-
-    def ranked(self, after: Cursor | None, limit: int, offset: int = 0) -> list:
-        """Few matches: all of them looked up, ordered by relevance (every search word in the title:
-        1, else 0), then newest first, in one query."""
-        titled = self.query(in_title=True)
-        if self.postgres:
-            tier = case((Offer.search_vector.op("@@")(func.to_tsquery(literal_column("'german'"), titled)), 1),  # type: ignore[union-attr]
-                        else_=0)
-        else:
-            tier = case((literal_column("offers.rowid").in_(select(literal_column("rowid")).select_from(
-                text("offers_fts")).where(literal_column("offers_fts").op("MATCH")(titled))), 1), else_=0)
-        statement = select(*self.COLUMNS, tier.label("tier")).where(*self.matching(self.everything)).order_by(
-            tier.desc(), Offer.created_at.desc(), Offer.id.desc()).limit(limit)  # type: ignore[attr-defined]
-        if after is not None:
-            statement = statement.where(tuple_(tier, Offer.created_at, Offer.id) < (
-                after.score or 0, after.created_at, after.offer_id))
-        elif offset:
-            statement = statement.offset(offset)
-        return list(self.session.execute(statement).all())
-
-
 def search_offers(session: Session, filters: domain.SearchFilters, *, limit: int, base_url: str,
                   cursor: Cursor | None = None, offset: int = 0) -> OfferPage:
     """One page of matching offers and how many match in all. With search words, offers with
     every word in the title come first (relevance 1), then the others (0); newest first within."""
-    found = _Search(session, filters)
+    found = FullTextSearch(session, filters)
+    if found.postgres and found.everything is not None:
+        paged, counted = found.one_pass(cursor, limit + 1, offset)
+        rows = [(row, row.tier if filters.terms else None) for row in paged]
+        total = counted if counted is not None else found.count(found.everything)
+        return _page(rows, total, limit, base_url)
     total = found.count(found.everything)
     if not filters.terms:
         rows = [(row, None) for row in found.newest(found.everything, total, cursor, limit + 1, offset)]
-    elif total <= WALK_FROM:
+    elif total <= full_text.WALK_FROM:
         rows = [(row, row.tier) for row in found.ranked(cursor, limit + 1, offset)]
     else:
         titled = found.query(in_title=True)
@@ -214,6 +132,11 @@ def search_offers(session: Session, filters: domain.SearchFilters, *, limit: int
             rows += [(row, 0) for row in found.newest(found.query(in_title=False), total - in_title,
                                                       cursor if cursor is not None and cursor.score == 0 else None,
                                                       limit + 1 - len(rows), rest_offset)]
+    return _page(rows, total, limit, base_url)
+
+
+def _page(rows: list, total: int, limit: int, base_url: str) -> OfferPage:
+    """`rows` are (row, relevance) pairs, one more than a page when there is a next page."""
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -225,7 +148,7 @@ def search_offers(session: Session, filters: domain.SearchFilters, *, limit: int
 
 
 def count(session: Session, filters: domain.SearchFilters) -> int:
-    found = _Search(session, filters)
+    found = FullTextSearch(session, filters)
     return found.count(found.everything)
 
 
