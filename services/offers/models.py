@@ -48,7 +48,7 @@ class PartnerKey(SQLModel, table=True):
 SEARCH_DOCUMENT = "search_text || ' zzs' || status"
 SEARCH_VECTOR = f"strip(to_tsvector('german'::regconfig, {SEARCH_DOCUMENT}))"  # no positions: none are used
 SQLITE_SEARCH_DDL = (
-    "CREATE VIRTUAL TABLE offers_fts USING fts5(document, content='', detail=none, prefix='3 4 5 6 7 8',"
+    "CREATE VIRTUAL TABLE offers_fts USING fts5(document, content='', detail=none, columnsize=0,"
     " tokenize='unicode61 remove_diacritics 2')",
     "CREATE TRIGGER offers_fts_insert AFTER INSERT ON offers BEGIN"
     " INSERT INTO offers_fts(rowid, document) VALUES (new.rowid, new.search_text || ' zzs' || new.status); END",
