@@ -3,7 +3,8 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Computed, Index, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field, SQLModel
 
 from npa.contracts.envelope import new_id  # noqa: F401  (ids of partners, keys, offers, examples)
@@ -35,9 +36,44 @@ class PartnerKey(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+# Full text over `search_text` (words and facet tokens, domain.search) plus the status token:
+# on PostgreSQL the stored, generated `search_vector` with a GIN index; on SQLite the contentless
+# FTS5 table `offers_fts` (rowid = offers.rowid), kept in step by triggers. SQLAlchemy cannot
+# describe a virtual table, so revision 0004 runs this DDL (run it again after any rebuild of
+# `offers` in a later SQLite migration: a rebuild drops the triggers and may renumber rowids).
+SEARCH_DOCUMENT = "search_text || ' zzs' || status"
+SEARCH_VECTOR = f"strip(to_tsvector('german'::regconfig, {SEARCH_DOCUMENT}))"  # no positions: none are used
+SQLITE_SEARCH_DDL = (
+    "CREATE VIRTUAL TABLE offers_fts USING fts5(document, content='', detail=none, columnsize=0,"
+    " tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER offers_fts_insert AFTER INSERT ON offers BEGIN"
+    " INSERT INTO offers_fts(rowid, document) VALUES (new.rowid, new.search_text || ' zzs' || new.status); END",
+    "CREATE TRIGGER offers_fts_delete AFTER DELETE ON offers BEGIN"
+    " INSERT INTO offers_fts(offers_fts, rowid, document)"
+    " VALUES ('delete', old.rowid, old.search_text || ' zzs' || old.status); END",
+    "CREATE TRIGGER offers_fts_update AFTER UPDATE OF search_text, status ON offers"
+    " WHEN old.search_text IS NOT new.search_text OR old.status IS NOT new.status BEGIN"
+    " INSERT INTO offers_fts(offers_fts, rowid, document)"
+    " VALUES ('delete', old.rowid, old.search_text || ' zzs' || old.status);"
+    " INSERT INTO offers_fts(rowid, document) VALUES (new.rowid, new.search_text || ' zzs' || new.status); END",
+    "INSERT INTO offers_fts(rowid, document) SELECT rowid, search_text || ' zzs' || status FROM offers",
+)
+SQLITE_SEARCH_DROP = (
+    "DROP TRIGGER IF EXISTS offers_fts_update",
+    "DROP TRIGGER IF EXISTS offers_fts_delete",
+    "DROP TRIGGER IF EXISTS offers_fts_insert",
+    "DROP TABLE IF EXISTS offers_fts",
+)
+
+
 class Offer(SQLModel, table=True):
     __tablename__ = "offers"
-    __table_args__ = (UniqueConstraint("partner_id", "external_id", name="uq_offers_partner_external"),)
+    __table_args__ = (
+        UniqueConstraint("partner_id", "external_id", name="uq_offers_partner_external"),
+        Index("ix_offers_status_created", "status", "created_at", "id"),
+        # PostgreSQL only; declared as an expression so that Alembic skips it on SQLite.
+        Index("ix_offers_search_vector", text("search_vector"), postgresql_using="gin").ddl_if(dialect="postgresql"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     version: int = 1
@@ -50,6 +86,12 @@ class Offer(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Derived from `body` for the search (domain.search.search_columns, on every write): the
+    # search tokens of its words, title words and facets (full text, see above).
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # PostgreSQL computes and stores it; on SQLite an unused NULL column (offers_fts instead).
+    search_vector: str | None = Field(default=None, sa_column=Column(
+        Text().with_variant(TSVECTOR(), "postgresql"), Computed(SEARCH_VECTOR, persisted=True), nullable=True))
 
 
 class Example(SQLModel, table=True):
@@ -76,3 +118,4 @@ class KnownActor(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=36)
     name: str = Field(max_length=200)
     active: bool = True
+    search_name: str = Field(default="", max_length=400, sa_column_kwargs={"server_default": ""})  # " tokens "

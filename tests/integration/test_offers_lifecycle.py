@@ -115,7 +115,7 @@ async def test_search_filters_and_their_errors(kafka_bootstrap, sqlite_url):
         assert await titles(region="Braunschweig", field="arbeit") == ["Anerkennungsberatung", "Bewerbungstraining"]
         assert await titles(region="03241") == ["Anerkennungsberatung"]  # state-wide matches every district
         assert await titles(q="BEWERBUNG") == ["Bewerbungstraining"]
-        for name, value in [("field", "kochen"), ("region", "Atlantis"), ("language", "deutsch"),
+        for name, value in [("field", "kochen"), ("region", "Atlantis"), ("language", "klingonisch"),
                             ("target_group", "hunde"), ("status", "archiviert"), ("limit", "0")]:
             response = await client.get("/api/v1/offers", params={name: value})
             assert response.status_code == 422, name

@@ -5,14 +5,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError, create_model
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from npa.contracts.offer_body import TARGET_GROUPS, OfferBody, is_free
-from npa.contracts.reference import FIELDS, districts_in, is_region
+from npa.contracts.offer_body import OfferBody
 from npa.infrastructure.auth import is_admin, require_admin
 from npa.infrastructure.errors import invalid
 from services.offers import usecases
 from services.offers.api.dependencies import base_url, runtime
+from services.offers.usecases import search
 from services.offers.models import Offer
 
 router = APIRouter(tags=["offers"])
@@ -52,42 +52,40 @@ def create_offer(body: OfferBody, request: Request,
 @router.get("/offers")
 def list_offers(
     request: Request,
+    q: str | None = Query(None, max_length=200, description="search words; each must match (title, summary, "
+                          "description, city, provider); German plurals and umlauts (ä/ae) are matched"),
     field: str | None = None,
     region: str | None = Query(None, description="district key or ARL region name"),
-    language: str | None = Query(None, pattern=r"^[a-z]{2}$", description="ISO 639-1 code"),
+    language: str | None = Query(None, max_length=40, description="ISO 639-1 code or German/English name: "
+                                 "'ar', 'Arabisch', 'Arabic'"),
     target_group: str | None = None,
     women_only: bool | None = None,
     free: bool | None = Query(None, description="free of charge"),
-    q: str | None = Query(None, max_length=200),
+    childcare: bool | None = Query(None, description="with childcare"),
+    city: str | None = Query(None, max_length=100, description="place, e.g. 'Oldenburg'"),
+    postcode: str | None = Query(None, max_length=5, description="postcode or its start, e.g. '26121' or '261'"),
     status: Literal["published", "expired", "withdrawn", "draft"] = "published",
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, description="simple paging; prefer `cursor`, which is stable under inserts"),
+    cursor: str | None = Query(None, max_length=500, description="`next_cursor` of the previous page"),
 ) -> dict:
-    if field is not None and field not in FIELDS:
-        raise invalid("query", "field", f"unknown field of action {field!r}; allowed: {list(FIELDS)}")
-    if region is not None and not is_region(region):
-        raise invalid("query", "region", f"unknown region {region!r}")
-    if target_group is not None and target_group not in TARGET_GROUPS:
-        raise invalid("query", "target_group", f"unknown target group {target_group!r}; allowed: {list(TARGET_GROUPS)}")
+    """Offers matching every given filter: by relevance when there are search words, else newest
+    first; `total` counts them all, `next_cursor` (null on the last page) fetches the next page."""
     if status not in PUBLIC_STATUSES and not _is_admin_request(request):
         raise invalid("query", "status", "drafts are visible to editors only", status=403)
+    try:
+        filters = search.parse_filters(status=status, q=q, field=field, region=region, language=language,
+                                       target_group=target_group, women_only=women_only, free=free,
+                                       childcare=childcare, city=city, postcode=postcode)
+        position = search.Cursor.decode(cursor) if cursor else None
+    except search.InvalidFilter as error:
+        raise invalid("query", error.parameter, str(error)) from error
+    if position is not None and offset:
+        raise invalid("query", "offset", "use either cursor or offset, not both")
     with Session(runtime(request).engine) as session:
-        offers = session.exec(select(Offer).where(Offer.status == status).order_by(Offer.title, Offer.id)).all()
-    wanted = districts_in(region) if region else None
-    needle = (q or "").casefold()
-    matching = [
-        offer for offer in offers
-        if (field is None or field in offer.body["fields"])
-        and (wanted is None or offer.district is None or offer.district in wanted)
-        and (language is None or language in offer.body["languages"])
-        and (target_group is None or target_group in offer.body["target_groups"])
-        and (women_only is None or offer.body["women_only"] == women_only)
-        and (free is None or is_free(offer.body["costs"]) == free)
-        and (not needle or needle in f"{offer.title} {offer.body['summary']} {offer.body['description']}".casefold())
-    ]
-    public_url = base_url(request)
-    page = matching[offset : offset + limit]
-    return {"total": len(matching), "items": [usecases.offer_state(o, base_url=public_url) for o in page]}
+        page = search.search_offers(session, filters, limit=limit, cursor=position, offset=offset,
+                                    base_url=base_url(request))
+    return {"total": page.total, "items": page.items, "next_cursor": page.next_cursor}
 
 
 def _is_admin_request(request: Request) -> bool:

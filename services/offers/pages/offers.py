@@ -1,54 +1,146 @@
-"""Public pages of the offers: search with filters, and one page per offer."""
+"""Public pages of the offers: the search (what was searched, keyset pages, ways to widen a
+search that found nothing) and one page per offer. German first."""
 
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session
 
 from npa.contracts.offer_body import TARGET_GROUPS
+from npa.contracts.reference import FIELDS, districts
 from npa.infrastructure.pages import make_templates
-from services.offers.api.offers import get_offer, list_offers
+from services.offers.api.dependencies import base_url, runtime
+from services.offers.domain.languages import LANGUAGES, language_name
+from services.offers.domain.search import SearchFilters
+from services.offers.models import Offer
+from services.offers.usecases import search
+from services.offers.usecases.offers import offer_state
 
 router = APIRouter(include_in_schema=False)
 templates = make_templates(Path(__file__).parents[1])
 PAGE_SIZE = 50
 TARGET_GROUP_NAMES = {"frauen": "Frauen", "kinder": "Kinder", "jugendliche": "Jugendliche", "familien": "Familien",
                       "erwachsene": "Erwachsene", "senioren": "Seniorinnen und Senioren", "alle": "alle"}
+PROBLEMS = {
+    "q": "Der Suchtext ist zu lang (höchstens 200 Zeichen).",
+    "field": "Dieses Handlungsfeld gibt es nicht.",
+    "region": "Diese Region gibt es nicht. Bitte einen Landkreis, eine kreisfreie Stadt oder eine ARL-Region wählen.",
+    "language": "Diese Sprache kennen wir nicht: „{value}“. Bitte einen Namen wie „Arabisch“ oder „Ukrainisch“ "
+                "oder einen Sprachcode wie „ar“ eingeben.",
+    "target_group": "Diese Zielgruppe gibt es nicht.",
+    "postcode": "Bitte eine Postleitzahl oder ihren Anfang eingeben (1 bis 5 Ziffern), zum Beispiel 26121 oder 261.",
+    "city": "Bitte einen Ortsnamen eingeben (höchstens 100 Zeichen).",
+    "cursor": "Dieser Link zur nächsten Seite ist ungültig – die Suche beginnt wieder auf der ersten Seite.",
+}
+WIDER = {"q": "ohne Suchwörter", "field": "in allen Handlungsfeldern", "region": "in ganz Niedersachsen",
+         "language": "in allen Sprachen", "target_group": "für alle Zielgruppen",
+         "women_only": "auch Angebote, die nicht nur für Frauen sind", "free": "auch Angebote mit Kosten",
+         "childcare": "auch Angebote ohne Kinderbetreuung", "city": "an allen Orten", "postcode": "ohne Postleitzahl"}
+
+
+def region_name(region: str) -> str:
+    district = districts().get(region)
+    return f"{district.name} ({district.kind})" if district else f"ARL-Region {region}"
+
+
+def query_params(filters: SearchFilters) -> dict[str, str]:
+    """The filters as the form sends them, for links."""
+    params = {"q": filters.text, "field": filters.field, "region": filters.region, "language": filters.language,
+              "target_group": filters.target_group, "city": filters.city, "postcode": filters.postcode,
+              **{name: "true" for name in ("women_only", "free", "childcare") if getattr(filters, name)}}
+    return {name: value for name, value in params.items() if value}
+
+
+def link(filters: SearchFilters, **more: str) -> str:
+    return "/offers?" + urlencode({**query_params(filters), **more})
+
+
+def searched(filters: SearchFilters) -> list[dict[str, str]]:
+    """What was searched, in German, each with a link that searches without it."""
+    labels = [
+        ("q", f"Suchwörter „{filters.text}“" if filters.terms else None),
+        ("field", f"Handlungsfeld: {FIELDS[filters.field]['de']}" if filters.field else None),
+        ("region", f"Region: {region_name(filters.region)}" if filters.region else None),
+        ("city", f"Ort: {filters.city}" if filters.city else None),
+        ("postcode", f"Postleitzahl: {filters.postcode}{'…' if len(filters.postcode) < 5 else ''}"
+         if filters.postcode else None),
+        ("language", f"Sprache: {language_name(filters.language)}" if filters.language else None),
+        ("target_group", f"Zielgruppe: {TARGET_GROUP_NAMES[filters.target_group]}" if filters.target_group else None),
+        ("women_only", "nur für Frauen" if filters.women_only else None),
+        ("free", "kostenlos" if filters.free else None),
+        ("childcare", "mit Kinderbetreuung" if filters.childcare else None),
+    ]
+    return [{"label": label, "without": link(_without(filters, name))} for name, label in labels if label]
+
+
+def _without(filters: SearchFilters, name: str) -> SearchFilters:
+    if name == "q":
+        return replace(filters, text="", terms=())
+    if name == "region":
+        return replace(filters, region=None, districts=None)
+    if name == "city":
+        return replace(filters, city=None, city_key=None)
+    return replace(filters, **{name: None})
+
+
+def suggestion_label(dropped: str) -> str:
+    if dropped.startswith("word:"):
+        return f"ohne das Wort „{dropped[5:]}“"
+    if dropped.startswith("region→"):
+        return f"in der ganzen ARL-Region {dropped.split('→', 1)[1]}"
+    return WIDER[dropped]
 
 
 @router.get("/", response_class=HTMLResponse)
 @router.get("/offers", response_class=HTMLResponse)
 def offer_search(
-    request: Request,
-    field: str | None = None,
-    region: str | None = None,
-    language: str | None = None,
-    target_group: str | None = None,
-    women_only: bool = False,
-    free: bool = False,
-    q: str | None = None,
-    page: int = 1,
+    request: Request, q: str | None = None, field: str | None = None, region: str | None = None,
+    language: str | None = None, target_group: str | None = None, women_only: bool = False, free: bool = False,
+    childcare: bool = False, city: str | None = None, postcode: str | None = None, cursor: str | None = None,
+    start: int = 1,
 ) -> HTMLResponse:
-    filters = {"field": field or None, "region": region or None, "language": (language or "").strip().lower() or None,
-               "target_group": target_group or None, "women_only": True if women_only else None,
-               "free": True if free else None, "q": (q or "").strip() or None}
-    page = max(1, page)
+    raw = {"q": q, "field": field, "region": region, "language": language, "target_group": target_group,
+           "city": city, "postcode": postcode, "women_only": women_only or None, "free": free or None,
+           "childcare": childcare or None}
+    problem, position = None, None
     try:
-        result = list_offers(request, **filters, status="published", limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        error = None
-    except HTTPException as problem:
-        result, error = {"total": 0, "items": []}, problem.detail[0]["msg"] if isinstance(problem.detail, list) else problem.detail
+        filters = search.parse_filters(status="published", **raw)
+    except search.InvalidFilter as error:
+        problem = PROBLEMS[error.parameter].format(value=raw.get(error.parameter) or "")
+        filters = None
+    if filters is not None and cursor:
+        try:
+            position = search.Cursor.decode(cursor)
+        except search.InvalidFilter:
+            problem, start = PROBLEMS["cursor"], 1
+    context: dict = {"raw": raw, "problem": problem, "offers": [], "total": 0, "searched": [], "suggestions": [],
+                     "next_url": None, "first_url": None, "start": max(1, start)}
+    if filters is not None:
+        with Session(runtime(request).engine) as session:
+            page = search.search_offers(session, filters, limit=PAGE_SIZE, cursor=position, base_url=base_url(request))
+            wider = search.widenings(session, filters) if page.total == 0 else []
+        context.update(
+            offers=page.items, total=page.total, searched=searched(filters),
+            suggestions=[{"label": suggestion_label(w.dropped), "url": link(w.filters), "total": w.total}
+                         for w in wider],
+            next_url=link(filters, cursor=page.next_cursor, start=str(context["start"] + len(page.items)))
+            if page.next_cursor else None,
+            first_url=link(filters) if position is not None else None,
+        )
     return templates.TemplateResponse(request, "offers.html", {
-        "offers": result["items"], "total": result["total"], "error": error, "page": page,
-        "pages": max(1, -(-result["total"] // PAGE_SIZE)), "target_groups": TARGET_GROUPS,
-        "target_group_names": TARGET_GROUP_NAMES, **filters,
-    }, status_code=422 if error else 200)
+        **context, "target_groups": TARGET_GROUPS, "target_group_names": TARGET_GROUP_NAMES,
+        "languages": LANGUAGES, "field": field or None, "region": region or None,
+    }, status_code=422 if problem and filters is None else 200)
 
 
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)
 def offer_detail(offer_id: str, request: Request) -> HTMLResponse:
-    try:
-        offer = get_offer(offer_id, request)
-    except HTTPException:
+    with Session(runtime(request).engine) as session:
+        offer = session.get(Offer, offer_id)
+    if offer is None or offer.status == "draft":
         return templates.TemplateResponse(request, "not_found.html", {}, status_code=404)
-    return templates.TemplateResponse(request, "offer.html", {"offer": offer, "target_group_names": TARGET_GROUP_NAMES})
+    return templates.TemplateResponse(request, "offer.html", {
+        "offer": offer_state(offer, base_url=base_url(request)), "target_group_names": TARGET_GROUP_NAMES})

@@ -6,6 +6,7 @@ from sqlmodel import Session
 from npa.contracts.envelope import CloudEvent
 from npa.contracts.events import actors as actor_events
 from npa.infrastructure.consumer import each_valid
+from services.offers.domain.search import search_name
 from services.offers.models import KnownActor
 
 UNKNOWN_ACTOR = "unknown or inactive actor {!r} (a newly registered actor appears here within seconds)"
@@ -28,7 +29,7 @@ def on_actor_events(session: Session, events: list[CloudEvent]) -> None:
     """Keep the latest name and state of each actor; the batch's last event per actor wins."""
     latest: dict[str, dict] = {}
     for event, state in each_valid(events, actor_events.ActorState):
-        latest[state.id] = {"id": state.id, "name": state.name,
+        latest[state.id] = {"id": state.id, "name": state.name, "search_name": search_name(state.name),
                             "active": state.active and event.type != actor_events.DEACTIVATED}
     if not latest:
         return

@@ -13,6 +13,7 @@ from npa.contracts.events import offers as offer_events
 from npa.contracts.offer_body import OfferBody
 from npa.infrastructure.outbox import stage, utcnow
 from services.offers import domain
+from services.offers.domain.search import search_columns
 from services.offers.usecases.known_actors import UNKNOWN_ACTOR, is_known_and_active
 from services.offers.models import Offer
 
@@ -112,6 +113,7 @@ def save_offer(
         offer.updated_at = utcnow()
     offer.district = proposed["district"]
     offer.ends_on = body.ends_on
+    offer.sqlmodel_update(search_columns(proposed))
     session.add(offer)
     if decision.changes_anything:
         _stage(session, offer, decision, base_url)

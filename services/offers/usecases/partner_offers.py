@@ -22,6 +22,7 @@ from npa.contracts.offer_body import OfferBody
 from npa.infrastructure.consumer import RejectedEvent, each_valid
 from npa.infrastructure.outbox import stage_many, utcnow
 from services.offers import domain
+from services.offers.domain.search import search_columns
 from services.offers.models import Offer, Partner, new_id
 from services.offers.usecases.known_actors import UNKNOWN_ACTOR, active_among
 from services.offers.usecases.offers import offer_event_data
@@ -153,7 +154,7 @@ def _upsert(plan: Plan, row: _OfferRow | None, change: PartnerChange, partner: P
         row.values["version"] += 1
         result = UPDATED
     row.values.update(status=domain.PUBLISHED, title=body.title, body=proposed, district=proposed["district"],
-                      ends_on=body.ends_on, updated_at=now)
+                      ends_on=body.ends_on, updated_at=now, **search_columns(proposed))
     _announce(plan, row, decision, base_url)
     return ChangeOutcome(result, row.values["id"])
 
