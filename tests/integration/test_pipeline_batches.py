@@ -121,7 +121,8 @@ async def test_killed_between_transaction_and_offset_commit_the_redelivery_chang
     line = await asyncio.to_thread(crashing.stdout.readline)
     assert await asyncio.to_thread(crashing.wait, 30) == -9
     applied_before_crash = int(line.split()[1])
-    assert table_count(database_url, Offer.__table__) == applied_before_crash  # committed, offsets not
+    # That batch committed, its offset not; batches of other partitions may have committed beside it.
+    assert table_count(database_url, Offer.__table__) >= applied_before_crash
 
     run_migrations(ROOT / "services" / "offers" / "migrations", database_url)
     duplicates_before = counted("duplicate")
