@@ -67,6 +67,24 @@ class Subscription(SQLModel, table=True):
         return {name: getattr(self, name) for name in domain.PREFERENCE_NAMES}
 
 
+class SubscriptionTarget(SQLModel, table=True):
+    """Where an active subscription is filed for matching: one row per (audience, field, area).
+
+    Kept in step with the subscription in the same transaction (confirm, change, cancel,
+    erase; usecases.audience.refile), so "who wants an item of fields F in district D?" is one
+    range scan of the primary key per (field, frequency, area) (domain.matching), and alerts
+    (immediate) and digest items (daily, weekly) are queued straight from the index.
+    """
+
+    __tablename__ = "subscription_targets"
+
+    audience: str = Field(primary_key=True, max_length=10)  # offer | example | actor
+    field: str = Field(primary_key=True, max_length=20)
+    frequency: str = Field(primary_key=True, max_length=10)
+    area: str = Field(primary_key=True, max_length=20)  # district key, ARL region or "*" (all of Lower Saxony)
+    subscription_id: str = Field(primary_key=True, foreign_key="subscriptions.id", max_length=36, index=True)
+
+
 class Consent(SQLModel, table=True):
     """What a subscriber agreed to and when: one row per confirmation or change of scope."""
 
@@ -95,7 +113,8 @@ class ItemSnapshot(SQLModel, table=True):
     item_version: int | None = None
     event_time: datetime | None = None
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    received_at: datetime = Field(default_factory=utcnow)
+    live: bool = True  # domain.is_live of `data`: whether the item still runs in this state (for retention)
+    received_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Delivery(SQLModel, table=True):

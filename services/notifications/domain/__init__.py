@@ -43,7 +43,19 @@ from services.notifications.domain.items import (  # noqa: F401
     item_kind_of,
     matters_to_reader,
 )
-from services.notifications.domain.matching import covered_districts, matches, matches_any  # noqa: F401
+from services.notifications.domain.matching import (  # noqa: F401
+    AUDIENCE_ACTORS,
+    AUDIENCE_EXAMPLES,
+    AUDIENCE_OFFERS,
+    STATE_WIDE,
+    areas_covering,
+    audiences,
+    covered_districts,
+    filing,
+    matches,
+    matches_any,
+    target_areas,
+)
 from services.notifications.domain.subscriptions import (  # noqa: F401
     ACTIVE,
     CANCELLED,
