@@ -27,6 +27,7 @@ from services.notifications.models import SubscriptionTarget as T
 from services.notifications.usecases import audience
 
 IMMEDIATE_KIND = {domain.NEW: domain.ALERT, domain.CHANGED: domain.UPDATE, domain.WITHDRAWN: domain.WITHDRAWAL}
+ROWCOUNT = {"preserve_rowcount": True}  # SQLAlchemy reports rows of an INSERT … SELECT only when asked
 Recipients = Callable[[tuple[str, ...]], Select]  # frequencies → (subscription_id, change) rows
 
 
@@ -126,7 +127,7 @@ def _queue(session: Session, event: CloudEvent, data: dict[str, Any], recipients
                    literal(now, times), literal(now, times))
     queued = session.execute(insert(Delivery).from_select(
         ["id", "subscription_id", "kind", "event_id", "event_type", "item_id", "status", "attempts", "event_time",
-         "created_at", "next_attempt_at"], mails)).rowcount
+         "created_at", "next_attempt_at"], mails), execution_options=ROWCOUNT).rowcount
     to_digest = recipients(domain.DIGEST_FREQUENCIES).subquery()
     items = select(new_id, to_digest.c[0], literal(event.id), literal(domain.item_kind_of(event.type)),
                    literal(data["id"]), literal(data.get("version") or 0), to_digest.c.change,
@@ -134,5 +135,5 @@ def _queue(session: Session, event: CloudEvent, data: dict[str, Any], recipients
                    literal(now, times))
     queued += session.execute(insert(DigestItem).from_select(
         ["id", "subscription_id", "event_id", "item_kind", "item_id", "item_version", "change", "changed_fields",
-         "created_at"], items)).rowcount
+         "created_at"], items), execution_options=ROWCOUNT).rowcount
     return queued
