@@ -1,4 +1,4 @@
-"""subscription filing index for matching in SQL; item liveness for retention
+"""subscription filing index for matching in SQL; item liveness for retention; leaner fan-out tables
 
 Revision ID: 0004
 Revises: 0003
@@ -21,6 +21,8 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 PAGE = 2000
+# Names PostgreSQL gave the unnamed foreign keys; SQLite's reflected ones get the same in batch mode.
+NAMING = {'fk': '%(table_name)s_%(column_0_name)s_fkey'}
 
 
 def upgrade() -> None:
@@ -39,6 +41,16 @@ def upgrade() -> None:
     with op.batch_alter_table('item_snapshots', schema=None) as batch_op:
         batch_op.add_column(sa.Column('live', sa.Boolean(), nullable=False, server_default=sa.true()))
         batch_op.create_index(batch_op.f('ix_item_snapshots_received_at'), ['received_at'], unique=False)
+    # Fan-out inserts tens of thousands of rows per event: no per-row foreign-key check, and no
+    # index that the unique (subscription_id, event_id) pair already provides (ADR 10).
+    with op.batch_alter_table('deliveries', schema=None, naming_convention=NAMING) as batch_op:
+        batch_op.drop_index('ix_deliveries_subscription_id')
+        batch_op.drop_index('ix_deliveries_created_at')
+        batch_op.create_index('ix_deliveries_created_at', ['created_at'], unique=False, postgresql_using='brin')
+        batch_op.drop_constraint('deliveries_subscription_id_fkey', type_='foreignkey')
+    with op.batch_alter_table('digest_items', schema=None, naming_convention=NAMING) as batch_op:
+        batch_op.drop_constraint('digest_items_subscription_id_fkey', type_='foreignkey')
+        batch_op.drop_index('ix_digest_items_open')  # the unique pair leads with subscription_id too
     fill_targets()
     fill_liveness()
     with op.batch_alter_table('item_snapshots', schema=None) as batch_op:
@@ -92,6 +104,14 @@ def _filing(fields: list, regions: list, examples: bool, new_actors: bool) -> li
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('digest_items', schema=None, naming_convention=NAMING) as batch_op:
+        batch_op.create_foreign_key('digest_items_subscription_id_fkey', 'subscriptions', ['subscription_id'], ['id'])
+        batch_op.create_index('ix_digest_items_open', ['subscription_id', 'digest_id'], unique=False)
+    with op.batch_alter_table('deliveries', schema=None, naming_convention=NAMING) as batch_op:
+        batch_op.create_foreign_key('deliveries_subscription_id_fkey', 'subscriptions', ['subscription_id'], ['id'])
+        batch_op.create_index('ix_deliveries_subscription_id', ['subscription_id'], unique=False)
+        batch_op.drop_index('ix_deliveries_created_at')
+        batch_op.create_index('ix_deliveries_created_at', ['created_at'], unique=False)
     with op.batch_alter_table('item_snapshots', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_item_snapshots_received_at'))
         batch_op.drop_column('live')
