@@ -162,7 +162,10 @@ class Digest(SQLModel, table=True):
     and sends nothing."""
 
     __tablename__ = "digests"
-    __table_args__ = (UniqueConstraint("subscription_id", "period_key", name="uq_digests_subscription_period"),)
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "period_key", name="uq_digests_subscription_period"),
+        Index("ix_digests_created_at", "created_at", postgresql_using="brin"),  # for retention
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     subscription_id: str = Field(foreign_key="subscriptions.id", max_length=36, index=True)
@@ -183,6 +186,7 @@ class DigestItem(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("subscription_id", "event_id", name="uq_digest_items_subscription_event"),
         Index("ix_digest_items_item", "item_id", "subscription_id"),
+        Index("ix_digest_items_created_at", "created_at", postgresql_using="brin"),  # for retention
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)

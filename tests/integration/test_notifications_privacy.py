@@ -20,7 +20,7 @@ from services.notifications.models import (
     DigestItem,
     Subscription,
 )
-from services.notifications.scheduler import purge_now
+from services.notifications.workers import purge_now
 from tests.support.notifications import apply, offer_event, subscribe
 from tests.support.services import ROOT, service_settings
 

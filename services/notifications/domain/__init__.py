@@ -21,7 +21,6 @@ from services.notifications.domain.deliveries import (  # noqa: F401
     is_permanent_smtp_code,
     message_id,
     redact_addresses,
-    retry_delay,
 )
 from services.notifications.domain.digests import (  # noqa: F401
     SECTIONS,

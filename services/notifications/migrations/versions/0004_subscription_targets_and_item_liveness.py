@@ -51,6 +51,9 @@ def upgrade() -> None:
     with op.batch_alter_table('digest_items', schema=None, naming_convention=NAMING) as batch_op:
         batch_op.drop_constraint('digest_items_subscription_id_fkey', type_='foreignkey')
         batch_op.drop_index('ix_digest_items_open')  # the unique pair leads with subscription_id too
+        batch_op.create_index('ix_digest_items_created_at', ['created_at'], unique=False, postgresql_using='brin')
+    with op.batch_alter_table('digests', schema=None) as batch_op:
+        batch_op.create_index('ix_digests_created_at', ['created_at'], unique=False, postgresql_using='brin')
     fill_targets()
     fill_liveness()
     with op.batch_alter_table('item_snapshots', schema=None) as batch_op:
@@ -104,9 +107,12 @@ def _filing(fields: list, regions: list, examples: bool, new_actors: bool) -> li
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('digests', schema=None) as batch_op:
+        batch_op.drop_index('ix_digests_created_at')
     with op.batch_alter_table('digest_items', schema=None, naming_convention=NAMING) as batch_op:
         batch_op.create_foreign_key('digest_items_subscription_id_fkey', 'subscriptions', ['subscription_id'], ['id'])
         batch_op.create_index('ix_digest_items_open', ['subscription_id', 'digest_id'], unique=False)
+        batch_op.drop_index('ix_digest_items_created_at')
     with op.batch_alter_table('deliveries', schema=None, naming_convention=NAMING) as batch_op:
         batch_op.create_foreign_key('deliveries_subscription_id_fkey', 'subscriptions', ['subscription_id'], ['id'])
         batch_op.create_index('ix_deliveries_subscription_id', ['subscription_id'], unique=False)
