@@ -174,15 +174,21 @@ def copy_path(engine) -> int:  # noqa: ANN001
 
 
 def digests(engine, count: int) -> None:  # noqa: ANN001
-    due = datetime(2030, 1, 2, 6, tzinfo=UTC)  # Wednesday 07:00 in Hannover: the daily digests
-    waiting = count_rows(engine, "SELECT count(*) FROM digest_items WHERE digest_id IS NULL")
-    start = time.perf_counter()
-    queued = build_due_digests(engine, domain.DigestSchedule(), due)
-    seconds = time.perf_counter() - start
-    built = count_rows(engine, "SELECT count(*) FROM digests")
-    print(f"    digests: {built:,} daily digests ({queued:,} with items, {waiting:,} items waiting) built in "
-          f"{seconds:.1f} s = {built / seconds:,.0f}/s; all {count:,} subscriptions' digests in an hour needs "
-          f"{count * 0.4 / 3600:,.0f}/s")
+    """The daily digests of Wednesday in pages (as the worker builds them), then Monday's (weekly
+    and daily) one subscription per transaction, the shape before ADR 10, as the baseline."""
+    schedule = domain.DigestSchedule()
+    for label, due, page in (("pages of 500", datetime(2030, 1, 2, 6, tzinfo=UTC), 500),
+                             ("baseline, one per transaction", datetime(2030, 1, 7, 6, tzinfo=UTC), 1)):
+        waiting = count_rows(engine, "SELECT count(*) FROM digest_items WHERE digest_id IS NULL")
+        before = count_rows(engine, "SELECT count(*) FROM digests")
+        start = time.perf_counter()
+        queued = build_due_digests(engine, schedule, due, page=page)
+        seconds = time.perf_counter() - start
+        built = count_rows(engine, "SELECT count(*) FROM digests") - before
+        print(f"    digests, {label}: {built:,} built ({queued:,} with items, {waiting:,} items waiting) in "
+              f"{seconds:.1f} s = {built / seconds:,.0f} digests/s")
+    print(f"    ({count:,} subscriptions, 40 % digest readers, within the hour need {count * 0.4 / 3600:,.0f} "
+          "digests/s; at 1,000,000: 111/s)")
 
 
 def count_rows(engine, sql: str) -> int:  # noqa: ANN001
