@@ -19,6 +19,7 @@ offer in Region Hannover (and a state-wide one), it prints:
     .venv/bin/python bench/matching.py                      # 10,000 and 100,000 on both (make bench)
     .venv/bin/python bench/matching.py 1000000 postgresql   # sizes and databases as arguments
     .venv/bin/python bench/matching.py 100000 sqlite --digests   # also build the day's digests
+    .venv/bin/python bench/matching.py 1000000 postgresql --gin  # also text[] + GIN, the other design
 
 Targets (issue 9): matches among 1,000,000 found in < 50 ms on PostgreSQL; ≥ 100,000 rows/s queued.
 """
@@ -191,9 +192,28 @@ def digests(engine, count: int) -> None:  # noqa: ANN001
           "digests/s; at 1,000,000: 111/s)")
 
 
-def count_rows(engine, sql: str) -> int:  # noqa: ANN001
+def gin_alternative(engine) -> None:  # noqa: ANN001
+    """PostgreSQL only: the same question to one row per subscription with text[] columns and GIN
+    indexes (the other design issue 9 names), beside the filing index, both counted in SQL."""
+    with engine.begin() as connection:
+        connection.execute(text(
+            "CREATE TABLE gin_subscriptions AS SELECT subscription_id, array_agg(DISTINCT field) AS fields, "
+            "array_agg(DISTINCT area) AS areas, min(frequency) AS frequency FROM subscription_targets "
+            "WHERE audience = 'offer' GROUP BY subscription_id"))
+        connection.execute(text("CREATE INDEX ON gin_subscriptions USING gin (fields)"))
+        connection.execute(text("CREATE INDEX ON gin_subscriptions USING gin (areas)"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE gin_subscriptions"))
+    gin = text("SELECT count(*) FROM gin_subscriptions WHERE fields && '{sprache}' AND areas && '{*,03241,Leine-Weser}'")
+    gin_s, matched = timed(lambda: count_rows(engine, gin), 5)
+    filing_s, found = timed(lambda: find(engine, HANNOVER), 5)
+    print(f"    alternative, text[] + GIN: {matched:,} matches in {gin_s * 1000:.1f} ms "
+          f"(filing index, same run: {found:,} in {filing_s * 1000:.1f} ms)")
+
+
+def count_rows(engine, sql) -> int:  # noqa: ANN001
     with engine.connect() as connection:
-        return connection.execute(text(sql)).scalar_one()
+        return connection.execute(text(sql) if isinstance(sql, str) else sql).scalar_one()
 
 
 @contextmanager
@@ -229,6 +249,8 @@ def measure(kind: str, count: int, with_digests: bool) -> None:
             copy_s, copied = timed(lambda: copy_path(engine), 3)
             print(f"    alternative, ids fetched + COPY (immediate only): {copy_s * 1000:7.1f} ms "
                   f"= {copied / copy_s:,.0f} rows/s")
+        if kind == "postgresql" and "--gin" in sys.argv:
+            gin_alternative(engine)
         if with_digests:
             digests(engine, count)
         engine.dispose()
