@@ -7,6 +7,7 @@ the index into the deliveries and digest items in one INSERT … SELECT, without
 Python, however many they are.
 """
 
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -94,10 +95,13 @@ def told_and_active(item_id: str, frequencies: Iterable[str]) -> Select:
 
 
 def new_id_sql(session: Session) -> Any:
-    """A fresh UUID (text) per row, made by the database."""
+    """A fresh id per row, made by the database: a UUID's text whose first 48 bits are the time
+    in milliseconds and the rest random, so one fan-out's ids land side by side at the end of
+    the primary-key index instead of at random places all over it."""
+    millis = f"{time.time_ns() // 1_000_000:012x}"
+    prefix = literal(f"{millis[:8]}-{millis[8:]}")
     if session.get_bind().dialect.name == "postgresql":
-        return cast(func.gen_random_uuid(), String)
-    return literal_column(
-        "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-'"
-        " || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-'"
-        " || hex(randomblob(6)))", String)
+        return prefix + func.substr(cast(func.gen_random_uuid(), String), 14)
+    return prefix + literal_column(
+        "'-4' || lower(substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1)"
+        " || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))", String)
