@@ -45,6 +45,7 @@ from npa.infrastructure.database import make_engine, run_migrations  # noqa: E40
 from services.notifications import domain  # noqa: E402
 from services.notifications.models import Delivery, DigestItem, Subscription, SubscriptionTarget  # noqa: E402
 from services.notifications.usecases import audience, build_due_digests, items  # noqa: E402
+from services.notifications.usecases.digests import build_digests  # noqa: E402
 from tests.support.databases import postgres_database  # noqa: E402
 from tests.support.notifications import offer_event  # noqa: E402
 from tests.support.services import ROOT  # noqa: E402
@@ -175,21 +176,29 @@ def copy_path(engine) -> int:  # noqa: ANN001
 
 
 def digests(engine, count: int) -> None:  # noqa: ANN001
-    """The daily digests of Wednesday in pages (as the worker builds them), then Monday's (weekly
-    and daily) one subscription per transaction, the shape before ADR 10, as the baseline."""
+    """Wednesday's daily digests in pages, as the worker builds them; beside them, as the
+    baseline, 1,000 of the weekly ones one subscription per transaction (the shape before ADR 10)."""
     schedule = domain.DigestSchedule()
-    for label, due, page in (("pages of 500", datetime(2030, 1, 2, 6, tzinfo=UTC), 500),
-                             ("baseline, one per transaction", datetime(2030, 1, 7, 6, tzinfo=UTC), 1)):
-        waiting = count_rows(engine, "SELECT count(*) FROM digest_items WHERE digest_id IS NULL")
-        before = count_rows(engine, "SELECT count(*) FROM digests")
-        start = time.perf_counter()
-        queued = build_due_digests(engine, schedule, due, page=page)
-        seconds = time.perf_counter() - start
-        built = count_rows(engine, "SELECT count(*) FROM digests") - before
-        print(f"    digests, {label}: {built:,} built ({queued:,} with items, {waiting:,} items waiting) in "
-              f"{seconds:.1f} s = {built / seconds:,.0f} digests/s")
-    print(f"    ({count:,} subscriptions, 40 % digest readers, within the hour need {count * 0.4 / 3600:,.0f} "
-          "digests/s; at 1,000,000: 111/s)")
+    waiting = count_rows(engine, "SELECT count(*) FROM digest_items WHERE digest_id IS NULL")
+    start = time.perf_counter()
+    queued = build_due_digests(engine, schedule, datetime(2030, 1, 2, 6, tzinfo=UTC))
+    seconds = time.perf_counter() - start
+    built = count_rows(engine, "SELECT count(*) FROM digests")
+    print(f"    digests in pages of 500: {built:,} built ({queued:,} with items, {waiting:,} items waiting) in "
+          f"{seconds:.1f} s = {built / seconds:,.0f} digests/s; {count:,} subscriptions (40 % digest readers) "
+          f"within the hour need {count * 0.4 / 3600:,.0f}/s")
+    with Session(engine) as session:
+        weekly = session.execute(select(Subscription.id, Subscription.frequency, Subscription.fields,
+                                        Subscription.regions, Subscription.examples, Subscription.new_actors)
+                                 .where(Subscription.frequency == domain.WEEKLY).limit(1000)).all()
+    start = time.perf_counter()
+    for subscription in weekly:
+        with Session(engine) as session:
+            build_digests(session, [subscription], "weekly:2030-01-07", datetime(2030, 1, 7, 6, tzinfo=UTC))
+            session.commit()
+    seconds = time.perf_counter() - start
+    print(f"    baseline, one per transaction: {len(weekly):,} weekly digests in {seconds:.1f} s "
+          f"= {len(weekly) / seconds:,.0f} digests/s")
 
 
 def gin_alternative(engine) -> None:  # noqa: ANN001
