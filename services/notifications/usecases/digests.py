@@ -92,10 +92,10 @@ def build_digests(session: Session, subscriptions: Sequence[Any], period_key: st
                                                  col(DigestItem.digest_id).is_(None)).values(digest_id=mine)
                         .execution_options(synchronize_session=False))
     waiting: dict[str, list[Any]] = defaultdict(list)
-    digest_ids = [digest.id for digest in digests.values()]
-    for start in range(0, len(digest_ids), PAGE):
+    for start in range(0, len(ids), PAGE):  # by subscription first: the unique pair's index leads with it
+        page = {digests[sid].id: sid for sid in ids[start:start + PAGE]}
         for item in session.execute(select(*DigestItem.__table__.columns).where(  # type: ignore[attr-defined]
-                col(DigestItem.digest_id).in_(digest_ids[start:start + PAGE]))):
+                col(DigestItem.subscription_id).in_(list(page.values())), col(DigestItem.digest_id).in_(list(page)))):
             waiting[item.subscription_id].append(item)
     newest = _newest_states(session, {(item.item_kind, item.item_id) for items in waiting.values() for item in items})
     fields = {snapshot.event_id: snapshot.data.get("fields", []) for snapshot in newest.values()}
