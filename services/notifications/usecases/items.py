@@ -35,7 +35,8 @@ def on_offer_events(session: Session, events: list[CloudEvent]) -> int:
     """Returns how many deliveries and digest items were queued (as do the other two)."""
     batch = [(event, offer.model_dump(mode="json")) for event, offer in each_valid(events, offer_events.OfferState)]
     record_snapshots(session, batch)
-    return sum(_offer(session, event, data) for event, data in batch)
+    before = previous_states(session, [data for event, data in batch if event.type == offer_events.UPDATED])
+    return sum(_offer(session, event, data, before) for event, data in batch)
 
 
 def on_example_events(session: Session, events: list[CloudEvent]) -> int:
@@ -66,7 +67,8 @@ def record_snapshots(session: Session, batch: Sequence[tuple[CloudEvent, dict[st
         session.execute(insert(ItemSnapshot), rows)
 
 
-def _offer(session: Session, event: CloudEvent, data: dict[str, Any]) -> int:
+def _offer(session: Session, event: CloudEvent, data: dict[str, Any],
+           previous: dict[tuple[str, int], dict[str, Any]]) -> int:
     item_id = data["id"]
     if event.type == offer_events.WITHDRAWN:
         return _queue(session, event, data, lambda frequencies: _as(
@@ -80,7 +82,7 @@ def _offer(session: Session, event: CloudEvent, data: dict[str, Any]) -> int:
     # Those told about the offer hear what changed, even if it moved out of their regions;
     # those it concerns only now hear of it as new; those it concerned all along but who
     # subscribed later hear nothing about an offer they never saw.
-    before = previous_state(session, domain.OFFER, item_id, data["version"])
+    before = previous.get((item_id, data["version"]))
 
     def recipients(frequencies: tuple[str, ...]) -> Select:
         new = audience.wanting(domain.AUDIENCE_OFFERS, data["fields"], _places(data), frequencies)
@@ -94,12 +96,24 @@ def _offer(session: Session, event: CloudEvent, data: dict[str, Any]) -> int:
     return _queue(session, event, data, recipients, changed)
 
 
-def previous_state(session: Session, kind: str, item_id: str, version: int) -> dict[str, Any] | None:
-    query = (select(ItemSnapshot.data)
-             .where(ItemSnapshot.item_kind == kind, ItemSnapshot.item_id == item_id,
-                    col(ItemSnapshot.item_version) < version)
-             .order_by(col(ItemSnapshot.item_version).desc()).limit(1))
-    return session.execute(query).scalars().first()
+def previous_states(session: Session, updates: Sequence[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """For each updated offer state, (id, version) → the newest state stored before it, in one
+    query for the batch (the batch's own snapshots are stored already, as if applied in order)."""
+    wanted = {(data["id"], data["version"]) for data in updates}
+    found: dict[tuple[str, int], tuple[int, dict[str, Any]]] = {}
+    item_ids = sorted({item_id for item_id, _version in wanted})
+    for start in range(0, len(item_ids), 500):
+        rows = session.execute(select(ItemSnapshot.item_id, ItemSnapshot.item_version, ItemSnapshot.data).where(
+            ItemSnapshot.item_kind == domain.OFFER, col(ItemSnapshot.item_id).in_(item_ids[start:start + 500]),
+            col(ItemSnapshot.item_version).is_not(None)))
+        by_item: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        for item_id, version, data in rows:
+            by_item.setdefault(item_id, []).append((version, data))
+        for item_id, version in wanted:
+            earlier = [state for state in by_item.get(item_id, []) if state[0] < version]
+            if earlier:
+                found[(item_id, version)] = max(earlier, key=lambda state: state[0])
+    return {key: data for key, (_version, data) in found.items()}
 
 
 def _places(data: dict[str, Any]) -> list[str]:
