@@ -133,7 +133,7 @@ class Delivery(SQLModel, table=True):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("subscription_id", "event_id", name="uq_deliveries_subscription_event"),
-        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_due", "status", "next_attempt_at", "created_at"),  # the claim's order, no sort
         Index("ix_deliveries_item", "item_id", "subscription_id"),
         Index("ix_deliveries_created_at", "created_at", postgresql_using="brin"),  # append-only order: a tiny BRIN
     )

@@ -45,6 +45,10 @@ def upgrade() -> None:
     # index that the unique (subscription_id, event_id) pair already provides (ADR 10).
     with op.batch_alter_table('deliveries', schema=None, naming_convention=NAMING) as batch_op:
         batch_op.drop_index('ix_deliveries_subscription_id')
+        # The claim orders by (next_attempt_at, created_at): a fan-out's rows share next_attempt_at,
+        # so without created_at in the index every claim sorted all of them to take 200.
+        batch_op.drop_index('ix_deliveries_due')
+        batch_op.create_index('ix_deliveries_due', ['status', 'next_attempt_at', 'created_at'], unique=False)
         batch_op.drop_index('ix_deliveries_created_at')
         batch_op.create_index('ix_deliveries_created_at', ['created_at'], unique=False, postgresql_using='brin')
         batch_op.drop_constraint('deliveries_subscription_id_fkey', type_='foreignkey')
@@ -116,6 +120,8 @@ def downgrade() -> None:
     with op.batch_alter_table('deliveries', schema=None, naming_convention=NAMING) as batch_op:
         batch_op.create_foreign_key('deliveries_subscription_id_fkey', 'subscriptions', ['subscription_id'], ['id'])
         batch_op.create_index('ix_deliveries_subscription_id', ['subscription_id'], unique=False)
+        batch_op.drop_index('ix_deliveries_due')
+        batch_op.create_index('ix_deliveries_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.drop_index('ix_deliveries_created_at')
         batch_op.create_index('ix_deliveries_created_at', ['created_at'], unique=False)
     with op.batch_alter_table('item_snapshots', schema=None) as batch_op:
