@@ -1,4 +1,4 @@
-"""Wiring of the notifications service: settings, runtime, sender and schedulers, routers."""
+"""Wiring of the notifications service: settings, runtime, sender and periodic workers, routers."""
 
 from fastapi import FastAPI
 
@@ -7,11 +7,12 @@ from npa.infrastructure.runtime import ServiceRuntime
 from npa.infrastructure.service_defaults import create_service_app
 from npa.infrastructure.settings import Settings, load_settings
 from npa.infrastructure.wakeup import Wakeup
-from services.notifications import api, handlers, pages, scheduler
+from services.notifications import api, handlers, pages, workers
 from services.notifications.config import NotificationsConfig
 from services.notifications.mails import MailRenderer
 from services.notifications.sending import DeliverySender
 from services.notifications.tokens import SubscriberTokens
+from services.notifications.usecases.retention import RetentionPolicy
 
 
 class NotificationsRuntime(ServiceRuntime):
@@ -28,13 +29,10 @@ class NotificationsRuntime(ServiceRuntime):
         self.sender = DeliverySender(self.engine, settings, renderer, config.sender, self.wake_sender,
                                      on_staged=self.relay.wake)
         self.add_worker("mail-sender", self.sender.run)
-        self.add_worker("digests", scheduler.every(
-            "digests queued", config.digest_check_seconds,
-            lambda: scheduler.build_digests_now(self.engine, config.schedule),
-            after=lambda _count: self.wake_sender.set()))
-        self.add_worker("purge-unconfirmed", scheduler.every(
-            "unconfirmed requests purged", config.purge_interval_seconds,
-            lambda: scheduler.purge_now(self.engine)))
+        self.retention = RetentionPolicy(config.retention(settings.inbox_retention_hours))
+        for name, run in workers.workers(self.engine, config, self.retention, settings.retention_interval_seconds,
+                                         self.wake_sender.set).items():
+            self.add_worker(name, run)
 
 
 def create_app(settings: Settings | None = None, config: NotificationsConfig | None = None) -> FastAPI:

@@ -12,17 +12,20 @@
 | DIGEST_DAILY_AT | local time of the daily digest | 07:00 |
 | DIGEST_WEEKLY_DAY, DIGEST_WEEKLY_AT | day and local time of the weekly digest | monday, 07:00 |
 | DIGEST_TIMEZONE | the local time zone of the digest times | Europe/Berlin |
-| DIGEST_CHECK_SECONDS | how often the digest scheduler looks for due digests | 60 |
+| DIGEST_CHECK_SECONDS | how often the digest worker looks for due digests | 60 |
 | PURGE_INTERVAL_SECONDS | how often unconfirmed requests older than 7 days are deleted | 3600 |
+| RETENTION_DAYS | deliveries, digests, digest items and item states older than this are deleted, but for what a guarantee needs (ADR 10); at least 8 | 30 |
 """
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from npa.infrastructure.backoff import Backoff
 from services.notifications.domain import DigestSchedule
-from services.notifications.usecases.outcomes import RetryPolicy
 
 PREFIX = "NPA_NOTIFICATIONS_"
+MIN_RETENTION = timedelta(days=8)
 
 
 def _env(name: str, default: str) -> str:
@@ -38,7 +41,8 @@ class SenderPolicy:
     lease_seconds: float = 120.0
     smtp_timeout_seconds: float = 30.0
     postpone_seconds: float = 30.0  # a withdrawal notice waiting for its alert to leave first
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_attempts: int = 12  # tries of one mail; 5xx replies fail at once
+    backoff: Backoff = Backoff(base_seconds=60.0, max_seconds=6 * 3600.0, jitter=0.5)  # between tries of one mail
 
     def __post_init__(self) -> None:
         if self.connections < 1 or self.batch_size < 1:
@@ -53,23 +57,31 @@ class NotificationsConfig:
     schedule: DigestSchedule = field(default_factory=DigestSchedule)
     digest_check_seconds: float = 60.0
     purge_interval_seconds: float = 3600.0
+    retention_days: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.retention_days < MIN_RETENTION.days:
+            raise ValueError(f"NPA_NOTIFICATIONS_RETENTION_DAYS must be at least {MIN_RETENTION.days}: the inbox "
+                             "keeps event ids 7 days and a weekly digest must never be built twice")
+
+    def retention(self, inbox_retention_hours: float) -> timedelta:
+        """How long traffic rows are kept: the setting, and never less than the inbox keeps event ids."""
+        return max(timedelta(days=self.retention_days), timedelta(hours=inbox_retention_hours))
 
     @classmethod
     def from_env(cls) -> "NotificationsConfig":
-        retry = RetryPolicy(
-            max_attempts=int(_env("SMTP_MAX_ATTEMPTS", "12")),
-            base_seconds=float(_env("SMTP_RETRY_BASE_SECONDS", "60")),
-            max_seconds=float(_env("SMTP_RETRY_MAX_SECONDS", "21600")),
-        )
+        backoff = Backoff(base_seconds=float(_env("SMTP_RETRY_BASE_SECONDS", "60")),
+                          max_seconds=float(_env("SMTP_RETRY_MAX_SECONDS", "21600")), jitter=0.5)
         sender = SenderPolicy(
             poll_seconds=float(_env("SENDER_POLL_SECONDS", "0.5")),
             batch_size=int(_env("SENDER_BATCH_SIZE", "200")),
             connections=int(_env("SMTP_CONNECTIONS", "4")),
             lease_seconds=float(_env("SENDER_LEASE_SECONDS", "120")),
             smtp_timeout_seconds=float(_env("SMTP_TIMEOUT_SECONDS", "30")),
-            retry=retry,
+            max_attempts=int(_env("SMTP_MAX_ATTEMPTS", "12")),
+            backoff=backoff,
         )
         schedule = DigestSchedule.parse(_env("DIGEST_DAILY_AT", "07:00"), _env("DIGEST_WEEKLY_DAY", "monday"),
                                         _env("DIGEST_WEEKLY_AT", "07:00"), _env("DIGEST_TIMEZONE", "Europe/Berlin"))
         return cls(sender, schedule, float(_env("DIGEST_CHECK_SECONDS", "60")),
-                   float(_env("PURGE_INTERVAL_SECONDS", "3600")))
+                   float(_env("PURGE_INTERVAL_SECONDS", "3600")), float(_env("RETENTION_DAYS", "30")))

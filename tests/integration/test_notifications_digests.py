@@ -109,7 +109,7 @@ async def test_an_item_committed_after_the_digest_statement_waits_for_the_next_d
         daily = subscribe(runtime, "daily@example.org", T0, frequency="daily")
         await apply(runtime, offer_event(title="Vorher"))
         in_flight = Session(runtime.engine)
-        items.on_offer_event(in_flight, offer_event(title="Während"))
+        items.on_offer_events(in_flight, [offer_event(title="Während")])
         in_flight.flush()  # written, not committed
 
         assert build(runtime, WEDNESDAY_7) == 1

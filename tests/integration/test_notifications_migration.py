@@ -1,5 +1,6 @@
-"""Revision 0002 on a database written by revision 0001, on SQLite and PostgreSQL: rows
-written before keep working (item kinds, cadences, consent records of confirmed subscribers)."""
+"""Revisions on databases written by the revision before, on SQLite and PostgreSQL: rows written
+before keep working (0002: item kinds, cadences, consent records of confirmed subscribers; 0004:
+active subscriptions filed for matching in SQL, item states marked live or not)."""
 
 from datetime import UTC, datetime
 
@@ -55,4 +56,54 @@ def test_revision_0002_fills_what_older_rows_lack(database_url):  # noqa: ANN001
             "SELECT subscription_id, text_version, via, scope FROM consents")).all()
         assert consent[:3] == ("active-1", "unrecorded", "double_opt_in")
         assert "sprache" in str(consent[3]) and "new_actors" in str(consent[3])
+    engine.dispose()
+
+
+def test_revision_0004_files_existing_subscriptions_and_marks_live_items(database_url):  # noqa: ANN001
+    command.upgrade(alembic(database_url), "0003")
+    engine = make_engine(database_url)
+    subscriptions = sa.table(
+        "subscriptions", *(sa.column(name) for name in (
+            "id", "version", "email", "email_key", "status", "frequency", "language", "examples", "new_actors",
+            "created_at", "updated_at", "confirmed_at", "cadence_since")),
+        sa.column("fields", sa.JSON), sa.column("regions", sa.JSON))
+    common = {"version": 1, "language": "de", "created_at": CONFIRMED, "updated_at": CONFIRMED,
+              "confirmed_at": CONFIRMED, "cadence_since": CONFIRMED}
+    with engine.begin() as connection:
+        connection.execute(subscriptions.insert(), [
+            {**common, "id": "weser-ems", "email": "w@example.org", "email_key": "w@example.org", "status": "active",
+             "frequency": "daily", "examples": True, "new_actors": False, "fields": ["sprache", "arbeit"],
+             "regions": ["Weser-Ems", "03403", "03241"]},  # Oldenburg lies in Weser-Ems: filed once, under the region
+            {**common, "id": "everywhere", "email": "e@example.org", "email_key": "e@example.org", "status": "active",
+             "frequency": "immediate", "examples": False, "new_actors": True, "fields": ["wohnen"], "regions": []},
+            {**common, "id": "pending", "email": "p@example.org", "email_key": "p@example.org", "status": "pending",
+             "frequency": "immediate", "examples": True, "new_actors": True, "fields": ["wohnen"], "regions": []},
+            {**common, "id": "cancelled", "email": "c@example.org", "email_key": "c@example.org",
+             "status": "cancelled", "frequency": "immediate", "examples": True, "new_actors": True,
+             "fields": ["wohnen"], "regions": []},
+        ])
+        snapshots = sa.table("item_snapshots", *(sa.column(name) for name in (
+            "event_id", "event_type", "item_kind", "item_id", "item_version", "received_at")), sa.column("data", sa.JSON))
+        connection.execute(snapshots.insert(), [
+            {"event_id": event_id, "event_type": f"de.npa.{kind}.x", "item_kind": kind, "item_id": event_id,
+             "item_version": 1, "received_at": CONFIRMED, "data": data}
+            for event_id, kind, data in (("o-live", "offer", {"status": "published"}),
+                                         ("o-gone", "offer", {"status": "withdrawn"}),
+                                         ("a-live", "actor", {"active": True}), ("a-gone", "actor", {"active": False}),
+                                         ("a-old", "actor", {}))])
+    command.upgrade(alembic(database_url), "head")
+    with engine.connect() as connection:
+        filed = set(connection.execute(sa.text(
+            "SELECT subscription_id, audience, field, frequency, area FROM subscription_targets")).all())
+        live = dict(connection.execute(sa.text("SELECT event_id, live FROM item_snapshots")).all())
+    assert filed == {
+        *{("weser-ems", audience, field, "daily", area) for audience in ("offer", "example")
+          for field in ("sprache", "arbeit") for area in ("Weser-Ems", "03241")},
+        ("everywhere", "offer", "wohnen", "immediate", "*"), ("everywhere", "actor", "wohnen", "immediate", "*")}
+    assert {key: bool(value) for key, value in live.items()} == {
+        "o-live": True, "o-gone": False, "a-live": True, "a-gone": False, "a-old": True}
+    command.downgrade(alembic(database_url), "0003")
+    with engine.connect() as connection:
+        assert "subscription_targets" not in sa.inspect(connection).get_table_names()
+        assert "live" not in {column["name"] for column in sa.inspect(connection).get_columns("item_snapshots")}
     engine.dispose()

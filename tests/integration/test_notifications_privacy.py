@@ -19,8 +19,9 @@ from services.notifications.models import (
     Digest,
     DigestItem,
     Subscription,
+    SubscriptionTarget,
 )
-from services.notifications.scheduler import purge_now
+from services.notifications.workers import purge_now
 from tests.support.notifications import apply, offer_event, subscribe
 from tests.support.services import ROOT, service_settings
 
@@ -147,7 +148,7 @@ async def test_delete_me_erases_the_address_and_keeps_only_counts(client):  # no
     assert deleted.status_code == 200 and "gelöscht" in deleted.text
 
     assert rows(client, Subscription, id=gone) == []
-    for model in (Consent, Delivery, Digest, DigestItem):
+    for model in (Consent, Delivery, Digest, DigestItem, SubscriptionTarget):  # no foreign key holds these (ADR 10)
         assert rows(client, model, subscription_id=gone) == []
     assert rows(client, Subscription, id=daily) and rows(client, Digest, subscription_id=daily)  # others untouched
     assert counts(client) == {"subscriptions_erased_on_request": 1, "mails_sent_to_erased_subscriptions": 1}

@@ -18,12 +18,12 @@ from npa.contracts.envelope import CloudEvent, encode, new_event
 from npa.contracts.events import actors as actor_events
 from npa.contracts.events import examples as example_events
 from npa.contracts.events import offers as offer_events
+from npa.infrastructure.backoff import Backoff
 from npa.infrastructure.database import run_migrations
 from services.notifications import usecases
 from services.notifications.app import NotificationsRuntime
 from services.notifications.config import NotificationsConfig, SenderPolicy
 from services.notifications.models import Delivery, Subscription
-from services.notifications.usecases.outcomes import RetryPolicy
 from tests.support.services import ROOT, service_settings
 
 MIGRATIONS = ROOT / "services" / "notifications" / "migrations"
@@ -37,7 +37,7 @@ def notifications_runtime(database_url: str, smtp_port: int = 9, *, connections:
     settings = service_settings("notifications", database_url=database_url, bootstrap="127.0.0.1:9",
                                 smtp_host="127.0.0.1", smtp_port=smtp_port)
     sender = SenderPolicy(connections=connections, batch_size=batch_size, smtp_timeout_seconds=5,
-                          lease_seconds=60, retry=RetryPolicy(max_attempts=4, base_seconds=0.05, max_seconds=1))
+                          lease_seconds=60, max_attempts=4, backoff=Backoff(base_seconds=0.05, max_seconds=1))
     runtime = NotificationsRuntime(settings, replace(NotificationsConfig(), sender=sender))
     try:
         yield runtime

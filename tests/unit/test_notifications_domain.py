@@ -45,7 +45,6 @@ def test_smtp_codes_and_backoff():
     assert domain.is_permanent_smtp_code(550)
     assert not domain.is_permanent_smtp_code(451)
     assert not domain.is_permanent_smtp_code(None)  # no reply: connection trouble, retry
-    assert [domain.retry_delay(n, 1.0, 5.0) for n in (1, 2, 3, 4, 5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
 
 
 def test_redaction_removes_addresses_from_smtp_replies():
@@ -99,9 +98,17 @@ def test_item_kinds_and_liveness():
     assert not domain.is_live(domain.ACTOR, {"active": False})
 
 
-def test_backoff_with_jitter_stays_within_its_band():
-    delays = [domain.retry_delay(3, 60, 3600, jitter=0.5) for _ in range(200)]
+def test_mail_retries_keep_their_settings_on_the_shared_backoff(monkeypatch):  # noqa: ANN001
+    from services.notifications.config import NotificationsConfig
+
+    monkeypatch.setenv("NPA_NOTIFICATIONS_SMTP_RETRY_BASE_SECONDS", "60")
+    monkeypatch.setenv("NPA_NOTIFICATIONS_SMTP_RETRY_MAX_SECONDS", "3600")
+    monkeypatch.setenv("NPA_NOTIFICATIONS_SMTP_MAX_ATTEMPTS", "7")
+    sender = NotificationsConfig.from_env().sender
+    delays = [sender.backoff.delay(3) for _ in range(200)]  # the third failure: 4 × base, up to half off
     assert all(120 <= delay <= 240 for delay in delays) and len(set(delays)) > 100
+    assert all(1800 <= sender.backoff.delay(20) <= 3600 for _ in range(50))  # never past the maximum
+    assert sender.max_attempts == 7
 
 
 def test_failure_reasons_are_a_small_fixed_set():

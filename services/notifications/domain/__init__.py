@@ -21,7 +21,6 @@ from services.notifications.domain.deliveries import (  # noqa: F401
     is_permanent_smtp_code,
     message_id,
     redact_addresses,
-    retry_delay,
 )
 from services.notifications.domain.digests import (  # noqa: F401
     SECTIONS,
@@ -43,7 +42,19 @@ from services.notifications.domain.items import (  # noqa: F401
     item_kind_of,
     matters_to_reader,
 )
-from services.notifications.domain.matching import covered_districts, matches, matches_any  # noqa: F401
+from services.notifications.domain.matching import (  # noqa: F401
+    AUDIENCE_ACTORS,
+    AUDIENCE_EXAMPLES,
+    AUDIENCE_OFFERS,
+    STATE_WIDE,
+    areas_covering,
+    audiences,
+    covered_districts,
+    filing,
+    matches,
+    matches_any,
+    target_areas,
+)
 from services.notifications.domain.subscriptions import (  # noqa: F401
     ACTIVE,
     CANCELLED,

@@ -1,6 +1,5 @@
 """Deliveries: one mail to one subscriber about one event, and the SMTP rules for sending it."""
 
-import random
 import re
 import uuid
 
@@ -20,15 +19,6 @@ TOLD_ABOUT_ITEM = (ALERT, UPDATE)
 
 _ADDRESS = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
 _MESSAGE_ID_NAMESPACE = uuid.UUID("8f1b8f0e-3f5e-4c55-9b7a-6c1f0d2a4e11")
-
-
-def retry_delay(attempts: int, base_seconds: float, max_seconds: float, jitter: float = 0.0) -> float:
-    """Exponential backoff after the `attempts`-th failed try (1, 2, 4 … × base).
-
-    `jitter` (0…1) takes up to that share off at random, so mails deferred together by one
-    outage do not all come back in the same second."""
-    delay = min(max_seconds, base_seconds * 2 ** max(0, attempts - 1))
-    return delay * (1 - jitter * random.random())
 
 
 def is_permanent_smtp_code(code: int | None) -> bool:

@@ -1,9 +1,21 @@
-"""Who wants an item: fields of action × regions, with state-wide items relevant everywhere."""
+"""Who wants an item: fields of action × regions, with state-wide items relevant everywhere.
+
+`matches`/`matches_any` state the rule. The database applies the same rule through an index:
+each active subscription is filed under (audience, field, area) rows (`filing`), and an item
+in district D is wanted by the rows of its fields under D, D's ARL region or STATE_WIDE
+(`areas_covering`); a state-wide item by every row of its fields.
+"""
 
 from collections.abc import Iterable
 from functools import lru_cache
 
-from npa.contracts.reference import districts_in
+from npa.contracts.reference import districts, districts_in
+
+STATE_WIDE = "*"  # the area of a subscription that covers all of Lower Saxony
+
+# Who an item kind is for: every active subscription hears of offers; good examples and new
+# actors only those who opted in.
+AUDIENCE_OFFERS, AUDIENCE_EXAMPLES, AUDIENCE_ACTORS = "offer", "example", "actor"
 
 
 @lru_cache(maxsize=4096)
@@ -38,3 +50,41 @@ def matches_any(sub_fields: Iterable[str], sub_regions: Iterable[str], item_fiel
         return True
     covered = _covered(tuple(sorted(sub_regions)))
     return covered is None or bool(covered & places)
+
+
+def target_areas(regions: Iterable[str]) -> frozenset[str]:
+    """The areas a subscription is filed under: the ARL regions it names, the districts it names
+    outside those regions, or only STATE_WIDE when it covers all of Lower Saxony (no region, or
+    none that names a place). At most one area of a subscription covers any one district."""
+    regions = set(regions)
+    if _covered(tuple(sorted(regions))) is None:
+        return frozenset({STATE_WIDE})
+    known = districts()
+    arl = {region for region in regions if region not in known and districts_in(region)}
+    named = {region for region in regions if region in known and known[region].arl_region not in arl}
+    return frozenset(arl | named)
+
+
+def areas_covering(item_districts: Iterable[str]) -> frozenset[str] | None:
+    """The areas whose subscriptions want an item in these districts: each district, its ARL
+    region and STATE_WIDE. None for an item without a district: it concerns every area."""
+    places = set(item_districts)
+    if not places:
+        return None
+    known = districts()
+    areas = {STATE_WIDE}
+    for place in places & known.keys():  # an unknown key is covered by no region: state-wide readers only
+        areas |= {place, known[place].arl_region}
+    return frozenset(areas)
+
+
+def audiences(examples: bool, new_actors: bool) -> tuple[str, ...]:
+    return (AUDIENCE_OFFERS, *((AUDIENCE_EXAMPLES,) if examples else ()), *((AUDIENCE_ACTORS,) if new_actors else ()))
+
+
+def filing(fields: Iterable[str], regions: Iterable[str], examples: bool, new_actors: bool
+           ) -> list[tuple[str, str, str]]:
+    """The (audience, field, area) rows an active subscription is filed under."""
+    areas = sorted(target_areas(regions))
+    return [(audience, field, area) for audience in audiences(examples, new_actors)
+            for field in sorted(set(fields)) for area in areas]

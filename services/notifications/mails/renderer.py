@@ -5,6 +5,7 @@ rendered once per (template, language, item event) and kept in a small LRU cache
 fan-out to ten thousand subscribers renders it once and only fills in each one's links.
 """
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ class MailRenderer:
         self._env = formatting.make_environment()
         self._cache: OrderedDict[tuple[str, ...], PreparedMail] = OrderedDict()
         self._cache_size = cache_size
+        self._date_text, self._date_second = "", -1
 
     # --- for the sender -------------------------------------------------------------------
 
@@ -157,9 +159,16 @@ class MailRenderer:
                   links: Mapping[str, str] | None = None) -> bytes:
         links = {**(links or {}), **(tokens.links(self.base_url, self.signer, subscription_id)
                                      if prepared.one_click else {})}
-        return prepared.for_recipient(to=to, date=format_datetime(datetime.now(UTC)),
+        return prepared.for_recipient(to=to, date=self._date(),
                                       message_id=domain.message_id(subscription_id, event_id, self.domain),
                                       links=links)
+
+    def _date(self) -> str:
+        """The Date header, formatted once per second (a fan-out sends thousands per second)."""
+        second = int(time.time())
+        if second != self._date_second:
+            self._date_text, self._date_second = format_datetime(datetime.now(UTC)), second
+        return self._date_text
 
     def _item_url(self, template: str, item: dict[str, Any]) -> str | None:
         if template == "actor_registered":

@@ -14,22 +14,25 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from npa.infrastructure.backoff import Backoff
 from services.notifications import metrics
+from services.notifications.config import SenderPolicy
 from services.notifications.usecases import outcomes
-from services.notifications.usecases.outcomes import Outcome, RetryPolicy
+from services.notifications.usecases.outcomes import Outcome
 
 log = logging.getLogger(__name__)
 
+WRITE_BACKOFF = Backoff(base_seconds=0.4, max_seconds=6.4, jitter=0.0)  # the database away for a moment
+
 
 class OutcomeRecorder:
-    def __init__(self, engine: Engine, retry: RetryPolicy, postpone: timedelta, *, linger: float = 0.02,
-                 batch_size: int = 200, write_attempts: int = 5) -> None:
+    def __init__(self, engine: Engine, policy: SenderPolicy, *, linger: float = 0.02, write_attempts: int = 5) -> None:
         self._engine = engine
-        self._retry = retry
-        self._postpone = postpone
+        self._policy = policy
+        self._postpone = timedelta(seconds=policy.postpone_seconds)
         self._write_attempts = write_attempts
         self._linger = linger
-        self._batch_size = batch_size
+        self._batch_size = policy.batch_size
         self._waiting: list[Outcome] = []
         self._arrived = asyncio.Event()
         self._closing = False
@@ -69,7 +72,7 @@ class OutcomeRecorder:
                     # Unrecorded accepts are sent once more after their lease expires (ADR 8).
                     log.error("cannot record %d mail outcomes (%s); they stay leased", len(batch), error)
                     return
-                await asyncio.sleep(0.2 * 2**attempt)
+                await asyncio.sleep(WRITE_BACKOFF.delay(attempt))
         for outcome in written:
             if outcome.result in (outcomes.SKIPPED, outcomes.POSTPONED):
                 metrics.WITHHELD.labels(outcome.mail.delivery.kind, outcome.result).inc()
@@ -79,6 +82,6 @@ class OutcomeRecorder:
 
     def _write_now(self, batch: list[Outcome]) -> list[Outcome]:
         with Session(self._engine) as session:
-            written = outcomes.record(session, batch, self._retry, self._postpone)
+            written = outcomes.record(session, batch, self._policy.backoff, self._policy.max_attempts, self._postpone)
             session.commit()
         return written

@@ -1,6 +1,6 @@
 """The mail sender: a background worker that sends due deliveries over SMTP.
 
-Bus handlers and schedulers only queue deliveries. Here a feeder claims due rows in batches
+Bus handlers and periodic workers only queue deliveries. Here a feeder claims due rows in batches
 (each claim a lease, see ADR 8) and renders them into one shared queue; `connections`
 workers, each with its own SMTP connection, take the next mail from it until the queue runs
 dry. Outcomes go to the recorder as they happen. 4xx replies and connection trouble are
@@ -22,6 +22,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from npa.infrastructure.backoff import Backoff
 from npa.infrastructure.outbox import utcnow
 from npa.infrastructure.settings import Settings
 from npa.infrastructure.wakeup import Wakeup
@@ -63,6 +64,7 @@ class DeliverySender:
         recorded (so they are not sent again after a restart) before it stops."""
         self._wakeup.bind()
         failures = 0
+        trouble = Backoff(base_seconds=2 * self.policy.poll_seconds, max_seconds=30.0, jitter=0.0)
         try:
             while True:
                 self._wakeup.clear()
@@ -75,7 +77,7 @@ class DeliverySender:
                 except Exception as error:  # database away: keep the rows, back off, retry
                     failures += 1
                     log.warning("mail sender round failed (%s: %s), retry %d", type(error).__name__, error, failures)
-                    await asyncio.sleep(min(30.0, self.policy.poll_seconds * 2**failures))
+                    await asyncio.sleep(trouble.delay(failures))
                     continue
                 await self._refresh_queue_depth()
                 if not handled or self._stopping:
@@ -101,16 +103,15 @@ class DeliverySender:
         taken. A feeder claims and renders the next batch in a thread while the connections
         still send the current one, so they never wait for the database."""
         drain = _Drain()
-        recorder = OutcomeRecorder(self._engine, self.policy.retry, timedelta(seconds=self.policy.postpone_seconds),
-                                   batch_size=self.policy.batch_size)
+        recorder = OutcomeRecorder(self._engine, self.policy)
         try:
             await asyncio.gather(self._feed(drain, recorder, now),
                                  *(self._work(slot, drain, recorder) for slot in range(self.pool.size)))
         finally:
             leftovers = [*drain.queue, *drain.expired]
             if leftovers:  # the server is in trouble, a lease runs out, or the service stops
-                delay = domain.retry_delay(1, self.policy.retry.base_seconds, self.policy.retry.max_seconds, 0.5)
-                when = utcnow() + timedelta(seconds=delay if drain.trouble else 0)
+                delay = self.policy.backoff.delay(1) if drain.trouble else 0.0
+                when = utcnow() + timedelta(seconds=delay)
                 await asyncio.to_thread(self._release, leftovers, when)
             await recorder.close()
             await self.pool.close_all()

@@ -1,4 +1,4 @@
-"""Operations shared by the HTTP side, the bus handlers, the schedulers and the sender.
+"""Operations shared by the HTTP side, the bus handlers, the periodic workers and the sender.
 
 Each takes the caller's session and leaves the commit to the caller (except the claim of a
 sender round, which must be visible to other replicas at once).

@@ -17,6 +17,8 @@ from services.notifications import domain
 from services.notifications.models import Delivery, Digest, DigestItem, ItemSnapshot, Subscription
 
 SEND, SKIP, POSTPONE = "send", "skip", "postpone"
+# What the sender reads of a subscription: no preferences (JSON) and no timestamps to convert per mail.
+READER_COLUMNS = ("id", "email", "language", "status")
 
 
 @dataclass
@@ -25,7 +27,7 @@ class DueMail:
     (`delivery` and `subscription` are read-only rows with the models' columns)."""
 
     delivery: Any
-    subscription: Any
+    subscription: Any  # READER_COLUMNS of the subscription
     item: ItemSnapshot | None = None  # alerts, updates, withdrawal notices
     digest: Digest | None = None
     digest_items: dict[str, ItemSnapshot] = field(default_factory=dict)  # by event id, for the entries
@@ -55,19 +57,19 @@ def claim_due(session: Session, now: datetime, *, limit: int, lease: timedelta, 
         .where(col(Delivery.id).in_(candidates.scalar_subquery()), col(Delivery.status) == domain.DELIVERY_PENDING,
                col(Delivery.next_attempt_at) <= now)
         .values(next_attempt_at=now + lease, claim_token=token)
-        .returning(Delivery.id)
+        .returning(*Delivery.__table__.columns)  # type: ignore[attr-defined]  (the rows as claimed: no second read)
         .execution_options(synchronize_session=False)
-    ).scalars())
+    ).all())
     session.commit()
     if not claimed:
         return []
-    deliveries = sorted(_rows(session, Delivery, claimed), key=lambda d: (d.created_at, d.id))
-    return load_mails(session, deliveries)
+    return load_mails(session, sorted(claimed, key=lambda d: (d.created_at, d.id)))
 
 
 def load_mails(session: Session, deliveries: list) -> list[DueMail]:
     """`deliveries` may be rows or model objects: the sender only reads them."""
-    subscriptions = {s.id: s for s in _rows(session, Subscription, {d.subscription_id for d in deliveries})}
+    subscriptions = {s.id: s for s in _rows(session, Subscription, {d.subscription_id for d in deliveries},
+                                            columns=READER_COLUMNS)}
     digests = {d.id: d for d in _in(session, Digest, Digest.id,
                                     {d.event_id for d in deliveries if d.kind == domain.DIGEST})}
     item_events = {d.event_id for d in deliveries if d.kind in domain.ITEM_MAIL_KINDS}
@@ -110,12 +112,16 @@ def _decide(session: Session, mails: list[DueMail]) -> None:
 
 
 def _items_still_live(session: Session, mails: list[DueMail]) -> dict[str, bool]:
-    newest: dict[str, ItemSnapshot] = {}
-    for snapshot in _in(session, ItemSnapshot, ItemSnapshot.item_id, {m.delivery.item_id for m in mails}):
-        current = newest.get(snapshot.item_id)
-        if current is None or (snapshot.item_version or 0) > (current.item_version or 0):
-            newest[snapshot.item_id] = snapshot
-    return {item_id: domain.is_live(s.item_kind or "", s.data) for item_id, s in newest.items()}
+    """Whether each item's newest state still runs (the stored `live`, not the JSON)."""
+    newest: dict[str, tuple[int, bool]] = {}
+    item_ids = sorted({m.delivery.item_id for m in mails})
+    for start in range(0, len(item_ids), 500):
+        for item_id, version, live in session.execute(select(
+                ItemSnapshot.item_id, ItemSnapshot.item_version, ItemSnapshot.live).where(
+                col(ItemSnapshot.item_id).in_(item_ids[start:start + 500]))):
+            if item_id not in newest or (version or 0) > newest[item_id][0]:
+                newest[item_id] = (version or 0, live)
+    return {item_id: live for item_id, (_version, live) in newest.items()}
 
 
 def _told_states(session: Session, notices: list[DueMail]) -> dict[tuple[str, str], str]:
@@ -143,14 +149,15 @@ def _told_states(session: Session, notices: list[DueMail]) -> dict[tuple[str, st
             for key, found in statuses.items()}
 
 
-def _rows(session: Session, model: Any, ids: Any) -> list:
+def _rows(session: Session, model: Any, ids: Any, columns: tuple[str, ...] | None = None) -> list:
     """Plain rows by primary key: ten thousand mails need no ORM identity map, and building
-    model objects costs more than the mails' rendering."""
+    model objects costs more than the mails' rendering. `columns`: only these."""
     table = model.__table__
+    wanted = [table.c[name] for name in columns] if columns else list(table.columns)
     ids = list(ids)
     found: list = []
     for start in range(0, len(ids), 500):
-        found.extend(session.execute(select(*table.columns).where(table.c.id.in_(ids[start:start + 500]))).all())
+        found.extend(session.execute(select(*wanted).where(table.c.id.in_(ids[start:start + 500]))).all())
     return found
 
 

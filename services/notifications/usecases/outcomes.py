@@ -15,20 +15,13 @@ from sqlmodel import Session, col, select
 from npa.contracts import topics
 from npa.contracts.envelope import CloudEvent, new_event
 from npa.contracts.events import notifications as notification_events
+from npa.infrastructure.backoff import Backoff
 from npa.infrastructure.outbox import stage_many
 from services.notifications import domain
 from services.notifications.models import Delivery
 from services.notifications.usecases.claims import DueMail
 
 SENT, DEFERRED, FAILED, SKIPPED, POSTPONED = "sent", "deferred", "failed", "skipped", "postponed"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 12
-    base_seconds: float = 60.0
-    max_seconds: float = 6 * 3600.0
-    jitter: float = 0.5
 
 
 @dataclass
@@ -44,8 +37,10 @@ class Outcome:
     metric_reason: str = "accepted"
 
 
-def record(session: Session, outcomes: list[Outcome], retry: RetryPolicy, postpone: timedelta) -> list[Outcome]:
-    """Write the outcomes; failures come back with `result` settled as deferred or failed.
+def record(session: Session, outcomes: list[Outcome], backoff: Backoff, max_attempts: int,
+           postpone: timedelta) -> list[Outcome]:
+    """Write the outcomes; failures come back with `result` settled as deferred or failed
+    (failed: a permanent reply, or the `max_attempts`-th try; deferred: again after `backoff`).
     A delivery erased meanwhile is gone: nothing is written or announced for it."""
     existing = set(session.exec(select(Delivery.id).where(
         col(Delivery.id).in_([o.mail.delivery.id for o in outcomes]))).all())
@@ -66,14 +61,13 @@ def record(session: Session, outcomes: list[Outcome], retry: RetryPolicy, postpo
             attempts = delivery.attempts + (1 if outcome.counts_as_attempt else 0)
             error = domain.redact_addresses(outcome.reason)[:1000]
             row.update(attempts=attempts, error=error)
-            if outcome.permanent or attempts >= retry.max_attempts:
+            if outcome.permanent or attempts >= max_attempts:
                 outcome.result = FAILED
                 row.update(status=domain.DELIVERY_FAILED)
                 announcements.append((outcome, notification_events.FAILED, error))
             else:
                 outcome.result = DEFERRED
-                delay = domain.retry_delay(attempts, retry.base_seconds, retry.max_seconds, retry.jitter)
-                row.update(next_attempt_at=outcome.at + timedelta(seconds=delay))
+                row.update(next_attempt_at=outcome.at + timedelta(seconds=backoff.delay(attempts)))
         changes.append(row)
     if changes:
         table = Delivery.__table__  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from services.notifications import domain
 from services.notifications.models import AnonymousCount, Consent, Delivery, Digest, DigestItem, Subscription
+from services.notifications.usecases import audience
 from services.notifications.usecases.subscriptions import cancel_subscription
 
 ERASED, PURGED = "subscriptions_erased_on_request", "requests_purged_unconfirmed"
@@ -81,6 +82,7 @@ def anonymous_counts(session: Session) -> dict[str, int]:
 
 def _remove(session: Session, subscription_ids: list[str]) -> None:
     session.flush()
+    audience.unfile(session, subscription_ids)
     for model in (Consent, DigestItem, Delivery, Digest):
         session.execute(delete(model).where(col(model.subscription_id).in_(subscription_ids)))
     session.execute(delete(Subscription).where(col(Subscription.id).in_(subscription_ids)))

@@ -15,6 +15,7 @@ from npa.contracts.events import notifications as notification_events
 from npa.infrastructure.outbox import stage
 from services.notifications import domain
 from services.notifications.models import Consent, Delivery, Subscription
+from services.notifications.usecases import audience
 
 SUBSCRIBE_REQUEST = "subscribe_request"
 # A repeated subscribe request within this window changes the pending preferences but
@@ -126,6 +127,7 @@ def cancel_subscription(session: Session, subscription_id: str, now: datetime) -
         _publish_change(session, subscription, now, notification_events.SUBSCRIPTION_CANCELLED)
     else:
         session.add(subscription)
+        audience.refile(session, subscription)
     return True
 
 
@@ -147,6 +149,7 @@ def _publish_change(session: Session, subscription: Subscription, now: datetime,
     subscription.version += 1
     subscription.updated_at = now
     session.add(subscription)
+    audience.refile(session, subscription)  # every published state change is one of fields, regions, status
     data = notification_events.SubscriptionChange.model_validate(subscription, from_attributes=True)
     stage(session, topics.NOTIFICATIONS, source=notification_events.SOURCE, type=event_type,
           subject=subscription.id, data=data.model_dump(mode="json"))

@@ -1,0 +1,107 @@
+"""Who wants an item, answered by the database through the filing index (ADR 10).
+
+An active subscription is filed under (audience, field, frequency, area) rows, written in the
+transaction that changes it (`refile`); a pending, cancelled or erased one has none. Matching
+an item is then one index range scan per (field, frequency, area), and its recipients go from
+the index into the deliveries and digest items in one INSERT … SELECT, without passing through
+Python, however many they are.
+"""
+
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import String, and_, cast, delete, exists, func, insert, literal, literal_column, select, union
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
+from sqlmodel import Session, col
+
+from services.notifications import domain
+from services.notifications.models import Delivery, DigestItem, Subscription, SubscriptionTarget
+
+T = SubscriptionTarget
+
+
+def refile(session: Session, subscription: Subscription) -> None:
+    """Bring the subscription's filing in line with its state and preferences."""
+    session.flush()  # the subscription row first (foreign key), and its state as SQL sees it
+    session.execute(delete(T).where(col(T.subscription_id) == subscription.id))
+    if subscription.status != domain.ACTIVE:
+        return
+    rows = [{"audience": audience, "field": field, "frequency": subscription.frequency, "area": area,
+             "subscription_id": subscription.id}
+            for audience, field, area in domain.filing(subscription.fields, subscription.regions,
+                                                       subscription.examples, subscription.new_actors)]
+    if rows:
+        session.execute(insert(T), rows)
+
+
+def unfile(session: Session, subscription_ids: Sequence[str]) -> None:
+    session.execute(delete(T).where(col(T.subscription_id).in_(subscription_ids)))
+
+
+def wanting(audience: str, fields: Iterable[str], districts: Iterable[str], frequencies: Iterable[str],
+            table: Any = T) -> Select:
+    """Subscriptions (ids, once each) of `audience` that want an item of these fields in these
+    districts (none: state-wide) and read at one of `frequencies`."""
+    fields, places = sorted(set(fields)), set(districts)
+    query = select(table.subscription_id).where(
+        table.audience == audience, table.field.in_(fields), table.frequency.in_(sorted(frequencies)))
+    areas = domain.areas_covering(places)
+    if areas is not None:
+        query = query.where(table.area.in_(sorted(areas)))
+    # One field in one district: a subscription has one row per field and at most one area that
+    # covers a district (domain.target_areas), so no row repeats and the scan streams as it is.
+    return query if len(fields) == 1 and len(places) == 1 else query.distinct()
+
+
+def wanted_before(subscription_id: Any, fields: Iterable[str], districts: Iterable[str]) -> Any:
+    """SQL condition: the subscription wanted an offer of these fields and districts."""
+    before = aliased(T)
+    query = select(literal(1)).where(before.subscription_id == subscription_id, before.audience == domain.AUDIENCE_OFFERS,
+                                     before.field.in_(sorted(set(fields))))
+    areas = domain.areas_covering(districts)
+    if areas is not None:
+        query = query.where(before.area.in_(sorted(areas)))
+    return exists(query)
+
+
+def told_about(item_id: str) -> Any:
+    """Subscriptions told (or about to be told) about an item, by an alert, an update or a built digest."""
+    by_alert = select(Delivery.subscription_id).where(
+        Delivery.item_id == item_id, col(Delivery.kind).in_(domain.TOLD_ABOUT_ITEM),
+        col(Delivery.status).in_((domain.DELIVERY_SENT, domain.DELIVERY_PENDING)))
+    by_digest = select(DigestItem.subscription_id).where(
+        DigestItem.item_id == item_id, col(DigestItem.digest_id).is_not(None), DigestItem.change != domain.WITHDRAWN)
+    return union(by_alert, by_digest)
+
+
+def not_told(subscription_id: Any, item_id: str) -> Any:
+    """SQL condition: the subscription was never told about the item (as `told_about`)."""
+    by_alert = select(literal(1)).where(
+        Delivery.item_id == item_id, Delivery.subscription_id == subscription_id,
+        col(Delivery.kind).in_(domain.TOLD_ABOUT_ITEM),
+        col(Delivery.status).in_((domain.DELIVERY_SENT, domain.DELIVERY_PENDING)))
+    by_digest = select(literal(1)).where(
+        DigestItem.item_id == item_id, DigestItem.subscription_id == subscription_id,
+        col(DigestItem.digest_id).is_not(None), DigestItem.change != domain.WITHDRAWN)
+    return and_(~exists(by_alert), ~exists(by_digest))
+
+
+def told_and_active(item_id: str, frequencies: Iterable[str]) -> Select:
+    return select(Subscription.id).where(Subscription.status == domain.ACTIVE,
+                                         col(Subscription.frequency).in_(sorted(frequencies)),
+                                         col(Subscription.id).in_(told_about(item_id)))
+
+
+def new_id_sql(session: Session) -> Any:
+    """A fresh id per row, made by the database: a UUID's text whose first 48 bits are the time
+    in milliseconds and the rest random, so one fan-out's ids land side by side at the end of
+    the primary-key index instead of at random places all over it."""
+    millis = f"{time.time_ns() // 1_000_000:012x}"
+    prefix = literal(f"{millis[:8]}-{millis[8:]}")
+    if session.get_bind().dialect.name == "postgresql":
+        return prefix + func.substr(cast(func.gen_random_uuid(), String), 14)
+    return prefix + literal_column(
+        "'-4' || lower(substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1)"
+        " || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))", String)
