@@ -37,24 +37,29 @@ def pct(values: list[float]) -> str:
 
 async def run_backend(backend: str, options: argparse.Namespace, code: Path) -> None:
     print(f"\n== {backend}", flush=True)
-    with running_stack(backend, code_root=code) as stack:
+    wanted = set(options.sections.split(","))
+    with running_stack(backend, code_root=code, extra_env=dict(item.split("=", 1) for item in options.env)) as stack:
         partner = traffic.register_partner(stack.urls, TOKEN)
-        baseline = await sections.faststream_rate(stack.bootstrap, options.ingest)
-        result = await sections.ingest(stack, partner, options.ingest)
-        print(f"ingest   {result['published']:,}/{result['messages']:,} offers published in {result['seconds']:.1f} s: "
-              f"{result['rate']:,.0f} offers/s (produced at {result['produce_rate']:,.0f}/s) | bare FastStream "
-              f"{baseline:,.0f} msg/s | ratio {result['rate'] / baseline:.2f}", flush=True)
-        subscribers = traffic.subscribe_confirmed(stack.urls, stack.mail, per_field=4)
-        hop = await baselines.hop_latencies(stack.bootstrap, options.steady_rate, min(20.0, options.steady_seconds))
-        result = await sections.steady(stack, partner, options.steady_rate, options.steady_seconds, 4)
-        print(f"steady   {result['offers']:,} offers at {options.steady_rate:.0f}/s to {subscribers} subscribers: "
-              f"{result['mails']:,}/{result['mails_expected']:,} mails, sustained {result['sustained']:,.0f} offers/s, "
-              f"publish→SMTP accept p50/p95/p99 {pct(result['latencies'])} ms | raw aiokafka hop {pct(hop)} ms",
-              flush=True)
-        result = await sections.replay(stack, str(code))
-        print(f"replay   {result['records']:,} events in {result['seconds']:.1f} s: {result['rate']:,.0f} events/s | "
-              f"raw aiokafka read {result['raw_rate']:,.0f} records/s | ratio {result['rate'] / result['raw_rate']:.2f}",
-              flush=True)
+        if "ingest" in wanted:
+            baseline = await sections.faststream_rate(stack.bootstrap, options.ingest)
+            result = await sections.ingest(stack, partner, options.ingest)
+            print(f"ingest   {result['published']:,}/{result['messages']:,} offers published in "
+                  f"{result['seconds']:.1f} s: {result['rate']:,.0f} offers/s (produced at "
+                  f"{result['produce_rate']:,.0f}/s) | bare FastStream {baseline:,.0f} msg/s | ratio "
+                  f"{result['rate'] / baseline:.2f}", flush=True)
+        if "steady" in wanted:
+            subscribers = traffic.subscribe_confirmed(stack.urls, stack.mail, per_field=4)
+            hop = await baselines.hop_latencies(stack.bootstrap, options.steady_rate, min(20.0, options.steady_seconds))
+            result = await sections.steady(stack, partner, options.steady_rate, options.steady_seconds, 4)
+            print(f"steady   {result['offers']:,} offers at {options.steady_rate:.0f}/s to {subscribers} subscribers: "
+                  f"{result['mails']:,}/{result['mails_expected']:,} mails, sustained {result['sustained']:,.0f} "
+                  f"offers/s, publish→SMTP accept p50/p95/p99 {pct(result['latencies'])} ms | raw aiokafka hop "
+                  f"{pct(hop)} ms", flush=True)
+        if "replay" in wanted:
+            result = await sections.replay(stack, str(code))
+            print(f"replay   {result['records']:,} events in {result['seconds']:.1f} s: {result['rate']:,.0f} "
+                  f"events/s | raw aiokafka read {result['raw_rate']:,.0f} records/s | ratio "
+                  f"{result['rate'] / result['raw_rate']:.2f}", flush=True)
 
 
 async def run_replicas(options: argparse.Namespace, code: Path) -> None:
@@ -80,6 +85,9 @@ def main() -> None:
     parser.add_argument("--replica-offers", type=int, default=10_000)
     parser.add_argument("--skip-replicas", action="store_true")
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose services run (default: this one)")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the services, e.g. NPA_CONSUMER_MAX_BATCH=200 (repeatable)")
+    parser.add_argument("--sections", default="ingest,steady,replay", help="which sections to run per backend")
     options = parser.parse_args()
     if options.quick:
         options.ingest, options.steady_seconds, options.replica_offers = 2000, 10.0, 1000
