@@ -10,7 +10,7 @@ from npa.contracts.events import examples as example_events
 from npa.contracts.events import notifications as notification_events
 from npa.contracts.events import offers as offer_events
 from npa.infrastructure.consumer import HandlerTable
-from services.reports.usecases import items, notifications, registry
+from services.reports.usecases import actors, items, notifications
 
 HANDLERS: HandlerTable = {
     offer_events.PUBLISHED: items.on_offer_events,
@@ -20,11 +20,11 @@ HANDLERS: HandlerTable = {
     example_events.PUBLISHED: items.on_example_events,
     example_events.UPDATED: items.on_example_events,
     example_events.WITHDRAWN: items.on_example_events,
-    actor_events.REGISTERED: registry.on_actor_events,
-    actor_events.UPDATED: registry.on_actor_events,
-    actor_events.DEACTIVATED: registry.on_actor_events,
-    notification_events.SENT: notifications.on_notification_sent_events,
-    notification_events.FAILED: notifications.on_notification_failed_events,
-    notification_events.SUBSCRIPTION_CONFIRMED: registry.on_subscription_events,
-    notification_events.SUBSCRIPTION_CANCELLED: registry.on_subscription_events,
+    actor_events.REGISTERED: actors.on_actor_events,
+    actor_events.UPDATED: actors.on_actor_events,
+    actor_events.DEACTIVATED: actors.on_actor_events,
+    notification_events.SENT: notifications.on_notification_events,
+    notification_events.FAILED: notifications.on_notification_events,
+    notification_events.SUBSCRIPTION_CONFIRMED: notifications.on_notification_events,
+    notification_events.SUBSCRIPTION_CANCELLED: notifications.on_notification_events,
 }

@@ -10,10 +10,12 @@ so no read is needed and two replicas counting into one row never lose an increm
 are written in key order, so replicas lock shared rows in the same order (no deadlock).
 """
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, insert, select, update
+from sqlalchemy import Dialect, Executable, Table, bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -49,6 +51,40 @@ COUNTED: dict[str, tuple[type, tuple[str, ...]]] = {
 """Tally table → (model, key columns); every other column is a counter."""
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A statement compiled once, run with executemany on the driver's cursor.
+
+    SQLAlchemy's own executemany processes each row's parameters in Python (about 12 µs a row
+    here, measured in ADR 12); the same bind processors (dates, JSON, booleans) applied in one
+    tight loop cost about a tenth of it. The SQL is SQLAlchemy's, for the session's dialect."""
+
+    sql: str
+    names: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    positional: bool
+
+    @classmethod
+    def of(cls, statement: Executable, dialect: Dialect) -> "Prepared":
+        compiled = statement.compile(dialect=dialect)
+        names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
+        processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+        return cls(str(compiled), names, processors, compiled.positional)
+
+    def run(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+        pairs = tuple(zip(self.names, self.processors, strict=True))
+        values = [[processor(row[name]) if processor else row[name] for name, processor in pairs] for row in rows]
+        if self.positional:
+            session.connection().exec_driver_sql(self.sql, [tuple(value) for value in values])
+        else:
+            session.connection().exec_driver_sql(self.sql, [dict(zip(self.names, value, strict=True))
+                                                            for value in values])
+
+
+def _dialect(session: Session) -> Dialect:
+    return session.get_bind().dialect
+
+
 def read_rows(session: Session, model: type, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The stored rows of these ids (by the primary key `id`), as plain dicts."""
     table = table_of(model)
@@ -62,27 +98,53 @@ def read_rows(session: Session, model: type, ids: Sequence[str]) -> dict[str, di
 
 def write_rows(session: Session, model: type, rows: Mapping[str, dict[str, Any]], stored: set[str]) -> None:
     """Each row once: one multi-row INSERT for new ids, one executemany UPDATE for stored ones."""
-    table = table_of(model)
     inserts = [rows[key] for key in sorted(rows) if key not in stored]
     updates = [{f"v_{name}": value for name, value in rows[key].items()} for key in sorted(rows) if key in stored]
     if inserts:
-        session.execute(insert(table), inserts)
+        _insert(_dialect(session), model).run(session, inserts)
     if updates:
-        columns = [column.name for column in table.c if column.name != "id"]
-        statement = (update(table).where(table.c.id == bindparam("v_id"))
-                     .values({name: bindparam(f"v_{name}") for name in columns}))
-        session.connection().execute(statement, updates)
+        _update(_dialect(session), model).run(session, updates)
 
 
-def _dialect_insert(session: Session, table: Table):  # noqa: ANN202
-    construct = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return construct(table)
+@functools.cache
+def _insert(dialect: Dialect, model: type) -> Prepared:
+    return Prepared.of(insert(table_of(model)), dialect)
+
+
+@functools.cache
+def _update(dialect: Dialect, model: type) -> Prepared:
+    table = table_of(model)
+    statement = (update(table).where(table.c.id == bindparam("v_id", type_=table.c.id.type))
+                 .values({column.name: bindparam(f"v_{column.name}", type_=column.type)
+                          for column in table.c if column.name != "id"}))
+    return Prepared.of(statement, dialect)
+
+
+def _dialect_insert(dialect: Dialect, table: Table):  # noqa: ANN202
+    return (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+@functools.cache
+def _insert_ignoring(dialect: Dialect, model: type) -> Prepared:
+    return Prepared.of(_dialect_insert(dialect, table_of(model)).on_conflict_do_nothing(), dialect)
+
+
+@functools.cache
+def _upsert(dialect: Dialect, model: type, keys: tuple[str, ...], counters: tuple[str, ...],
+            newest: str | None) -> Prepared:
+    table = table_of(model)
+    statement = _dialect_insert(dialect, table)
+    changes = {name: table.c[name] + statement.excluded[name] for name in counters}
+    if newest is not None:
+        changes[newest] = case((table.c[newest] < statement.excluded[newest], statement.excluded[newest]),
+                               else_=table.c[newest])
+    return Prepared.of(statement.on_conflict_do_update(index_elements=list(keys), set_=changes), dialect)
 
 
 def insert_new(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
     """Multi-row INSERT that skips rows whose key is already stored (a replayed event id)."""
     if rows:
-        session.execute(_dialect_insert(session, table_of(model)).on_conflict_do_nothing(), rows)
+        _insert_ignoring(_dialect(session), model).run(session, rows)
 
 
 def add_counts(session: Session, model: type, keys: tuple[str, ...], rows: list[dict[str, Any]],
@@ -91,13 +153,8 @@ def add_counts(session: Session, model: type, keys: tuple[str, ...], rows: list[
     `newest` column keeps the larger of the stored and the given value."""
     if not rows:
         return
-    table = table_of(model)
-    statement = _dialect_insert(session, table)
-    changes = {name: table.c[name] + statement.excluded[name] for name in rows[0] if name not in keys and name != newest}
-    if newest is not None:
-        changes[newest] = case((table.c[newest] < statement.excluded[newest], statement.excluded[newest]),
-                               else_=table.c[newest])
-    session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes), rows)
+    counters = tuple(name for name in rows[0] if name not in keys and name != newest)
+    _upsert(_dialect(session), model, keys, counters, newest).run(session, rows)
 
 
 def write_tally(session: Session, tally: domain.Tally) -> None:

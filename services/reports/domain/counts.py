@@ -30,6 +30,7 @@ ALL_FIELDS = "alle"
 COVERAGE, LANGUAGES, NEW_OFFERS, CONTRIBUTIONS, PUBLICATIONS, SUBSCRIPTIONS = (
     "coverage", "languages", "new_offers", "contributions", "publications", "subscriptions")
 OFFER_KIND, EXAMPLE_KIND = "offer", "example"
+LANGUAGE_LENGTH = 20  # ISO 639-1 codes at the source; a longer string is not counted (bounded rows)
 
 _KNOWN = districts()
 _REGION = {key: district.arl_region for key, district in _KNOWN.items()}
@@ -38,23 +39,30 @@ _AREAS.update({key: (key, region, STATE) for key, region in _REGION.items()})
 
 
 class Tally:
-    """Summed changes per read model: `changes[table][key][column]` (zero sums are dropped on write)."""
+    """Summed changes per counted table: `table(name)[(*key, column)] += amount` (zero sums are
+    dropped when the rows are taken)."""
 
     def __init__(self) -> None:
-        self.changes: dict[str, dict[tuple, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+        self.changes: dict[str, defaultdict[tuple, int]] = {}
 
-    def add(self, table: str, key: tuple, column: str, amount: int) -> None:
-        self.changes[table][key][column] += amount
-
-    def rows(self, table: str, key_names: tuple[str, ...], columns: Iterable[str]) -> list[dict[str, Any]]:
-        """The non-zero changes of `table` as rows (every column present), sorted by key so that
-        replicas touch rows in one order."""
-        columns = tuple(columns)
-        found = []
-        for key, changed in sorted(self.changes.get(table, {}).items()):
-            if any(changed.values()):
-                found.append({**dict(zip(key_names, key, strict=True)), **{c: changed.get(c, 0) for c in columns}})
+    def table(self, name: str) -> defaultdict[tuple, int]:
+        found = self.changes.get(name)
+        if found is None:
+            found = self.changes[name] = defaultdict(int)
         return found
+
+    def add(self, name: str, key: tuple, column: str, amount: int) -> None:
+        self.table(name)[(*key, column)] += amount
+
+    def rows(self, name: str, key_names: tuple[str, ...], columns: Iterable[str]) -> list[dict[str, Any]]:
+        """The non-zero changes of table `name` as rows (every column present), sorted by key
+        so that replicas touch rows in one order."""
+        grouped: dict[tuple, dict[str, int]] = {}
+        for entry, amount in self.changes.get(name, {}).items():
+            if amount:
+                grouped.setdefault(entry[:-1], {})[entry[-1]] = amount
+        zeros = dict.fromkeys(columns, 0)
+        return [{**dict(zip(key_names, key, strict=True)), **zeros, **grouped[key]} for key in sorted(grouped)]
 
 
 def coverage_areas(district: str | None) -> tuple[str, ...]:
@@ -83,31 +91,32 @@ def utc_day(instant: datetime) -> date:
 
 def count_offer(tally: Tally, row: dict, sign: int) -> None:
     """An offer fact's contribution (`row` as stored in offer_facts), added with `sign` ±1."""
-    published_at = row["published_at"]
+    published_at, provider = row["published_at"], row["provider_actor_id"]
     if published_at is not None:
         tally.add(PUBLICATIONS, (OFFER_KIND, berlin_year(published_at)), "published", sign)
-        if row["provider_actor_id"]:
-            tally.add(CONTRIBUTIONS, (row["provider_actor_id"],), "offers_published", sign)
+        if provider:
+            tally.add(CONTRIBUTIONS, (provider,), "offers_published", sign)
     if not is_active(row["status"]):
         return
-    if row["provider_actor_id"]:
-        tally.add(CONTRIBUTIONS, (row["provider_actor_id"],), "offers_active", sign)
-    tally.add(COVERAGE, (EVERYWHERE, ALL_FIELDS), "active_offers", sign)
+    if provider:
+        tally.add(CONTRIBUTIONS, (provider,), "offers_active", sign)
+    coverage, languages, new = tally.table(COVERAGE), tally.table(LANGUAGES), tally.table(NEW_OFFERS)
+    coverage[(EVERYWHERE, ALL_FIELDS, "active_offers")] += sign
     slugs = known_fields(row["fields"])
-    languages = set(row["languages"])
+    codes = [code for code in set(row["languages"]) if len(code) <= LANGUAGE_LENGTH]
     day = utc_day(published_at) if published_at is not None else None
-    flags = [column for column, flag in (("women_only_offers", row["women_only"]), ("childcare_offers", row["childcare"]),
-                                         ("free_offers", row["free"])) if flag]
+    columns = ["active_offers"] + [column for column, flag in (
+        ("women_only_offers", row["women_only"]), ("childcare_offers", row["childcare"]), ("free_offers", row["free"]))
+        if flag]
     for area in coverage_areas(row["district"]):
         for slug in (*slugs, ALL_FIELDS):
-            tally.add(COVERAGE, (area, slug), "active_offers", sign)
-            for column in flags:
-                tally.add(COVERAGE, (area, slug), column, sign)
+            for column in columns:
+                coverage[(area, slug, column)] += sign
         for slug in slugs:
-            for language in languages:
-                tally.add(LANGUAGES, (area, slug, language), "active_offers", sign)
+            for code in codes:
+                languages[(area, slug, code, "active_offers")] += sign
             if day is not None:
-                tally.add(NEW_OFFERS, (area, slug, day), "active_offers", sign)
+                new[(area, slug, day, "active_offers")] += sign
 
 
 def count_example(tally: Tally, row: dict, sign: int) -> None:

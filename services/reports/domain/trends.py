@@ -105,16 +105,18 @@ def count_trend(tally: Tally, before: TrendState | None, after: TrendState, ever
     moved out of the area or field) ends it there."""
     previous = scope(before.status, before.district, before.fields, areas_of) if before else frozenset()
     current = scope(after.status, after.district, after.fields, areas_of)
-    month = month_label(after.at)
+    if previous == current and (ever_active_before or not current):
+        return
+    kind, month, trends = after.kind, month_label(after.at), tally.table(TRENDS)
     for area, slug in current - previous:
-        tally.add(TRENDS, (after.kind, month, area, slug), "active_change", 1)
+        trends[(kind, month, area, slug, "active_change")] += 1
     for area, slug in previous - current:
-        tally.add(TRENDS, (after.kind, month, area, slug), "active_change", -1)
-        if after.kind == OFFER:
-            tally.add(TRENDS, (after.kind, month, area, slug), "ended_offers", 1)
-    if after.kind == OFFER and not ever_active_before and is_active(after.status):
+        trends[(kind, month, area, slug, "active_change")] -= 1
+        if kind == OFFER:
+            trends[(kind, month, area, slug, "ended_offers")] += 1
+    if kind == OFFER and not ever_active_before and current:
         for area, slug in current:
-            tally.add(TRENDS, (after.kind, month, area, slug), "new_offers", 1)
+            trends[(kind, month, area, slug, "new_offers")] += 1
 
 
 MonthRow = tuple[str, str, str, int, int, int]
@@ -178,6 +180,7 @@ def monthly_series(transitions: Iterable[Transition], now: datetime, months: int
             count_trend(tally, before, after, ever_active, areas_of)
             ever_active = ever_active or is_active(transition.status)
             before = after
-    rows = [(kind, month, slug, c.get("active_change", 0), c.get("new_offers", 0), c.get("ended_offers", 0))
-            for (kind, month, _area, slug), c in tally.changes.get(TRENDS, {}).items()]
+    columns = ("active_change", "new_offers", "ended_offers")
+    rows = [(row["kind"], row["month"], row["field"], *(row[column] for column in columns))
+            for row in tally.rows(TRENDS, ("kind", "month", "area", "field"), columns)]
     return series_from_months(rows, now, months)

@@ -1,8 +1,10 @@
-"""Alerts sent and failed per field of action, counted once per batch in SQL.
+"""The notifications topic: subscriptions (fact rows and active subscriptions per field) and
+alerts sent and failed per field of action, as one batch handler, so a batch of the topic is
+one run whatever the mix of types.
 
-Increments, not read-modify-write: replicas on other partitions may count the same field at
-once. Each row keeps the newest event time, not the last applied: a replay reads partitions in
-another interleaving, and the rebuilt row must carry the same time.
+Counts change by increments in SQL, not read-modify-write: replicas on other partitions may
+count the same field at once. Each count row keeps the newest event time, not the last applied:
+a replay reads partitions in another interleaving, and the rebuilt row must carry the same time.
 """
 
 from datetime import datetime
@@ -13,25 +15,55 @@ from npa.contracts.envelope import CloudEvent
 from npa.contracts.events import notifications as notification_events
 from npa.contracts.reference import FIELDS
 from npa.infrastructure.consumer import each_valid
-from services.reports import store
-from services.reports.models import NotificationCount
+from services.reports import domain, store
+from services.reports.models import NotificationCount, SubscriptionFact
+
+OUTCOMES = {notification_events.SENT: "sent", notification_events.FAILED: "failed"}
 
 
-def _count(session: Session, events: list[CloudEvent], column: str) -> None:
-    counts: dict[str, int] = {}
-    newest: dict[str, datetime] = {}
+Newest = dict[str, datetime]
+
+
+def _touch(newest: Newest, slugs: list[str], time: datetime) -> None:
+    for slug in slugs:
+        newest[slug] = max(newest[slug], time) if slug in newest else time
+
+
+def _subscriptions(session: Session, events: list[CloudEvent], tally: domain.Tally, newest: Newest) -> None:
+    valid = list(each_valid(events, notification_events.SubscriptionChange))
+    rows = store.read_rows(session, SubscriptionFact, [state.id for _event, state in valid])
+    stored, changed = set(rows), {}
+    for event, state in valid:
+        before = rows.get(state.id)
+        if before is not None and state.version <= before["version"]:
+            continue
+        after = {
+            "id": state.id, "version": state.version, "fields": sorted(set(state.fields)),
+            "regions": sorted(set(state.regions)), "frequency": state.frequency[:20], "language": state.language[:10],
+            "active": event.type != notification_events.SUBSCRIPTION_CANCELLED,
+            "updated_at": max(before["updated_at"], event.time) if before is not None else event.time,
+        }
+        if before is not None:
+            domain.count_subscription(tally, before, -1)
+            _touch(newest, domain.known_fields(before["fields"] or FIELDS), event.time)
+        domain.count_subscription(tally, after, 1)
+        _touch(newest, domain.known_fields(after["fields"] or FIELDS), event.time)
+        rows[state.id] = changed[state.id] = after
+    store.write_rows(session, SubscriptionFact, changed, stored)
+
+
+def _outcomes(events: list[CloudEvent], tally: domain.Tally, newest: Newest) -> None:
     for event, outcome in each_valid(events, notification_events.DeliveryOutcome):
-        for slug in set(outcome.fields) & FIELDS.keys():  # unknown slugs would grow the table unbounded
-            counts[slug] = counts.get(slug, 0) + 1
-            newest[slug] = max(newest[slug], event.time) if slug in newest else event.time
-    rows = [{"field": slug, "sent": 0, "failed": 0, "active_subscriptions": 0, column: counts[slug],
-             "updated_at": newest[slug]} for slug in sorted(counts)]
-    store.add_counts(session, NotificationCount, ("field",), rows, newest="updated_at")
+        slugs = domain.known_fields(outcome.fields)  # unknown slugs would grow the table unbounded
+        for slug in slugs:
+            tally.add(domain.SUBSCRIPTIONS, (slug,), OUTCOMES[event.type], 1)
+        _touch(newest, slugs, event.time)
 
 
-def on_notification_sent_events(session: Session, events: list[CloudEvent]) -> None:
-    _count(session, events, "sent")
-
-
-def on_notification_failed_events(session: Session, events: list[CloudEvent]) -> None:
-    _count(session, events, "failed")
+def on_notification_events(session: Session, events: list[CloudEvent]) -> None:
+    tally, newest = domain.Tally(), {}
+    _subscriptions(session, [event for event in events if event.type not in OUTCOMES], tally, newest)
+    _outcomes([event for event in events if event.type in OUTCOMES], tally, newest)
+    rows = tally.rows(domain.SUBSCRIPTIONS, ("field",), ("sent", "failed", "active_subscriptions"))
+    store.add_counts(session, NotificationCount, ("field",), [{**row, "updated_at": newest[row["field"]]} for row in rows],
+                     newest="updated_at")
