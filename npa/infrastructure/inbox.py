@@ -86,12 +86,13 @@ def admit(session: Session, topic: str, events: Sequence[CloudEvent]) -> Admitte
                 continue
             applied[key] = newest[key] = version
         admitted.fresh.append(event)
+    # Core inserts on the tables: the ORM's bulk path (insert(Model)) costs about 5 µs more a row.
     if inbox_rows:
-        session.execute(insert(InboxEvent), inbox_rows)
+        session.execute(insert(InboxEvent.__table__), inbox_rows)  # type: ignore[attr-defined]
     inserts = [{"entity": key, "version": version} for key, version in newest.items() if key not in known]
     updates = [{"key": key, "new_version": version} for key, version in newest.items() if key in known]
     if inserts:
-        session.execute(insert(EntityVersion), inserts)
+        session.execute(insert(EntityVersion.__table__), inserts)  # type: ignore[attr-defined]
     if updates:
         table = EntityVersion.__table__  # type: ignore[attr-defined]
         session.connection().execute(
