@@ -128,7 +128,8 @@ class CoverageCount(SQLModel, table=True):
 
 
 class LanguageCount(SQLModel, table=True):
-    """Active offers per area × field × language (a language shows while its count is above 0)."""
+    """Active offers per home area (district or landesweit) × field × language; a language shows
+    while its count is above 0, and regions and the state take the union of their districts'."""
 
     __tablename__ = "coverage_languages"
 
@@ -139,8 +140,9 @@ class LanguageCount(SQLModel, table=True):
 
 
 class NewOfferCount(SQLModel, table=True):
-    """Active offers per area × field by the UTC day of their first publication: the last 30
-    days' sum plus the boundary day's offers read exactly give "new". Days past the window are pruned."""
+    """Active offers per home area (district or landesweit) × field by the UTC day of their first
+    publication: the last 30 days' sum plus the boundary day's offers read exactly give "new".
+    Days past the window are pruned."""
 
     __tablename__ = "new_offer_counts"
 

@@ -31,16 +31,14 @@ from services.reports.models import (
 )
 from services.reports.snapshot import facts, load_active_offers, load_facts, transitions  # noqa: F401  (checks, tests)
 
-COUNTS = ("active_offers", "women_only_offers", "childcare_offers", "free_offers", "actors", "multipliers", "examples")
-
-
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
 class CoverageLevels:
-    """The coverage at every level, and the per-area totals over all fields (field `alle`)."""
+    """The coverage at every level, and per area the totals over all fields (field `alle`):
+    offers and examples per district, STATEWIDE and STATE; every count for EVERYWHERE."""
 
     by_district: domain.Coverage
     by_region: domain.Coverage
@@ -58,8 +56,9 @@ def _new_offers(session: Session, now: datetime) -> dict[tuple[str, str], int]:
         select(NewOfferCount.area, NewOfferCount.field, func.sum(NewOfferCount.active_offers))
         .where(NewOfferCount.day > boundary_day).group_by(NewOfferCount.area, NewOfferCount.field)
     ).all()
-    for area, slug, count in summed:
-        new[(area, slug)] += int(count or 0)
+    for home, slug, count in summed:
+        for area in domain.home_areas(home):
+            new[(area, slug)] += int(count or 0)
     on_boundary_day = session.exec(
         select(OfferFact.district, OfferFact.fields)
         .where(OfferFact.published_at >= since, OfferFact.published_at < next_midnight,  # type: ignore[operator]
@@ -72,24 +71,47 @@ def _new_offers(session: Session, now: datetime) -> dict[tuple[str, str], int]:
     return new
 
 
+ITEM_COUNTS = ("active_offers", "women_only_offers", "childcare_offers", "free_offers", "examples")
+ACTOR_COUNTS = ("actors", "multipliers")
+
+
 def coverage(session: Session, now: datetime) -> CoverageLevels:
-    counts = {(row.area, row.field): row for row in session.exec(select(CoverageCount)).all()}
+    """Offers and examples are counted per home area and summed up to regions and the state;
+    actors are counted in every area (services/reports/domain/counts.py)."""
+    rows = session.exec(select(CoverageCount)).all()
+    items: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(ITEM_COUNTS))
+    actors: dict[tuple[str, str], tuple[int, ...]] = {}
+    totals: dict[str, CoverageCount] = {}
+    for row in rows:
+        if row.field == domain.ALL_FIELDS and row.area == domain.EVERYWHERE:
+            totals[row.area] = row
+            continue
+        actors[(row.area, row.field)] = tuple(getattr(row, name) for name in ACTOR_COUNTS)
+        if row.area == domain.EVERYWHERE or row.area in ARL_REGIONS or row.area == domain.STATE:
+            continue
+        for area in domain.home_areas(row.area):
+            summed = items[(area, row.field)]
+            for index, name in enumerate(ITEM_COUNTS):
+                summed[index] += getattr(row, name)
+    for (area, slug), summed in items.items():
+        if slug == domain.ALL_FIELDS:
+            totals[area] = CoverageCount(area=area, field=slug, **dict(zip(ITEM_COUNTS, summed, strict=True)))
     languages: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for area, slug, language in session.exec(select(LanguageCount.area, LanguageCount.field, LanguageCount.language)
+    for home, slug, language in session.exec(select(LanguageCount.area, LanguageCount.field, LanguageCount.language)
                                              .where(LanguageCount.active_offers > 0)).all():
-        languages[(area, slug)].add(language)
+        for area in domain.home_areas(home):
+            languages[(area, slug)].add(language)
     new = _new_offers(session, now)
 
     def cell(area: str, slug: str) -> domain.Counts:
-        row = counts.get((area, slug))
-        values = {name: getattr(row, name) for name in COUNTS} if row else {}
-        return domain.Counts(**values, new_offers=new.get((area, slug), 0), languages=set(languages[(area, slug)]))
+        counted = dict(zip(ITEM_COUNTS, items.get((area, slug), ()), strict=False))
+        counted.update(zip(ACTOR_COUNTS, actors.get((area, slug), ()), strict=False))
+        return domain.Counts(**counted, new_offers=new.get((area, slug), 0), languages=set(languages[(area, slug)]))
 
     def level(areas: tuple[str, ...]) -> domain.Coverage:
         return domain.Coverage(areas, {(area, slug): cell(area, slug) for area in areas for slug in domain.FIELD_SLUGS},
                                {slug: cell(domain.STATEWIDE, slug) for slug in domain.FIELD_SLUGS})
 
-    totals = {area: row for (area, slug), row in counts.items() if slug == domain.ALL_FIELDS}
     return CoverageLevels(level(tuple(districts())), level(ARL_REGIONS), level((domain.STATE,)), totals)
 
 

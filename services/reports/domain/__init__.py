@@ -18,6 +18,7 @@ from services.reports.domain.counts import (  # noqa: F401
     count_offer,
     count_subscription,
     coverage_areas,
+    home_areas,
     known_fields,
     utc_day,
 )

@@ -10,6 +10,7 @@ month's end is the sum of the changes up to it (`series_from_months`). `monthly_
 a history of transitions the same way, so both give the same numbers.
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -80,8 +81,16 @@ def scope(status: str, district: str | None, fields: Iterable[str],
     ALL_FIELDS in every area of its district, if it is active; else none."""
     if not is_active(status):
         return frozenset()
+    if areas_of is trend_areas:
+        return _trend_scope(district, tuple(fields))
     slugs = frozenset(fields).intersection(FIELDS) | {ALL_FIELDS}
     return frozenset((area, slug) for area in areas_of(district) for slug in slugs)
+
+
+@functools.lru_cache(maxsize=16384)
+def _trend_scope(district: str | None, fields: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+    slugs = frozenset(fields).intersection(FIELDS) | {ALL_FIELDS}
+    return frozenset((area, slug) for area in trend_areas(district) for slug in slugs)
 
 
 @dataclass(frozen=True)
@@ -103,20 +112,31 @@ def count_trend(tally: Tally, before: TrendState | None, after: TrendState, ever
 
     An offer's first active state is new in its month; leaving a series (withdrawn, expired,
     moved out of the area or field) ends it there."""
-    previous = scope(before.status, before.district, before.fields, areas_of) if before else frozenset()
-    current = scope(after.status, after.district, after.fields, areas_of)
-    if previous == current and (ever_active_before or not current):
-        return
-    kind, month, trends = after.kind, month_label(after.at), tally.table(TRENDS)
-    for area, slug in current - previous:
-        trends[(kind, month, area, slug, "active_change")] += 1
+    previous = (before.status, before.district, before.fields) if before else None
+    current = (after.status, after.district, after.fields)
+    trends = tally.table(TRENDS)
+    for entry, factor in _trend_changes(after.kind, month_label(after.at), previous, current, ever_active_before,
+                                        areas_of):
+        trends[entry] += factor
+
+
+State = tuple[str, str | None, tuple[str, ...]]  # status, district, fields
+
+
+@functools.lru_cache(maxsize=65536)
+def _trend_changes(kind: str, month: str, before: State | None, after: State, ever_active_before: bool,
+                   areas_of: Callable[[str | None], Iterable[str]] = trend_areas) -> tuple[tuple[tuple, int], ...]:
+    """((kind, month, area, series, column), change) pairs; cached, as few shapes recur."""
+    previous = scope(*before, areas_of) if before else frozenset()
+    current = scope(*after, areas_of)
+    changes = [((kind, month, area, slug, "active_change"), 1) for area, slug in current - previous]
     for area, slug in previous - current:
-        trends[(kind, month, area, slug, "active_change")] -= 1
+        changes.append(((kind, month, area, slug, "active_change"), -1))
         if kind == OFFER:
-            trends[(kind, month, area, slug, "ended_offers")] += 1
+            changes.append(((kind, month, area, slug, "ended_offers"), 1))
     if kind == OFFER and not ever_active_before and current:
-        for area, slug in current:
-            trends[(kind, month, area, slug, "new_offers")] += 1
+        changes += [((kind, month, area, slug, "new_offers"), 1) for area, slug in current]
+    return tuple(changes)
 
 
 MonthRow = tuple[str, str, str, int, int, int]

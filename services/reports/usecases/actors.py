@@ -7,10 +7,11 @@ from npa.contracts.events import actors as actor_events
 from npa.infrastructure.consumer import each_valid
 from services.reports import domain, store
 from services.reports.models import ActorFact
+from services.reports.usecases.states import ActorFigures
 
 
 def on_actor_events(session: Session, events: list[CloudEvent]) -> None:
-    valid = list(each_valid(events, actor_events.ActorState))
+    valid = list(each_valid(events, ActorFigures))
     rows = store.read_rows(session, ActorFact, [state.id for _event, state in valid])
     stored, changed, tally = set(rows), {}, domain.Tally()
     for event, state in valid:

@@ -12,10 +12,10 @@ from sqlmodel import Session
 
 from npa.contracts.envelope import CloudEvent
 from npa.contracts.events import examples as example_events
-from npa.contracts.events import offers as offer_events
 from npa.infrastructure.consumer import each_valid
 from services.reports import domain, store
 from services.reports.models import ExampleFact, OfferFact, StateTransition
+from services.reports.usecases.states import ExampleFigures, OfferFigures
 
 
 def _trend_state(kind: str, row: dict | None) -> domain.TrendState | None:
@@ -35,7 +35,7 @@ def _newest(before: dict | None, time: datetime) -> datetime:
 
 
 def on_offer_events(session: Session, events: list[CloudEvent]) -> None:
-    valid = list(each_valid(events, offer_events.OfferState))
+    valid = list(each_valid(events, OfferFigures))
     rows = store.read_rows(session, OfferFact, [state.id for _event, state in valid])
     stored, changed, history, tally = set(rows), {}, [], domain.Tally()
     for event, state in valid:
@@ -66,7 +66,7 @@ def on_offer_events(session: Session, events: list[CloudEvent]) -> None:
 
 
 def on_example_events(session: Session, events: list[CloudEvent]) -> None:
-    valid = list(each_valid(events, example_events.ExampleState))
+    valid = list(each_valid(events, ExampleFigures))
     rows = store.read_rows(session, ExampleFact, [state.id for _event, state in valid])
     stored, changed, history, tally = set(rows), {}, [], domain.Tally()
     for event, state in valid:

@@ -17,6 +17,7 @@ from npa.contracts.reference import FIELDS
 from npa.infrastructure.consumer import each_valid
 from services.reports import domain, store
 from services.reports.models import NotificationCount, SubscriptionFact
+from services.reports.usecases.states import OutcomeFigures
 
 OUTCOMES = {notification_events.SENT: "sent", notification_events.FAILED: "failed"}
 
@@ -53,7 +54,7 @@ def _subscriptions(session: Session, events: list[CloudEvent], tally: domain.Tal
 
 
 def _outcomes(events: list[CloudEvent], tally: domain.Tally, newest: Newest) -> None:
-    for event, outcome in each_valid(events, notification_events.DeliveryOutcome):
+    for event, outcome in each_valid(events, OutcomeFigures):
         slugs = domain.known_fields(outcome.fields)  # unknown slugs would grow the table unbounded
         for slug in slugs:
             tally.add(domain.SUBSCRIPTIONS, (slug,), OUTCOMES[event.type], 1)
