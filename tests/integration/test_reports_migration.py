@@ -10,7 +10,7 @@ import httpx
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from npa.contracts.envelope import CloudEvent
 from npa.contracts.events import offers as offer_events
@@ -185,6 +185,6 @@ def test_retention_prunes_old_history_and_past_days_only(database_url: str) -> N
         session.commit()
     assert workers.prune(engine, workers.Retention(history_days=400)) == 2
     with Session(engine) as session:
-        assert [t.event_id for t in session.query(StateTransition).all()] == ["recent"]
-        assert sorted(c.day for c in session.query(NewOfferCount).all()) == [ago(31).date(), ago(5).date()]
+        assert list(session.exec(select(StateTransition.event_id)).all()) == ["recent"]
+        assert sorted(session.exec(select(NewOfferCount.day)).all()) == [ago(31).date(), ago(5).date()]
     engine.dispose()
