@@ -52,8 +52,10 @@ def _event(source: str, type_: str, subject: str, time: datetime, data: dict) ->
                                      data=data)
 
 
-def history(offers: int = 40_000, seed: int = 8, now: datetime | None = None) -> list[Message]:
-    """About 2.7 events per offer over the four topics, in time order (each entity's versions in order)."""
+def history(offers: int = 40_000, seed: int = 8, now: datetime | None = None, *, subscriptions: float = 0.25,
+            deliveries: float = 0.5) -> list[Message]:
+    """About 2.7 events per offer over the four topics, in time order (each entity's versions in
+    order); `subscriptions` and `deliveries` per offer."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC).replace(microsecond=0)
     keys = sorted(districts())
@@ -117,7 +119,7 @@ def history(offers: int = 40_000, seed: int = 8, now: datetime | None = None) ->
             steps.append((example_events.WITHDRAWN, at + (now - at) / 3, {**state, "status": "withdrawn"}))
         add(topics.EXAMPLES, example_events.SOURCE, f"example-{n:05d}", steps)
 
-    subscriptions = max(20, offers // 4)
+    subscriptions = max(20, int(offers * subscriptions))
     for n in range(subscriptions):
         state = {"fields": rng.sample(SLUGS, rng.randint(0, 2)), "regions": rng.sample(keys, rng.randint(0, 2)),
                  "frequency": rng.choice(["immediate", "daily", "weekly"]), "language": rng.choice(["de", "en", "ar"])}
@@ -126,7 +128,7 @@ def history(offers: int = 40_000, seed: int = 8, now: datetime | None = None) ->
         if n % 7 == 0:
             steps.append((notification_events.SUBSCRIPTION_CANCELLED, at + (now - at) / 2, state))
         add(topics.NOTIFICATIONS, notification_events.SOURCE, f"subscription-{n:06d}", steps)
-    for n in range(offers // 2):
+    for n in range(int(offers * deliveries)):
         type_ = notification_events.FAILED if n % 40 == 0 else notification_events.SENT
         outcome = {"subscription_id": f"subscription-{rng.randrange(subscriptions):06d}", "event_id": str(uuid.uuid4()),
                    "event_type": offer_events.PUBLISHED, "item_id": f"offer-{rng.randrange(offers):06d}",

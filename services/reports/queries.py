@@ -43,7 +43,7 @@ class CoverageLevels:
     by_district: domain.Coverage
     by_region: domain.Coverage
     by_state: domain.Coverage
-    totals: dict[str, CoverageCount]
+    totals: dict[str, dict[str, int]]
 
 
 def _new_offers(session: Session, now: datetime) -> dict[tuple[str, str], int]:
@@ -72,30 +72,35 @@ def _new_offers(session: Session, now: datetime) -> dict[tuple[str, str], int]:
 
 
 ITEM_COUNTS = ("active_offers", "women_only_offers", "childcare_offers", "free_offers", "examples")
-ACTOR_COUNTS = ("actors", "multipliers")
+ACTOR_COUNTS = ("actors", "multipliers", "initiatives")
+LEVEL_AREAS = {*ARL_REGIONS, domain.STATE, domain.EVERYWHERE}
 
 
 def coverage(session: Session, now: datetime) -> CoverageLevels:
     """Offers and examples are counted per home area and summed up to regions and the state;
     actors are counted in every area (services/reports/domain/counts.py)."""
-    rows = session.exec(select(CoverageCount)).all()
+    table = CoverageCount.__table__  # type: ignore[attr-defined]
+    rows = session.execute(select(table.c.area, table.c.field, *(table.c[name] for name in ITEM_COUNTS),
+                                  *(table.c[name] for name in ACTOR_COUNTS))).all()
     items: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * len(ITEM_COUNTS))
     actors: dict[tuple[str, str], tuple[int, ...]] = {}
-    totals: dict[str, CoverageCount] = {}
+    totals: dict[str, dict[str, int]] = {}
+    split = 2 + len(ITEM_COUNTS)
     for row in rows:
-        if row.field == domain.ALL_FIELDS and row.area == domain.EVERYWHERE:
-            totals[row.area] = row
+        area, slug, counted, actor_counts = row[0], row[1], row[2:split], tuple(row[split:])
+        if area == domain.EVERYWHERE:
+            totals[area] = dict(zip((*ITEM_COUNTS, *ACTOR_COUNTS), (*counted, *actor_counts), strict=True))
             continue
-        actors[(row.area, row.field)] = tuple(getattr(row, name) for name in ACTOR_COUNTS)
-        if row.area == domain.EVERYWHERE or row.area in ARL_REGIONS or row.area == domain.STATE:
+        actors[(area, slug)] = actor_counts
+        if area in LEVEL_AREAS:
             continue
-        for area in domain.home_areas(row.area):
-            summed = items[(area, row.field)]
-            for index, name in enumerate(ITEM_COUNTS):
-                summed[index] += getattr(row, name)
+        for target in domain.home_areas(area):
+            summed = items[(target, slug)]
+            for index, value in enumerate(counted):
+                summed[index] += value
     for (area, slug), summed in items.items():
         if slug == domain.ALL_FIELDS:
-            totals[area] = CoverageCount(area=area, field=slug, **dict(zip(ITEM_COUNTS, summed, strict=True)))
+            totals[area] = dict(zip(ITEM_COUNTS, summed, strict=True))
     languages: dict[tuple[str, str], set[str]] = defaultdict(set)
     for home, slug, language in session.exec(select(LanguageCount.area, LanguageCount.field, LanguageCount.language)
                                              .where(LanguageCount.active_offers > 0)).all():
@@ -105,7 +110,7 @@ def coverage(session: Session, now: datetime) -> CoverageLevels:
 
     def cell(area: str, slug: str) -> domain.Counts:
         counted = dict(zip(ITEM_COUNTS, items.get((area, slug), ()), strict=False))
-        counted.update(zip(ACTOR_COUNTS, actors.get((area, slug), ()), strict=False))
+        counted.update(zip(ACTOR_COUNTS[:2], actors.get((area, slug), ()), strict=False))
         return domain.Counts(**counted, new_offers=new.get((area, slug), 0), languages=set(languages[(area, slug)]))
 
     def level(areas: tuple[str, ...]) -> domain.Coverage:
@@ -158,16 +163,16 @@ def thank_you(session: Session, now: datetime, levels: CoverageLevels) -> domain
         select(PublicationCount.kind, func.sum(PublicationCount.published))
         .where(PublicationCount.year >= year).group_by(PublicationCount.kind)
     ).all())
-    everything = levels.totals.get(domain.EVERYWHERE) or CoverageCount(area=domain.EVERYWHERE, field=domain.ALL_FIELDS)
+    everything = levels.totals.get(domain.EVERYWHERE, {})
 
     def active_offers(area: str) -> int:
-        return levels.totals[area].active_offers if area in levels.totals else 0
+        return levels.totals.get(area, {}).get("active_offers", 0)
 
     return domain.ThankYouTotals(
         year=year,
-        actors_active=everything.actors,
-        initiatives_active=everything.initiatives,
-        multipliers_active=everything.multipliers,
+        actors_active=everything.get("actors", 0),
+        initiatives_active=everything.get("initiatives", 0),
+        multipliers_active=everything.get("multipliers", 0),
         offers_active=active_offers(domain.STATE) + active_offers(domain.STATEWIDE),
         offers_published_this_year=int(published.get(domain.OFFER, 0) or 0),
         examples_published_this_year=int(published.get(domain.EXAMPLE, 0) or 0),

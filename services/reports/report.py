@@ -73,8 +73,7 @@ class Report:
     @property
     def examples_total(self) -> int:
         """Published good examples, wherever they are."""
-        everything = self.levels.totals.get(domain.EVERYWHERE)
-        return everything.examples if everything else 0
+        return self.levels.totals.get(domain.EVERYWHERE, {}).get("examples", 0)
 
     @cached_property
     def notifications(self) -> list[queries.NotificationFigures]:
