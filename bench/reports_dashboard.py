@@ -36,7 +36,7 @@ from npa.infrastructure.consumer import BatchProcessor, RawRecord, RetryPolicy, 
 from npa.infrastructure.database import run_migrations  # noqa: E402
 from npa.infrastructure.settings import load_settings  # noqa: E402
 from replay import history  # noqa: E402
-from services.reports import domain, handlers, snapshot  # noqa: E402
+from services.reports import domain, handlers, snapshot, workers  # noqa: E402
 from services.reports.app import create_app  # noqa: E402
 from services.reports.models import OfferFact  # noqa: E402
 
@@ -86,6 +86,7 @@ async def measure(backend: str, url: str, offers: int, requests: int) -> None:
     app = create_app(replace(load_settings("reports"), database_url=url))
     engine = app.state.runtime.engine
     applied, seconds = await fill(engine, offers)
+    workers.prune(engine, workers.Retention())  # as the running service does at start and every few minutes
     with Session(engine) as session:
         stored = session.execute(select(func.count()).select_from(OfferFact)).scalar()
     print(f"{backend}: {stored} offers in the read model, {applied} events applied in {seconds:.0f} s "

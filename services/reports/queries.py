@@ -52,19 +52,23 @@ def _new_offers(session: Session, now: datetime) -> dict[tuple[str, str], int]:
     boundary_day = domain.utc_day(since)
     next_midnight = datetime.combine(boundary_day + timedelta(days=1), time(), UTC)
     new: dict[tuple[str, str], int] = defaultdict(int)
-    summed = session.exec(
-        select(NewOfferCount.area, NewOfferCount.field, func.sum(NewOfferCount.active_offers))
-        .where(NewOfferCount.day > boundary_day).group_by(NewOfferCount.area, NewOfferCount.field)
-    ).all()
-    for home, slug, count in summed:
+    # Summed here, not with GROUP BY: SQLite would then walk the primary key (every day ever kept)
+    # instead of the range of the day index.
+    counts = NewOfferCount.__table__  # type: ignore[attr-defined]  (Core rows: no ORM row processing)
+    recent = session.execute(select(counts.c.area, counts.c.field, counts.c.active_offers)
+                             .where(counts.c.day > boundary_day)).all()
+    for home, slug, count in recent:
         for area in domain.home_areas(home):
-            new[(area, slug)] += int(count or 0)
+            new[(area, slug)] += count
+    # The status is checked here: with it in the WHERE clause SQLite walks the status index
+    # (every active offer) instead of the published_at range (less than a day's first publications).
     on_boundary_day = session.exec(
-        select(OfferFact.district, OfferFact.fields)
-        .where(OfferFact.published_at >= since, OfferFact.published_at < next_midnight,  # type: ignore[operator]
-               OfferFact.status == domain.PUBLISHED)
+        select(OfferFact.district, OfferFact.fields, OfferFact.status)
+        .where(OfferFact.published_at >= since, OfferFact.published_at < next_midnight)  # type: ignore[operator]
     ).all()
-    for district, fields in on_boundary_day:
+    for district, fields, status in on_boundary_day:
+        if not domain.is_active(status):
+            continue
         for area in domain.coverage_areas(district):
             for slug in domain.known_fields(fields):
                 new[(area, slug)] += 1
@@ -102,8 +106,9 @@ def coverage(session: Session, now: datetime) -> CoverageLevels:
         if slug == domain.ALL_FIELDS:
             totals[area] = dict(zip(ITEM_COUNTS, summed, strict=True))
     languages: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for home, slug, language in session.exec(select(LanguageCount.area, LanguageCount.field, LanguageCount.language)
-                                             .where(LanguageCount.active_offers > 0)).all():
+    spoken = LanguageCount.__table__  # type: ignore[attr-defined]
+    for home, slug, language in session.execute(select(spoken.c.area, spoken.c.field, spoken.c.language)
+                                                .where(spoken.c.active_offers > 0)).all():
         for area in domain.home_areas(home):
             languages[(area, slug)].add(language)
     new = _new_offers(session, now)
