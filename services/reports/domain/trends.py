@@ -123,7 +123,7 @@ def count_trend(tally: Tally, before: TrendState | None, after: TrendState, ever
 State = tuple[str, str | None, tuple[str, ...]]  # status, district, fields
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def _trend_changes(kind: str, month: str, before: State | None, after: State, ever_active_before: bool,
                    areas_of: Callable[[str | None], Iterable[str]] = trend_areas) -> tuple[tuple[tuple, int], ...]:
     """((kind, month, area, series, column), change) pairs; cached, as few shapes recur."""
