@@ -1,6 +1,6 @@
 """Business gauge `npa_reports_active_offers{district,field}`, computed when Prometheus scrapes.
 
-Computed from the read model at scrape time rather than set after each event: one small
+Read from the coverage counts at scrape time rather than set after each event: one small
 query per scrape (every 15 s) instead of work per event, the value always equals what the
 report API shows, it is right from the first scrape after a restart, and every replica
 reports the same committed truth instead of only the events it happened to consume.
@@ -17,6 +17,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 
+from npa.contracts.reference import FIELDS, districts
 from services.reports import domain, queries
 
 log = logging.getLogger(__name__)
@@ -35,15 +36,15 @@ class ActiveOffersCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = self._family()
         try:
-            offers = queries.load_active_offers(self._engine)
+            counts = queries.active_offer_counts(self._engine)
         except Exception as error:  # a scrape must not fail because the database is away; /readyz says so
             log.warning("cannot compute %s: %s", ACTIVE_OFFERS, type(error).__name__)
             return
-        coverage = domain.active_offers_per_district(offers)
-        for (district, field), counts in coverage.cells.items():
-            family.add_metric([district, field], counts.active_offers)
-        for field, counts in coverage.statewide.items():
-            family.add_metric([STATEWIDE, field], counts.active_offers)
+        for district in districts():
+            for field in FIELDS:
+                family.add_metric([district, field], counts.get((district, field), 0))
+        for field in FIELDS:
+            family.add_metric([STATEWIDE, field], counts.get((domain.STATEWIDE, field), 0))
         yield family
 
     @staticmethod

@@ -44,6 +44,7 @@ from services.reports import handlers
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"  # as in npa.infrastructure.settings
+FETCH_BYTES = 8 * 1024 * 1024  # per partition and fetch: a batch of ~8,000 events, not aiokafka's 1 MiB (~1,300)
 GROUP_LABEL = "reports-rebuild"  # names the replay in logs and metrics; no group joins the broker
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ async def _replay(consumer: AIOKafkaConsumer, replay: BatchProcessor, partitions
 
 
 async def rebuild(database_url: str, bootstrap: str, *, resume: bool = False, retry: RetryPolicy | None = None,
-                  kafka_options: dict[str, object] | None = None, batch_size: int = 2000) -> RebuildResult:
+                  kafka_options: dict[str, object] | None = None, batch_size: int = 8000) -> RebuildResult:
     """`kafka_options`: extra aiokafka arguments, e.g. `npa.infrastructure.kafka.client_options(...)` for a managed cluster."""
     run_migrations(MIGRATIONS, database_url)
     engine = make_engine(database_url)
@@ -98,7 +99,8 @@ async def rebuild(database_url: str, bootstrap: str, *, resume: bool = False, re
                                 retry or RetryPolicy())
         consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                     client_id="npa-reports-rebuild", fetch_max_wait_ms=50,
-                                    max_poll_records=batch_size * 4, **(kafka_options or {}))
+                                    max_poll_records=batch_size * 4, max_partition_fetch_bytes=FETCH_BYTES,
+                                    **(kafka_options or {}))
         result = RebuildResult()
         try:
             await consumer.start()

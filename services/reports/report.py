@@ -1,4 +1,4 @@
-"""One reading of the read models and every figure computed from it, each at most once.
+"""One reading of the counted read models and every figure computed from it, each at most once.
 
 The API, the dashboard, the CSV export and the rebuild check all take their numbers from a
 `Report`, so a figure means the same everywhere. Rows are plain dicts with the API's names.
@@ -13,7 +13,7 @@ from functools import cached_property
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from npa.contracts.reference import districts, districts_in
+from npa.contracts.reference import districts
 from services.reports import domain, queries
 
 
@@ -29,24 +29,24 @@ class Report:
             yield cls(session, now or queries.utc_now())
 
     @cached_property
-    def facts(self) -> domain.Facts:
-        return queries.facts(self.session, self.now)
+    def levels(self) -> queries.CoverageLevels:
+        return queries.coverage(self.session, self.now)
 
     @cached_property
     def as_of(self) -> datetime | None:
         return queries.as_of(self.session)
 
-    @cached_property
+    @property
     def by_district(self) -> domain.Coverage:
-        return domain.district_coverage(self.facts)
+        return self.levels.by_district
 
-    @cached_property
+    @property
     def by_region(self) -> domain.Coverage:
-        return domain.arl_coverage(self.facts)
+        return self.levels.by_region
 
-    @cached_property
+    @property
     def by_state(self) -> domain.Coverage:
-        return domain.state_coverage(self.facts)
+        return self.levels.by_state
 
     @cached_property
     def gaps(self) -> list[domain.Gap]:
@@ -56,33 +56,24 @@ class Report:
     def weakest(self) -> dict[str, list[domain.WeakDistrict]]:
         return domain.weakest_districts(self.by_district, limit=None)
 
-    @cached_property
-    def transitions(self) -> list[domain.Transition]:
-        return queries.transitions(self.session)
-
     def trends(self, region: str | None = None, months: int = domain.TREND_MONTHS) -> dict[str, list[domain.MonthPoint]]:
         """`region`: a district key, an ARL region name or None for the whole state."""
-        area = districts_in(region) if region else None
-        return domain.monthly_series(self.transitions, self.now, months, area)
+        return domain.series_from_months(queries.trend_rows(self.session, region), self.now, months)
 
-    @cached_property
-    def recognised(self) -> list[domain.RecognisedActor]:
-        return domain.most_active_actors(queries.contributions(self.session), self.actor_infos, limit=None)
-
-    @cached_property
-    def actor_infos(self) -> dict[str, domain.ActorInfo]:
-        return queries.actor_infos(self.session)
+    def recognised(self, limit: int | None = None) -> list[domain.RecognisedActor]:
+        return queries.recognised(self.session, limit)
 
     @cached_property
     def thank_you(self) -> domain.ThankYouTotals:
-        year_start = domain.year_start(self.now)
-        offers, examples = queries.published_since(self.session, year_start)
-        return domain.thank_you_totals(self.facts, self.actor_infos.values(), year=year_start.year,
-                                       offers_this_year=offers, examples_this_year=examples)
+        return queries.thank_you(self.session, self.now, self.levels)
 
-    @cached_property
-    def good_examples(self) -> list[queries.GoodExample]:
-        return queries.good_examples(self.session)
+    def good_examples(self, limit: int | None = None) -> list[queries.GoodExample]:
+        return queries.good_examples(self.session, limit)
+
+    @property
+    def examples_total(self) -> int:
+        """Published good examples, wherever they are."""
+        return self.levels.totals.get(domain.EVERYWHERE, {}).get("examples", 0)
 
     @cached_property
     def notifications(self) -> list[queries.NotificationFigures]:
@@ -111,7 +102,7 @@ class Report:
                 if field in (None, slug) for point in points]
 
     def actor_rows(self, limit: int | None = None) -> list[dict]:
-        return [asdict(actor) for actor in self.recognised[:limit]]
+        return [asdict(actor) for actor in self.recognised(limit)]
 
     def thank_you_rows(self) -> list[dict]:
         return [{"figure": name, "label": domain.THANK_YOU_LABELS[name], "value": value}
@@ -122,7 +113,7 @@ class Report:
         return [
             {**asdict(example), "district_name": known[example.district].name if example.district in known else None,
              "published_at": example.published_at.isoformat() if example.published_at else None}
-            for example in self.good_examples[:limit]
+            for example in self.good_examples(limit)
         ]
 
     def notification_rows(self) -> list[dict]:

@@ -16,7 +16,7 @@ from npa.contracts.events import notifications as notification_events
 from npa.contracts.events import offers as offer_events
 from npa.infrastructure.consumer import topics_of
 from npa.infrastructure.database import make_engine, run_migrations
-from services.reports import handlers, queries
+from services.reports import domain, handlers, queries
 from services.reports.models import OfferFact
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "reports" / "migrations"
@@ -154,3 +154,46 @@ def test_notification_counts_keep_the_newest_event_time_in_any_order(engine: Eng
     for event in (sent("d1", 30), sent("d2", 10)):
         apply(engine, event)
     assert queries.data_as_of(engine) == datetime(2026, 3, 1, 0, 30, tzinfo=UTC)
+
+
+def test_a_batch_is_folded_in_order_and_each_row_written_once(engine: Engine) -> None:
+    """One handler call with an entity's whole life, a stale copy and a second offer: the same
+    rows and counts as applying the events one by one."""
+    events = [offer_event(offer_events.PUBLISHED, 1), offer_event(offer_events.UPDATED, 2, fields=["arbeit"]),
+              offer_event(offer_events.UPDATED, 1), offer_event(offer_events.WITHDRAWN, 3, status="withdrawn")]
+    second = offer_events.OfferState(id="offer-2", version=1, status="published", title="Jobcafé", fields=["arbeit"],
+                                     district="03241", languages=["uk"])
+    events.append(new_event(source=offer_events.SOURCE, type=offer_events.PUBLISHED, subject="offer-2",
+                            data=second.model_dump(mode="json")))
+    with Session(engine) as session:
+        handlers.HANDLERS[offer_events.PUBLISHED](session, events)
+        session.commit()
+    with Session(engine) as session:
+        assert [(t.entity_id, t.version) for t in sorted(queries.transitions(session), key=lambda t: (t.entity_id, t.version))] \
+            == [("offer-1", 1), ("offer-1", 2), ("offer-1", 3), ("offer-2", 1)]
+        levels = queries.coverage(session, queries.utc_now())
+    facts = queries.load_facts(engine)
+    assert [(o.district, o.fields) for o in facts.offers] == [("03241", ("arbeit",))]
+    assert domain.district_rows(levels.by_district) == domain.district_rows(domain.district_coverage(facts))
+    assert levels.by_district.at("03241", "arbeit").languages == {"uk"}
+
+
+def test_a_mixed_notifications_batch_counts_alerts_and_subscriptions(engine: Engine) -> None:
+    def outcome(type_: str, delivery: str) -> CloudEvent:
+        data = notification_events.DeliveryOutcome(id=delivery, subscription_id="s1", event_id="x", item_id="o",
+                                                   event_type=offer_events.PUBLISHED, fields=["sprache"])
+        return new_event(source=notification_events.SOURCE, type=type_, subject=delivery, data=data.model_dump(mode="json"))
+
+    def subscription(type_: str, id_: str, version: int) -> CloudEvent:
+        data = notification_events.SubscriptionChange(id=id_, version=version, fields=[], regions=[],
+                                                      frequency="daily", language="de")
+        return new_event(source=notification_events.SOURCE, type=type_, subject=id_, data=data.model_dump(mode="json"))
+
+    batch = [outcome(notification_events.SENT, "d1"), subscription(notification_events.SUBSCRIPTION_CONFIRMED, "s1", 1),
+             outcome(notification_events.FAILED, "d2"), subscription(notification_events.SUBSCRIPTION_CONFIRMED, "s2", 1),
+             subscription(notification_events.SUBSCRIPTION_CANCELLED, "s1", 2), outcome(notification_events.SENT, "d3")]
+    with Session(engine) as session:
+        handlers.HANDLERS[notification_events.SENT](session, batch)
+        session.commit()
+    figures = {f.field: (f.sent, f.failed, f.active_subscriptions) for f in queries.notification_figures(engine)}
+    assert figures["sprache"] == (2, 1, 1) and figures["wohnen"] == (0, 0, 1)  # s2 wants every field

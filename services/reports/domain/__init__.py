@@ -1,6 +1,27 @@
 """Reporting rules as plain functions over plain data, one module per concern, so every
 number on the dashboard can be checked without a database or a broker."""
 
+from services.reports.domain.counts import (  # noqa: F401
+    CONTRIBUTIONS,
+    COVERAGE,
+    EVERYWHERE,
+    LANGUAGES,
+    NEW_OFFERS,
+    PUBLICATIONS,
+    STATEWIDE,
+    SUBSCRIPTIONS,
+    Tally,
+    actor_areas,
+    berlin_year,
+    count_actor,
+    count_example,
+    count_offer,
+    count_subscription,
+    coverage_areas,
+    home_areas,
+    known_fields,
+    utc_day,
+)
 from services.reports.domain.coverage import (  # noqa: F401
     FIELD_SLUGS,
     LEVELS,
@@ -60,8 +81,16 @@ from services.reports.domain.trends import (  # noqa: F401
     EXAMPLE,
     OFFER,
     TREND_MONTHS,
+    TRENDS,
+    WHOLE_STATE,
     MonthPoint,
+    MonthRow,
     Transition,
+    TrendState,
+    count_trend,
     month_bounds,
+    month_label,
     monthly_series,
+    series_from_months,
+    trend_areas,
 )

@@ -120,7 +120,7 @@ def dashboard_context(report: Report, field: str | None) -> dict:
         "population_note": domain.POPULATION_NOTE_DE,
         "examples": report.example_rows(RECENT_EXAMPLES),
         "examples_by_field": {row["field"]: row["examples"] for row in report.state_rows()},
-        "examples_total": len(report.good_examples),
+        "examples_total": report.examples_total,
         "actors": report.actor_rows(domain.TOP_ACTORS),
         "thank_you": report.thank_you_rows(),
         "notifications": report.notifications,

@@ -1,0 +1,164 @@
+"""Writing the read models in bulk, inside the consumer's transaction.
+
+Entity rows (offer, example, actor, subscription facts): the rows a batch touches are read in
+one query per 500 ids, folded in memory, and written once each, new ones with one multi-row
+INSERT and the others with one executemany UPDATE.
+
+Counted tables: the batch's summed changes are written with one upsert per table,
+`INSERT … ON CONFLICT (key) DO UPDATE SET x = x + excluded.x` (SQLite ≥ 3.24 and PostgreSQL),
+so no read is needed and two replicas counting into one row never lose an increment. Rows
+are written in key order, so replicas lock shared rows in the same order (no deadlock).
+"""
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Dialect, Executable, Table, bindparam, case, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from npa.infrastructure.inbox import among
+from services.reports import domain
+from services.reports.models import (
+    ActorContribution,
+    CoverageCount,
+    LanguageCount,
+    MonthlyTrend,
+    NewOfferCount,
+    PublicationCount,
+)
+
+CHUNK = 500  # ids per IN (...) list
+
+
+def table_of(model: type) -> Table:
+    return model.__table__  # type: ignore[attr-defined]
+
+
+def _counters(model: type, keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(column.name for column in table_of(model).c if column.name not in keys)
+
+
+COUNTED: dict[str, tuple[type, tuple[str, ...]]] = {
+    domain.COVERAGE: (CoverageCount, ("area", "field")),
+    domain.LANGUAGES: (LanguageCount, ("area", "field", "language")),
+    domain.NEW_OFFERS: (NewOfferCount, ("area", "field", "day")),
+    domain.CONTRIBUTIONS: (ActorContribution, ("actor_id",)),
+    domain.PUBLICATIONS: (PublicationCount, ("kind", "year")),
+    domain.TRENDS: (MonthlyTrend, ("kind", "month", "area", "field")),
+}
+"""Tally table → (model, key columns); every other column is a counter."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A statement compiled once, run with executemany on the driver's cursor.
+
+    SQLAlchemy's own executemany processes each row's parameters in Python (about 12 µs a row
+    here, measured in ADR 12); the same bind processors (dates, JSON, booleans) applied in one
+    tight loop cost about a tenth of it. The SQL is SQLAlchemy's, for the session's dialect."""
+
+    sql: str
+    names: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    positional: bool
+
+    @classmethod
+    def of(cls, statement: Executable, dialect: Dialect) -> "Prepared":
+        compiled = statement.compile(dialect=dialect)
+        names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
+        processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+        return cls(str(compiled), names, processors, compiled.positional)
+
+    def run(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+        pairs = tuple(zip(self.names, self.processors, strict=True))
+        values = [[processor(row[name]) if processor else row[name] for name, processor in pairs] for row in rows]
+        if self.positional:
+            session.connection().exec_driver_sql(self.sql, [tuple(value) for value in values])
+        else:
+            session.connection().exec_driver_sql(self.sql, [dict(zip(self.names, value, strict=True))
+                                                            for value in values])
+
+
+def _dialect(session: Session) -> Dialect:
+    return session.get_bind().dialect
+
+
+def read_rows(session: Session, model: type, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored rows of these ids (by the primary key `id`), as plain dicts."""
+    table = table_of(model)
+    found: dict[str, dict[str, Any]] = {}
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), CHUNK):
+        statement = select(table).where(among(table.c.id, unique[start:start + CHUNK]))
+        found.update({row["id"]: dict(row) for row in session.execute(statement).mappings()})
+    return found
+
+
+def write_rows(session: Session, model: type, rows: Mapping[str, dict[str, Any]], stored: set[str]) -> None:
+    """Each row once: one multi-row INSERT for new ids, one executemany UPDATE for stored ones."""
+    inserts = [rows[key] for key in sorted(rows) if key not in stored]
+    updates = [{f"v_{name}": value for name, value in rows[key].items()} for key in sorted(rows) if key in stored]
+    if inserts:
+        _insert(_dialect(session), model).run(session, inserts)
+    if updates:
+        _update(_dialect(session), model).run(session, updates)
+
+
+@functools.cache
+def _insert(dialect: Dialect, model: type) -> Prepared:
+    return Prepared.of(insert(table_of(model)), dialect)
+
+
+@functools.cache
+def _update(dialect: Dialect, model: type) -> Prepared:
+    table = table_of(model)
+    statement = (update(table).where(table.c.id == bindparam("v_id", type_=table.c.id.type))
+                 .values({column.name: bindparam(f"v_{column.name}", type_=column.type)
+                          for column in table.c if column.name != "id"}))
+    return Prepared.of(statement, dialect)
+
+
+def _dialect_insert(dialect: Dialect, table: Table):  # noqa: ANN202
+    return (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+@functools.cache
+def _insert_ignoring(dialect: Dialect, model: type) -> Prepared:
+    return Prepared.of(_dialect_insert(dialect, table_of(model)).on_conflict_do_nothing(), dialect)
+
+
+@functools.cache
+def _upsert(dialect: Dialect, model: type, keys: tuple[str, ...], counters: tuple[str, ...],
+            newest: str | None) -> Prepared:
+    table = table_of(model)
+    statement = _dialect_insert(dialect, table)
+    changes = {name: table.c[name] + statement.excluded[name] for name in counters}
+    if newest is not None:
+        changes[newest] = case((table.c[newest] < statement.excluded[newest], statement.excluded[newest]),
+                               else_=table.c[newest])
+    return Prepared.of(statement.on_conflict_do_update(index_elements=list(keys), set_=changes), dialect)
+
+
+def insert_new(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    """Multi-row INSERT that skips rows whose key is already stored (a replayed event id)."""
+    if rows:
+        _insert_ignoring(_dialect(session), model).run(session, rows)
+
+
+def add_counts(session: Session, model: type, keys: tuple[str, ...], rows: list[dict[str, Any]],
+               newest: str | None = None) -> None:
+    """Adds each row's counters to the stored row of its key (a missing row starts at 0); the
+    `newest` column keeps the larger of the stored and the given value."""
+    if not rows:
+        return
+    counters = tuple(name for name in rows[0] if name not in keys and name != newest)
+    _upsert(_dialect(session), model, keys, counters, newest).run(session, rows)
+
+
+def write_tally(session: Session, tally: domain.Tally) -> None:
+    """One upsert per counted table the batch changed."""
+    for name, (model, keys) in COUNTED.items():
+        add_counts(session, model, keys, tally.rows(name, keys, _counters(model, keys)))

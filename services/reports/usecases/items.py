@@ -1,0 +1,94 @@
+"""Offers and good examples: their fact rows, the counts they contribute to, the monthly trends
+and the recent history, each row read once and written once per batch.
+
+Every event carries the entity's full state, so a newer version overwrites the row. The shared
+consumer already skipped repeated ids and stale versions per topic and subject; the row's own
+`version` check also guards against an event whose subject differs from `data.id`.
+"""
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from npa.contracts.envelope import CloudEvent
+from npa.contracts.events import examples as example_events
+from npa.infrastructure.consumer import each_valid
+from services.reports import domain, store
+from services.reports.models import ExampleFact, OfferFact, StateTransition
+from services.reports.usecases.states import ExampleFigures, OfferFigures
+
+
+def _trend_state(kind: str, row: dict | None) -> domain.TrendState | None:
+    if row is None:
+        return None
+    return domain.TrendState(kind, row["status"], row["district"], tuple(row["fields"]), row["updated_at"])
+
+
+def _transition(event: CloudEvent, kind: str, row: dict) -> dict:
+    return {"event_id": event.id, "entity_kind": kind, "entity_id": row["id"], "version": row["version"],
+            "event_type": event.type[:100], "status": row["status"], "district": row["district"],
+            "fields": row["fields"], "occurred_at": event.time}
+
+
+def _newest(before: dict | None, time: datetime) -> datetime:
+    return max(before["updated_at"], time) if before is not None else time
+
+
+def on_offer_events(session: Session, events: list[CloudEvent]) -> None:
+    valid = list(each_valid(events, OfferFigures))
+    rows = store.read_rows(session, OfferFact, [state.id for _event, state in valid])
+    stored, changed, history, tally = set(rows), {}, [], domain.Tally()
+    for event, state in valid:
+        before = rows.get(state.id)
+        if before is not None and state.version <= before["version"]:
+            continue
+        status = domain.offer_status(event.type, state.status)
+        first_published = before["published_at"] if before is not None else None
+        after = {
+            "id": state.id, "version": state.version, "status": status, "title": state.title[:200],
+            "district": state.district, "fields": sorted(set(state.fields)), "women_only": state.women_only,
+            "childcare": state.childcare, "costs": state.costs[:200] if state.costs else state.costs,
+            "free": domain.is_free(state.costs), "languages": sorted(set(state.languages)),
+            "provider_actor_id": state.provider_actor_id,
+            "published_at": first_published or (event.time if domain.is_active(status) else None),
+            "updated_at": _newest(before, event.time),
+        }
+        if before is not None:
+            domain.count_offer(tally, before, -1)
+        domain.count_offer(tally, after, 1)
+        domain.count_trend(tally, _trend_state(domain.OFFER, before), _trend_state(domain.OFFER, after),
+                           ever_active_before=first_published is not None)
+        history.append(_transition(event, domain.OFFER, after))
+        rows[state.id] = changed[state.id] = after
+    store.write_rows(session, OfferFact, changed, stored)
+    store.insert_new(session, StateTransition, history)
+    store.write_tally(session, tally)
+
+
+def on_example_events(session: Session, events: list[CloudEvent]) -> None:
+    valid = list(each_valid(events, ExampleFigures))
+    rows = store.read_rows(session, ExampleFact, [state.id for _event, state in valid])
+    stored, changed, history, tally = set(rows), {}, [], domain.Tally()
+    for event, state in valid:
+        before = rows.get(state.id)
+        if before is not None and state.version <= before["version"]:
+            continue
+        status = "withdrawn" if event.type == example_events.WITHDRAWN else state.status
+        first_published = before["published_at"] if before is not None else None
+        after = {
+            "id": state.id, "version": state.version, "status": status, "title": state.title[:200],
+            "district": state.district, "fields": sorted(set(state.fields)), "actor_id": state.actor_id,
+            "page_url": state.page_url[:500] if state.page_url else None,
+            "published_at": first_published or (event.time if domain.is_active(status) else None),
+            "updated_at": _newest(before, event.time),
+        }
+        if before is not None:
+            domain.count_example(tally, before, -1)
+        domain.count_example(tally, after, 1)
+        domain.count_trend(tally, _trend_state(domain.EXAMPLE, before), _trend_state(domain.EXAMPLE, after),
+                           ever_active_before=first_published is not None)
+        history.append(_transition(event, domain.EXAMPLE, after))
+        rows[state.id] = changed[state.id] = after
+    store.write_rows(session, ExampleFact, changed, stored)
+    store.insert_new(session, StateTransition, history)
+    store.write_tally(session, tally)
