@@ -156,6 +156,7 @@ class ServiceRuntime:
             self.consumer = PartitionedConsumer(
                 self.processor, self.consumed_topics, group_id=settings.service, bootstrap=settings.kafka_bootstrap,
                 settings=FetchSettings(max_batch=settings.consumer_max_batch,
+                                       batch_seconds=settings.consumer_batch_seconds,
                                        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
                                        session_timeout_ms=settings.kafka_session_timeout_ms,
                                        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms),

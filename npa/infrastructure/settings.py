@@ -128,6 +128,7 @@ class Settings:
     kafka_security: KafkaSecurity = KafkaSecurity()
     # The pipeline (ADR 9): how much is applied, published and kept at a time.
     consumer_max_batch: int = 500
+    consumer_batch_seconds: float = 0.2
     kafka_linger_ms: int = 2
     outbox_batch_size: int = 2000
     outbox_retention_hours: float = 24.0
@@ -181,6 +182,7 @@ def load_settings(service: str) -> Settings:
         },
         kafka_security=load_kafka_security(),
         consumer_max_batch=_env_positive("NPA_CONSUMER_MAX_BATCH", 500),
+        consumer_batch_seconds=float(_env("NPA_CONSUMER_BATCH_SECONDS", "0.2")),
         kafka_linger_ms=_env_int("NPA_KAFKA_LINGER_MS", 2),
         outbox_batch_size=_env_positive("NPA_OUTBOX_BATCH_SIZE", 2000),
         outbox_retention_hours=float(_env("NPA_OUTBOX_RETENTION_HOURS", "24")),

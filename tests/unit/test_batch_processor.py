@@ -155,3 +155,20 @@ async def test_an_unreachable_database_is_waited_for_not_given_up(engine, monkey
     # Two outages kept it waiting; once the database answered, the event was given up as a bug.
     assert outcome == "dead_lettered" and len(calls) == 4 and reachable == []
     assert "gave up after 2 attempts" in dead_letters[0][3]["npa-dlq-reason"]
+
+
+def test_batches_are_sized_to_the_time_a_transaction_should_take() -> None:
+    from npa.infrastructure.consumer.loop import BatchSizer
+
+    sizer = BatchSizer(max_batch=500, seconds=0.2)
+    assert sizer.size("cheap") == 500  # nothing known yet: as many as allowed
+    sizer.observe("cheap", 500, 0.1)  # 0.2 ms a record
+    assert sizer.size("cheap") == 500
+    sizer.observe("costly", 10, 1.0)  # 100 ms a record: two per transaction
+    assert sizer.size("costly") == 2
+    for _ in range(20):
+        sizer.observe("costly", 2, 2.0)  # one second a record: one at a time, never none
+    assert sizer.size("costly") == 1
+    for _ in range(20):
+        sizer.observe("costly", 1, 0.002)  # cheaper again: it grows back
+    assert sizer.size("costly") == 100

@@ -16,6 +16,7 @@ committed is delivered again and is a repeat for the inbox.
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,10 +34,36 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class FetchSettings:
     max_batch: int = 500  # records applied in one transaction, at most
+    batch_seconds: float = 0.2  # aim for transactions about this long (see BatchSizer)
     fetch_max_wait_ms: int = 50
     session_timeout_ms: int = 2000
     heartbeat_interval_ms: int = 500
     graceful_seconds: float = 10.0
+
+
+class BatchSizer:
+    """How many records a topic's next batch takes: as many as fit in `seconds` at the pace its
+    recent batches took per record, between 1 and `max_batch`.
+
+    A batch is one transaction; on SQLite it holds the database's single write lock from its
+    first write to its commit, so an HTTP request that writes waits for it. Cheap events (a
+    partner upsert, ~0.3 ms) still go 500 at a time; expensive ones (an offer that queues
+    thousands of alerts) go a few at a time, and nobody waits seconds."""
+
+    def __init__(self, max_batch: int, seconds: float) -> None:
+        self._max, self._seconds = max_batch, seconds
+        self._per_record: dict[str, float] = {}
+
+    def size(self, topic: str) -> int:
+        pace = self._per_record.get(topic)
+        if not pace:
+            return self._max
+        return max(1, min(self._max, int(self._seconds / pace)))
+
+    def observe(self, topic: str, records: int, seconds: float) -> None:
+        pace = seconds / records
+        previous = self._per_record.get(topic)
+        self._per_record[topic] = pace if previous is None else 0.7 * previous + 0.3 * pace
 
 
 class _PartitionWorker:
@@ -69,6 +96,7 @@ class PartitionedConsumer(ConsumerRebalanceListener):
             **(client_options or {}),
         )
         self._workers: dict[TopicPartition, _PartitionWorker] = {}
+        self._sizer = BatchSizer(settings.max_batch, settings.batch_seconds)
         self._fetch_task: asyncio.Task | None = None
         self._assigned = asyncio.Event()
 
@@ -146,7 +174,8 @@ class PartitionedConsumer(ConsumerRebalanceListener):
         while True:
             await worker.ready.wait()
             async with worker.busy:
-                batch = [worker.queue.popleft() for _ in range(min(len(worker.queue), self._settings.max_batch))]
+                size = self._sizer.size(tp.topic)
+                batch = [worker.queue.popleft() for _ in range(min(len(worker.queue), size))]
                 if not worker.queue:
                     worker.ready.clear()
                 if not batch:
@@ -161,7 +190,9 @@ class PartitionedConsumer(ConsumerRebalanceListener):
         failures = 0
         while True:
             try:
+                started = time.monotonic()
                 await self._processor.process_batch(tp.topic, tp.partition, batch)
+                self._sizer.observe(tp.topic, len(batch), time.monotonic() - started)
                 break
             except Exception as error:  # the dead-letter topic unreachable: nothing acknowledged; again
                 failures += 1
