@@ -171,4 +171,4 @@ def test_batches_are_sized_to_the_time_a_transaction_should_take() -> None:
     assert sizer.size("costly") == 1
     for _ in range(20):
         sizer.observe("costly", 1, 0.002)  # cheaper again: it grows back
-    assert sizer.size("costly") == 100
+    assert sizer.size("costly") > 50
