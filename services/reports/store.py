@@ -19,7 +19,6 @@ from sqlalchemy import Dialect, Executable, Table, bindparam, case, insert, sele
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from npa.infrastructure.inbox import among
 from services.reports import domain
 from services.reports.models import (
     ActorContribution,
@@ -92,7 +91,7 @@ def read_rows(session: Session, model: type, ids: Sequence[str]) -> dict[str, di
     found: dict[str, dict[str, Any]] = {}
     unique = sorted(set(ids))
     for start in range(0, len(unique), CHUNK):
-        statement = select(table).where(among(table.c.id, unique[start:start + CHUNK]))
+        statement = select(table).where(table.c.id.in_(unique[start:start + CHUNK]))
         found.update({row["id"]: dict(row) for row in session.execute(statement).mappings()})
     return found
 

@@ -10,7 +10,8 @@ from npa.infrastructure.settings import Settings
 class SmtpPool:
     """`size` slots; a worker owns its slot for a round, so a connection never carries two
     transactions at once. Connections stay open while rounds follow one another and are
-    closed when the queue runs dry (servers drop idle clients after a few minutes)."""
+    closed when the sender has been idle for a while (servers drop idle clients after a few
+    minutes)."""
 
     def __init__(self, settings: Settings, size: int, timeout: float) -> None:
         self._settings = settings

@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 MESSAGE_REJECTIONS = (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError,
                       aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPNotSupported, ValueError)
 LEASE_MARGIN_SECONDS = 5.0
+# Connections stay open from one round to the next: steady traffic comes as many small rounds,
+# and reconnecting for each held alerts back by seconds (bench/pipeline.py, steady).
+IDLE_CLOSE_SECONDS = 30.0
 
 
 class DeliverySender:
@@ -65,6 +68,7 @@ class DeliverySender:
         self._wakeup.bind()
         failures = 0
         trouble = Backoff(base_seconds=2 * self.policy.poll_seconds, max_seconds=30.0, jitter=0.0)
+        busy_at = time.monotonic()
         try:
             while True:
                 self._wakeup.clear()
@@ -80,6 +84,10 @@ class DeliverySender:
                     await asyncio.sleep(trouble.delay(failures))
                     continue
                 await self._refresh_queue_depth()
+                if handled:
+                    busy_at = time.monotonic()
+                elif time.monotonic() - busy_at > IDLE_CLOSE_SECONDS:
+                    await self.pool.close_all()  # servers drop idle clients after a few minutes
                 if not handled or self._stopping:
                     await self._wakeup.wait(self.policy.poll_seconds)
         except asyncio.CancelledError:
@@ -114,7 +122,6 @@ class DeliverySender:
                 when = utcnow() + timedelta(seconds=delay)
                 await asyncio.to_thread(self._release, leftovers, when)
             await recorder.close()
-            await self.pool.close_all()
             if recorder.recorded:
                 self._on_staged()  # once per drain; meanwhile the relay's own polling publishes in large batches
         if drain.error is not None:

@@ -24,7 +24,7 @@ from npa.infrastructure.outbox import utcnow
 from services.notifications import domain
 from services.notifications.models import Delivery, DigestItem, ItemSnapshot
 from services.notifications.models import SubscriptionTarget as T
-from services.notifications.usecases import audience
+from services.notifications.usecases import audience, fanout
 
 IMMEDIATE_KIND = {domain.NEW: domain.ALERT, domain.CHANGED: domain.UPDATE, domain.WITHDRAWN: domain.WITHDRAWAL}
 ROWCOUNT = {"preserve_rowcount": True}  # SQLAlchemy reports rows of an INSERT … SELECT only when asked
@@ -32,27 +32,40 @@ Recipients = Callable[[tuple[str, ...]], Select]  # frequencies → (subscriptio
 
 
 def on_offer_events(session: Session, events: list[CloudEvent]) -> int:
-    """Returns how many deliveries and digest items were queued (as do the other two)."""
+    """Returns how many deliveries and digest items were queued (as do the other two).
+
+    A run of published offers is queued together (usecases.fanout); an update or withdrawal
+    waits for the run before it, since it must find the alerts that run queued."""
     batch = [(event, offer.model_dump(mode="json")) for event, offer in each_valid(events, offer_events.OfferState)]
     record_snapshots(session, batch)
     before = previous_states(session, [data for event, data in batch if event.type == offer_events.UPDATED])
-    return sum(_offer(session, event, data, before) for event, data in batch)
+    queued, run = 0, []
+    for event, data in batch:
+        if event.type == offer_events.PUBLISHED:
+            if data["status"] == "published":
+                run.append(fanout.NewItem(event, data["id"], data["version"], data["fields"], _places(data)))
+            continue
+        queued += fanout.queue_new(session, domain.AUDIENCE_OFFERS, run)
+        run = []
+        queued += _offer(session, event, data, before)
+    return queued + fanout.queue_new(session, domain.AUDIENCE_OFFERS, run)
 
 
 def on_example_events(session: Session, events: list[CloudEvent]) -> int:
     batch = [(event, example.model_dump(mode="json"))
              for event, example in each_valid(events, example_events.ExampleState)]
     record_snapshots(session, batch)
-    return sum(_queue(session, event, data, _new(domain.AUDIENCE_EXAMPLES, data["fields"], _places(data)))
-               for event, data in batch
-               if event.type == example_events.PUBLISHED and data["status"] == "published")
+    return fanout.queue_new(session, domain.AUDIENCE_EXAMPLES, [
+        fanout.NewItem(event, data["id"], data.get("version") or 0, data["fields"], _places(data))
+        for event, data in batch if event.type == example_events.PUBLISHED and data["status"] == "published"])
 
 
 def on_actor_events(session: Session, events: list[CloudEvent]) -> int:
     batch = [(event, actor.model_dump(mode="json")) for event, actor in each_valid(events, actor_events.ActorState)]
     record_snapshots(session, batch)
-    return sum(_queue(session, event, data, _new(domain.AUDIENCE_ACTORS, data["fields"], data["districts"]))
-               for event, data in batch if event.type == actor_events.REGISTERED and data["active"])
+    return fanout.queue_new(session, domain.AUDIENCE_ACTORS, [
+        fanout.NewItem(event, data["id"], data.get("version") or 0, data["fields"], data["districts"])
+        for event, data in batch if event.type == actor_events.REGISTERED and data["active"]])
 
 
 def record_snapshots(session: Session, batch: Sequence[tuple[CloudEvent, dict[str, Any]]]) -> None:
@@ -64,7 +77,7 @@ def record_snapshots(session: Session, batch: Sequence[tuple[CloudEvent, dict[st
                      "item_version": data.get("version"), "event_time": event.time, "data": data,
                      "live": domain.is_live(kind, data), "received_at": now})
     if rows:
-        session.execute(insert(ItemSnapshot), rows)
+        session.connection().execute(insert(ItemSnapshot.__table__), rows)  # type: ignore[attr-defined]
 
 
 def _offer(session: Session, event: CloudEvent, data: dict[str, Any],

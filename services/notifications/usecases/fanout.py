@@ -1,0 +1,115 @@
+"""Alerts and digest items for many new items at once: one statement per table for a run of
+published offers, published examples or registered actors, however many there are.
+
+A new item's readers depend only on the filing index, not on other events, so consecutive
+new items of a batch are queued together: their (event, field, area) pairs travel as one JSON
+parameter, joined to `subscription_targets` by its primary key, and go into `deliveries`
+(immediate readers) and `digest_items` (daily and weekly readers) by one INSERT … SELECT each.
+The SQL text is fixed per database, so neither SQLAlchemy nor the database plans it again;
+building a statement per event cost ~5 ms of Python (ADR 10, steady traffic).
+"""
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import DateTime, bindparam, text
+from sqlalchemy.engine import Dialect
+from sqlmodel import Session
+
+from npa.contracts.envelope import CloudEvent
+from npa.contracts.reference import ARL_REGIONS, districts
+from npa.infrastructure.outbox import utcnow
+from services.notifications import domain
+
+ROWCOUNT = {"preserve_rowcount": True}
+ALL_AREAS = (domain.STATE_WIDE, *ARL_REGIONS, *districts())  # every area a subscription may be filed under
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """An item readers hear of as new: an offer published, an example published, an actor registered."""
+
+    event: CloudEvent
+    item_id: str
+    item_version: int
+    fields: Sequence[str]
+    places: Sequence[str]  # district keys; none: state-wide
+
+
+_RECORDS = {  # the JSON rows as a table, per database
+    "sqlite": ("json_each(:wanted) AS e", "json_extract(e.value, '$.{name}')"),
+    "postgresql": ("jsonb_to_recordset(CAST(:wanted AS jsonb)) AS e(event_id text, event_type text, item_id text, "
+                   "item_kind text, item_version integer, event_time timestamptz, field text, area text)", "e.{name}"),
+}
+_NEW_ID = {  # as usecases.audience.new_id_sql: time-ordered prefix, random rest
+    "sqlite": ":id_prefix || '-4' || lower(substr(hex(randomblob(2)), 2) || '-' || substr('89ab', "
+              "1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))",
+    "postgresql": ":id_prefix || substr(CAST(gen_random_uuid() AS text), 14)",
+}
+
+
+@cache
+def _statements(dialect: str) -> tuple[Any, Any]:
+    source, column = _RECORDS[dialect]
+
+    def matched(*names: str, frequencies: str) -> str:
+        picked = ", ".join(f"{column.format(name=name)} AS {name}" for name in names)
+        return (f"SELECT DISTINCT t.subscription_id AS subscription_id, {picked} FROM {source} "
+                f"JOIN subscription_targets AS t ON t.audience = :audience AND t.field = {column.format(name='field')} "
+                f"AND t.frequency IN ({frequencies}) AND t.area = {column.format(name='area')}")
+
+    alerts = text(
+        "INSERT INTO deliveries (id, subscription_id, kind, event_id, event_type, item_id, status, attempts, "
+        f"event_time, created_at, next_attempt_at) SELECT {_NEW_ID[dialect]}, m.subscription_id, :kind, m.event_id, "
+        "m.event_type, m.item_id, :pending, 0, m.event_time, :now, :now FROM ("
+        + matched("event_id", "event_type", "item_id", "event_time", frequencies="'immediate'") + ") AS m"
+    ).bindparams(bindparam("now", type_=DateTime()))
+    changed_fields = "CAST(:no_fields AS json)" if dialect == "postgresql" else ":no_fields"
+    digests = text(
+        "INSERT INTO digest_items (id, subscription_id, event_id, item_kind, item_id, item_version, change, "
+        f"changed_fields, created_at) SELECT {_NEW_ID[dialect]}, m.subscription_id, m.event_id, m.item_kind, "
+        f"m.item_id, m.item_version, :new, {changed_fields}, :now FROM ("
+        + matched("event_id", "item_kind", "item_id", "item_version", frequencies="'daily', 'weekly'") + ") AS m"
+    ).bindparams(bindparam("now", type_=DateTime()))
+    return alerts, digests
+
+
+@cache
+def _time_text(dialect: Dialect) -> Any:
+    """How the database's DateTime columns take a time (SQLite: SQLAlchemy's own text format)."""
+    return DateTime().dialect_impl(dialect).bind_processor(dialect)
+
+
+def queue_new(session: Session, audience: str, items: Sequence[NewItem]) -> int:
+    """Queue an alert for each immediate reader and a digest item for each digest reader of the
+    new items; returns how many were queued."""
+    if not items:
+        return 0
+    dialect = session.get_bind().dialect
+    as_text = _time_text(dialect)
+    wanted = []
+    for item in items:
+        event, areas = item.event, domain.areas_covering(item.places)
+        moment = item.event.time.isoformat() if dialect.name == "postgresql" else (
+            as_text(event.time) if as_text else str(event.time))
+        shared = {"event_id": event.id, "event_type": event.type, "item_id": item.item_id,
+                  "item_kind": domain.item_kind_of(event.type), "item_version": item.item_version,
+                  "event_time": moment}
+        for field in sorted(set(item.fields)):
+            wanted += [{**shared, "field": field, "area": area} for area in (areas if areas is not None else ALL_AREAS)]
+    if not wanted:
+        return 0
+    millis = f"{time.time_ns() // 1_000_000:012x}"
+    now = utcnow()
+    alerts, digests = _statements(dialect.name)
+    parameters = {"wanted": json.dumps(wanted), "audience": audience, "now": now,
+                  "id_prefix": f"{millis[:8]}-{millis[8:]}"}
+    queued = session.execute(alerts, {**parameters, "kind": domain.ALERT, "pending": domain.DELIVERY_PENDING},
+                             execution_options=ROWCOUNT).rowcount
+    queued += session.execute(digests, {**parameters, "new": domain.NEW, "no_fields": "[]"},
+                              execution_options=ROWCOUNT).rowcount
+    return queued
