@@ -55,6 +55,13 @@ async def run_backend(backend: str, options: argparse.Namespace, code: Path) -> 
                   f"{result['mails']:,}/{result['mails_expected']:,} mails, sustained {result['sustained']:,.0f} "
                   f"offers/s, publish→SMTP accept p50/p95/p99 {pct(result['latencies'])} ms | raw aiokafka hop "
                   f"{pct(hop)} ms", flush=True)
+            print(f"         of which partner publish→offer event p50/p95/p99 {pct(result['to_published'])} ms, "
+                  f"offer event→SMTP accept {pct(result['to_accepted'])} ms", flush=True)
+            cpu = result["cpu"]
+            print("         CPU per offer " + ", ".join(f"{name} {seconds * 1000 / result['offers']:.2f} ms"
+                                                     for name, seconds in sorted(cpu.items()))
+                  + f"; notifications per mail {cpu.get('notifications', 0) * 1000 / max(1, result['mails']):.2f} ms",
+                  flush=True)
         if "replay" in wanted:
             result = await sections.replay(stack, str(code))
             print(f"replay   {result['records']:,} events in {result['seconds']:.1f} s: {result['rate']:,.0f} "

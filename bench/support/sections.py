@@ -89,6 +89,16 @@ async def steady(stack: Stack, partner: dict, rate: float, seconds: float, subsc
     producer = await traffic.start_producer(stack.bootstrap)
     total = int(rate * seconds)
     sent_at: dict[int, float] = {}
+    title = re.compile(r"Steady (\d{6})")
+    published_at: dict[int, float] = {}  # the relay's send time of the offer's `published` event
+
+    def on_published(record) -> None:  # noqa: ANN001
+        if (match := title.search(traffic.offer_event(record)["data"].get("title", ""))) is not None:
+            published_at.setdefault(int(match.group(1)), record.timestamp / 1000)
+
+    watch = traffic.TopicWatch(stack.bootstrap, topics.OFFERS, on_published)
+    await watch.start()
+    cpu_before = stack.cpu_seconds()
     started = time.monotonic()
     for number in range(total):
         await asyncio.sleep(max(0.0, started + number / rate - time.monotonic()))
@@ -99,21 +109,27 @@ async def steady(stack: Stack, partner: dict, rate: float, seconds: float, subsc
     await producer.flush()
     await producer.stop()
     expected = total * subscribers_per_field
-    pattern = re.compile(r"Steady (\d{6})")
 
     def mails() -> list[tuple[float, int]]:
         return [(at, int(match.group(1))) for at, subject in traffic.accepted_mails(stack.mail)
-                if (match := pattern.search(subject))]
+                if (match := title.search(subject))]
 
     await traffic.wait_for(lambda: len(mails()) >= expected, 900, lambda: len(mails()), stall_seconds=30)
+    await watch.stop()
+    cpu = {name: used - cpu_before.get(name, 0.0) for name, used in stack.cpu_seconds().items()}
     received = mails()
     latencies = [(at - sent_at[number]) * 1000 for at, number in received if number in sent_at]
+    # Where the time goes: partner publish → offer event published (offers and its relay), and
+    # offer event published → SMTP accept (notifications: consumer, fan-out, sender).
+    to_published = [(published_at[number] - sent) * 1000 for number, sent in sent_at.items() if number in published_at]
+    to_accepted = [(at - published_at[number]) * 1000 for at, number in received if number in published_at]
     per_offer: dict[int, int] = defaultdict(int)
     for _at, number in received:
         per_offer[number] += 1
     delivered = sum(1 for number in sent_at if per_offer[number] >= subscribers_per_field)
     last = max((at for at, _ in received), default=time.time())
     return {"offers": total, "mails_expected": expected, "mails": len(received), "latencies": latencies,
+            "to_published": to_published, "to_accepted": to_accepted, "cpu": cpu,
             "sustained": delivered / max(1e-9, last - min(sent_at.values()))}
 
 
