@@ -134,6 +134,9 @@ class Settings:
     outbox_retention_hours: float = 24.0
     inbox_retention_hours: float = 168.0
     retention_interval_seconds: float = 300.0
+    # offers: the replay window of signed partner messages (ADR 0013)
+    partner_signature_max_age_hours: float = 72.0
+    partner_signature_max_skew_seconds: float = 300.0
 
     @property
     def public_base_url(self) -> str:
@@ -188,4 +191,6 @@ def load_settings(service: str) -> Settings:
         outbox_retention_hours=float(_env("NPA_OUTBOX_RETENTION_HOURS", "24")),
         inbox_retention_hours=float(_env("NPA_INBOX_RETENTION_HOURS", "168")),
         retention_interval_seconds=float(_env("NPA_RETENTION_INTERVAL_SECONDS", "300")),
+        partner_signature_max_age_hours=float(_env("NPA_PARTNER_SIGNATURE_MAX_AGE_HOURS", "72")),
+        partner_signature_max_skew_seconds=float(_env("NPA_PARTNER_SIGNATURE_MAX_SKEW_SECONDS", "300")),
     )

@@ -1,7 +1,8 @@
 """`npa-partner`: publish a partner's offers from a JSON-lines file, or withdraw offers.
 
-    npa-partner publish offers.jsonl --partner-id P --bootstrap host:9092
-    npa-partner delete kurs-9 kurs-10 --partner-id P --bootstrap host:9092
+    npa-partner keygen --out partner.key
+    npa-partner publish offers.jsonl --partner-id P --bootstrap host:9092 --key-file partner.key
+    npa-partner delete kurs-9 kurs-10 --partner-id P --bootstrap host:9092 --key-file partner.key
     npa-partner publish offers.jsonl --partner-id P --bootstrap host:9093 \\
         --security-protocol SASL_SSL --sasl-mechanism SCRAM-SHA-512 \\
         --sasl-username P --sasl-password-env NPA_KAFKA_PASSWORD
@@ -10,6 +11,10 @@
 every line locally, sends the valid ones and prints `sent N, invalid N, failed N`; each
 invalid line is printed with its line number and field on standard error and not sent.
 Exit status: 0 all sent, 1 some lines invalid or not acknowledged, 2 wrong usage.
+
+Every message is signed with the partner's Ed25519 key (`--key-file`, env NPA_PARTNER_KEY_FILE;
+ADR 0013). `keygen` writes a new private key (mode 0600) and prints its public key and id,
+to be registered with `POST /api/v1/partners/{partner_id}/signing-keys`.
 """
 
 import argparse
@@ -18,6 +23,7 @@ import sys
 from collections.abc import Sequence
 
 from npa.contracts.partner_lines import describe, iter_jsonl, validate_line
+from npa.contracts.signatures import SigningKey, public_key_text
 
 DEFAULT_BOOTSTRAP_ENV = "NPA_KAFKA_BOOTSTRAP"
 
@@ -29,6 +35,9 @@ class UsageError(Exception):
 def _connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--partner-id", default=os.environ.get("NPA_PARTNER_ID"),
                         help="your partner id (from POST /api/v1/partners); env NPA_PARTNER_ID")
+    parser.add_argument("--key-file", default=os.environ.get("NPA_PARTNER_KEY_FILE"), metavar="PATH",
+                        help="the partner's Ed25519 private key (PEM, from `npa-partner keygen`) that signs "
+                             "every message; env NPA_PARTNER_KEY_FILE")
     parser.add_argument("--bootstrap", default=os.environ.get(DEFAULT_BOOTSTRAP_ENV),
                         help=f"Kafka bootstrap servers host:port[,host:port]; env {DEFAULT_BOOTSTRAP_ENV}")
     parser.add_argument("--security-protocol", default="PLAINTEXT",
@@ -55,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     delete = commands.add_parser("delete", help="withdraw offers by their external ids")
     delete.add_argument("external_ids", nargs="+", metavar="EXTERNAL_ID")
     _connection_options(delete)
+    keygen = commands.add_parser("keygen", help="create a signing key pair: the private key into a file, "
+                                 "the public key to register printed")
+    keygen.add_argument("--out", required=True, metavar="PATH", help="file for the private key (created 0600; "
+                        "an existing file is never overwritten)")
     return parser
 
 
@@ -66,6 +79,13 @@ def _client(args: argparse.Namespace):  # noqa: ANN202
               "(pip install crc32c)", file=sys.stderr)
     if not args.partner_id or not args.bootstrap:
         raise UsageError("--partner-id and --bootstrap are needed (or NPA_PARTNER_ID and NPA_KAFKA_BOOTSTRAP)")
+    if not args.key_file:
+        raise UsageError("--key-file is needed (or NPA_PARTNER_KEY_FILE): every message is signed; "
+                         "`npa-partner keygen --out FILE` creates a key")
+    try:
+        signing_key = SigningKey.from_file(args.key_file)
+    except (ValueError, TypeError) as problem:
+        raise UsageError(f"{args.key_file}: not an unencrypted Ed25519 private key in PEM ({problem})") from problem
     password = None
     if args.sasl_mechanism:
         if not args.sasl_username or not args.sasl_password_env:
@@ -73,7 +93,8 @@ def _client(args: argparse.Namespace):  # noqa: ANN202
         password = os.environ.get(args.sasl_password_env)
         if not password:
             raise UsageError(f"the environment variable {args.sasl_password_env} is not set")
-    return PartnerClient(args.partner_id, args.bootstrap.split(","), security_protocol=args.security_protocol,
+    return PartnerClient(args.partner_id, args.bootstrap.split(","), signing_key=signing_key,
+                         security_protocol=args.security_protocol,
                          sasl_mechanism=args.sasl_mechanism, sasl_username=args.sasl_username,
                          sasl_password=password, compression_type=args.compression)
 
@@ -107,12 +128,31 @@ def _delete(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _keygen(args: argparse.Namespace) -> int:
+    key = SigningKey.generate()
+    try:
+        descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as problem:
+        raise UsageError(f"{args.out} exists; choose another file (a key is never overwritten)") from problem
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(key.pem())
+    public = public_key_text(key.public_key)
+    print(f"private key: {args.out} (keep it secret; mode 0600)")
+    print(f"key id:      {key.key_id}")
+    print(f"public key:  {public}")
+    print("register it (admin token or the partner's API key):")
+    print(f"  curl -X POST $OFFERS/api/v1/partners/$PARTNER_ID/signing-keys -H \"Authorization: Bearer $KEY\" "
+          f"-H 'Content-Type: application/json' -d '{{\"public_key\": \"{public}\"}}'")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from kafka.errors import KafkaError
 
     args = build_parser().parse_args(argv)
     try:
-        return _publish(args) if args.command == "publish" else _delete(args)
+        commands = {"publish": _publish, "delete": _delete, "keygen": _keygen}
+        return commands[args.command](args)
     except UsageError as problem:
         print(f"npa-partner: {problem}", file=sys.stderr)
         return 2

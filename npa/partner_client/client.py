@@ -7,7 +7,10 @@ describes the inbound partner topic:
 - `source` `/partners/<partner_id>`, `subject` = the key,
 - `type` `de.npa.partner.offer.upserted` with `data` `{"partner_id", "external_id", "offer"}`
   or `de.npa.partner.offer.deleted` with `data` `{"partner_id", "external_id"}`,
-- headers `content-type: application/cloudevents+json`, `ce_type`, `ce_id`.
+- headers `content-type: application/cloudevents+json`, `ce_type`, `ce_id`,
+- signed with the partner's Ed25519 key: extension attributes `npakeyid` and `npasignature`
+  (npa.contracts.signatures, ADR 0013); the offers service refuses an unsigned message, one
+  signed by another partner's key or a revoked one, or one signed outside its replay window.
 
 Offers are validated locally with `OfferBody` before anything is sent; the offers service
 validates again and parks a message it cannot apply on `npa.partner.offers.v1.dlq` with the
@@ -32,6 +35,7 @@ from npa.contracts.envelope import CONTENT_TYPE, CloudEvent, encode, new_event
 from npa.contracts.events import partner_offers as events
 from npa.contracts.offer_body import OfferBody
 from npa.contracts.partner_lines import ParsedLine, describe
+from npa.contracts.signatures import SigningKey
 
 
 def fast_checksums() -> bool:
@@ -78,9 +82,10 @@ class PublishReport:
 
 
 class PartnerClient:
-    """A partner's producer for `npa.partner.offers.v1`.
+    """A partner's producer for `npa.partner.offers.v1`; signs every message.
 
-        with PartnerClient("p-123", "kafka.example.org:9093", security_protocol="SASL_SSL",
+        key = SigningKey.from_file("partner.key")  # npa-partner keygen
+        with PartnerClient("p-123", "kafka.example.org:9093", signing_key=key, security_protocol="SASL_SSL",
                            sasl_mechanism="SCRAM-SHA-512", sasl_username="p-123",
                            sasl_password=os.environ["NPA_KAFKA_PASSWORD"]) as client:
             client.upsert("kurs-17", {"title": "Deutschkurs A1", "fields": ["sprache"]})
@@ -92,6 +97,7 @@ class PartnerClient:
         partner_id: str,
         bootstrap_servers: str | list[str],
         *,
+        signing_key: SigningKey,
         security_protocol: str = "PLAINTEXT",
         sasl_mechanism: str | None = None,
         sasl_username: str | None = None,
@@ -100,7 +106,11 @@ class PartnerClient:
         topic: str = topics.PARTNER_OFFERS,
         **producer_options: Any,
     ) -> None:
+        if not isinstance(signing_key, SigningKey):
+            raise TypeError("signing_key: the partner's SigningKey (SigningKey.from_file(path)); the offers "
+                            "service refuses unsigned messages")
         self.partner_id = partner_id
+        self.signing_key = signing_key
         self.topic = topic
         options: dict[str, Any] = {
             "bootstrap_servers": bootstrap_servers,
@@ -119,7 +129,8 @@ class PartnerClient:
         self.producer = KafkaProducer(**options)
 
     def send(self, event: CloudEvent) -> Any:
-        """Send one envelope; returns kafka-python's future (`.get(timeout)` waits for the ack)."""
+        """Sign and send one envelope; returns kafka-python's future (`.get(timeout)` waits for the ack)."""
+        event = self.signing_key.sign(event)
         return self.producer.send(self.topic, key=event.subject.encode(), value=encode(event), headers=headers_of(event))
 
     def upsert(self, external_id: str, offer: OfferBody | dict[str, Any]) -> Any:

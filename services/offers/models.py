@@ -36,6 +36,19 @@ class PartnerKey(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class PartnerSigningKey(SQLModel, table=True):
+    """A partner's Ed25519 public key for signing its messages on the bus (ADR 0013). The id is
+    derived from the key (npa.contracts.signatures.key_id_of); a revoked key verifies nothing."""
+
+    __tablename__ = "partner_signing_keys"
+
+    id: str = Field(primary_key=True, max_length=32)
+    partner_id: str = Field(foreign_key="partners.id", max_length=36, index=True)
+    public_key: str = Field(max_length=64)  # 32 raw bytes, base64
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
 # Full text over `search_text` (words and facet tokens, domain.search) plus the status token:
 # on PostgreSQL the stored, generated `search_vector` with a GIN index; on SQLite the contentless
 # FTS5 table `offers_fts` (rowid = offers.rowid), kept in step by triggers. SQLAlchemy cannot

@@ -35,6 +35,8 @@ class PartnerOfferUpserted(PartnerOfferDeleted):
 
 
 class PartnerOfferEvent(CloudEvent):
-    """The envelope a partner system produces (documents the AsyncAPI catalogue)."""
+    """The envelope a partner system produces and signs (documents the AsyncAPI catalogue)."""
 
     data: PartnerOfferUpserted | PartnerOfferDeleted  # type: ignore[assignment]
+    npakeyid: str = Field(description="id of the partner's registered Ed25519 signing key (ADR 0013)")
+    npasignature: str = Field(description="Ed25519 signature, base64url: npa.contracts.signatures")
