@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from npa.infrastructure import metrics
 from npa.infrastructure.body_limit import BodyLimitMiddleware
+from npa.infrastructure.input_guard import InputGuardMiddleware
 from npa.infrastructure.database import ping
 from npa.infrastructure.runtime import ServiceRuntime
 
@@ -86,6 +87,7 @@ def create_service_app(
 
     for router in routers:
         app.include_router(router)
+    app.add_middleware(InputGuardMiddleware)  # control characters, lone surrogates, 64-bit integers → 422
     app.add_middleware(BodyLimitMiddleware, overrides=tuple(body_limit_overrides))  # outermost
     return app
 

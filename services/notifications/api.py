@@ -3,7 +3,7 @@
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StrictBool
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -28,8 +28,8 @@ class Preferences(BaseModel):
     regions: Regions = Field(default_factory=list, description="district keys and/or ARL region names; empty = all")
     frequency: Frequency = "immediate"
     language: Language = "de"
-    examples: bool = Field(False, description="also good examples from practice")
-    new_actors: bool = Field(False, description="also actors new to the alliance in my fields and regions")
+    examples: StrictBool = Field(False, description="also good examples from practice")
+    new_actors: StrictBool = Field(False, description="also actors new to the alliance in my fields and regions")
 
     def values(self) -> dict:
         return self.model_dump(mode="json", include=set(domain.PREFERENCE_NAMES))
@@ -71,7 +71,7 @@ def list_deliveries(
     since: AwareDatetime | None = Query(None, description="queued at or after (ISO 8601 with offset)"),
     until: AwareDatetime | None = Query(None, description="queued before (ISO 8601 with offset)"),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10_000_000),
 ) -> dict:
     """Deliveries, newest first, never with an address. Times filter on when a mail was queued."""
     if since and until and since >= until:

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from npa.contracts.envelope import CloudEvent
 from npa.contracts.offer_body import OfferBody
+from npa.contracts.text import SingleLine
 
 UPSERTED = "de.npa.partner.offer.upserted"
 DELETED = "de.npa.partner.offer.deleted"
@@ -26,7 +27,7 @@ def key_of(partner_id: str, external_id: str) -> str:
 class PartnerOfferDeleted(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    partner_id: str = Field(min_length=1, max_length=64)
+    partner_id: SingleLine = Field(min_length=1, max_length=64)
     external_id: str = ExternalId
 
 

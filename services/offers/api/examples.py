@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
 from sqlmodel import Session
 
 from npa.contracts.reference import ARL_REGIONS, FIELDS, is_field, is_region
+from npa.contracts.text import MultiLine, SingleLine
 from npa.contracts.validation import DistrictKey, FieldSlugs
 from npa.infrastructure.auth import bearer, is_admin, require_admin
 from npa.infrastructure.errors import invalid
@@ -18,10 +19,10 @@ from services.offers.usecases import examples as usecases
 
 router = APIRouter(tags=["examples"])
 
-Title = Annotated[str, Field(min_length=3, max_length=200)]
-Section = Annotated[str, Field(min_length=3, max_length=5000)]
-ActorId = Annotated[str, Field(min_length=1, max_length=36)]
-Period = Annotated[str, Field(min_length=2, max_length=100, examples=["seit 2023"])]
+Title = Annotated[SingleLine, Field(min_length=3, max_length=200)]
+Section = Annotated[MultiLine, Field(min_length=3, max_length=5000)]
+ActorId = Annotated[SingleLine, Field(min_length=1, max_length=36)]
+Period = Annotated[SingleLine, Field(min_length=2, max_length=100, examples=["seit 2023"])]
 
 
 class ExampleBody(BaseModel):
@@ -97,7 +98,7 @@ def list_examples(
     q: str | None = Query(None, max_length=200, description="words in title or sections"),
     status: Literal[domain.STATUSES] = Query(domain.PUBLISHED, description="other than published: admin only"),  # type: ignore[valid-type]
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10_000_000),
     editor: bool = Depends(is_editor),
 ) -> dict:
     if not domain.is_public(status) and not editor:

@@ -1,6 +1,6 @@
 """Offer routes: editors' offers (draft, publish, update, withdraw) and the public search."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -17,11 +17,17 @@ from services.offers.models import Offer
 
 router = APIRouter(tags=["offers"])
 
+def _optional(info: Any) -> Any:
+    """The field's type with its checks (strict bools, single-line text, lengths), or null."""
+    annotated = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation  # type: ignore[valid-type]
+    return annotated | None
+
+
 # Every field of the offer body, optional: a PATCH names only what changes.
 OfferPatch = create_model(
     "OfferPatch",
     __config__=OfferBody.model_config,
-    **{name: (info.annotation | None, None) for name, info in OfferBody.model_fields.items()},  # type: ignore[call-overload]
+    **{name: (_optional(info), None) for name, info in OfferBody.model_fields.items()},  # type: ignore[call-overload]
 )
 PUBLIC_STATUSES = ("published", "expired", "withdrawn")
 
@@ -66,7 +72,7 @@ def list_offers(
     postcode: str | None = Query(None, max_length=5, description="postcode or its start, e.g. '26121' or '261'"),
     status: Literal["published", "expired", "withdrawn", "draft"] = "published",
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, description="simple paging; prefer `cursor`, which is stable under inserts"),
+    offset: int = Query(0, ge=0, le=10_000_000, description="simple paging; prefer `cursor`, which is stable under inserts"),
     cursor: str | None = Query(None, max_length=500, description="`next_cursor` of the previous page"),
 ) -> dict:
     """Offers matching every given filter: by relevance when there are search words, else newest
