@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError, create_model
+from pydantic import Strict, ValidationError, create_model
 from sqlmodel import Session
 
 from npa.contracts.offer_body import OfferBody
@@ -18,8 +18,10 @@ from services.offers.models import Offer
 router = APIRouter(tags=["offers"])
 
 def _optional(info: Any) -> Any:
-    """The field's type with its checks (strict bools, single-line text, lengths), or null."""
-    annotated = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation  # type: ignore[valid-type]
+    """The field's type, or null; strict where the body is strict (`"yes"` is no bool). The other
+    checks run when the merged offer is validated as an OfferBody, so all errors come at once."""
+    strict = [item for item in info.metadata if isinstance(item, Strict)]
+    annotated = Annotated[(info.annotation, *strict)] if strict else info.annotation  # type: ignore[valid-type]
     return annotated | None
 
 
