@@ -81,3 +81,27 @@ def test_no_address_or_input_reaches_a_log_line_or_traceback():
     assert "dora@example.org" not in text and "example.org" not in text
     assert "<e-mail>" in text and "input_value=<redacted>" in text
     assert "\\ud800 lone" in text  # written, not a logging error
+
+
+def test_multi_line_texts_are_rendered_safely_in_mails():
+    from email import message_from_bytes, policy
+
+    from npa.contracts.events.offers import OfferState
+    from npa.contracts.offer_body import OfferBody
+    from services.notifications.mails import MailRenderer
+    from services.notifications.tokens import SubscriberTokens
+
+    body = OfferBody(title="Deutschkurs A1", fields=["sprache"], summary="Zeile eins\r\nZeile <b>zwei</b>",
+                     description="Beschreibung\nmit\tTab")
+    state = OfferState(id="offer-1", version=1, status="published", url="https://angebote.example/offers/offer-1",
+                       **body.state()).model_dump(mode="json")
+    renderer = MailRenderer(mail_from="alerts@npa.example", base_url="https://b.example",
+                            signer=SubscriberTokens("unit-test-secret"), actors_base_url="https://a.example")
+    raw = renderer.offer_alert(to="anna@example.org", subscription_id="sub-1", language="de", event_id="e-1",
+                               offer=state)
+    message = message_from_bytes(raw, policy=policy.default)
+    assert message["Subject"].startswith("Neues Angebot: Deutschkurs A1")
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Zeile eins\nZeile <b>zwei</b>" in text.replace("\r\n", "\n")
+    assert "Zeile <b>" not in html and "Zeile &lt;b&gt;zwei&lt;/b&gt;" in html
