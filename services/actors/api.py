@@ -7,9 +7,9 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, StrictBool
 from sqlmodel import Session
 
 from npa.contracts.events.actors import ActorState
-from npa.contracts.reference import ARL_REGIONS, FIELDS
+from npa.contracts.reference import ARL_REGIONS
 from npa.contracts.text import MultiLine, SingleLine
-from npa.contracts.validation import DistrictKeys, FieldSlugs
+from npa.contracts.validation import DistrictKeys, FieldSlug, FieldSlugs, RegionName
 from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
 from npa.infrastructure.runtime import ServiceRuntime
@@ -85,11 +85,11 @@ def register_actor(body: ActorBody, request: Request) -> dict:
 @router.get("", response_model=ActorList)
 def list_actors(
     request: Request,
-    field: str | None = Query(None, description="field of action slug", json_schema_extra={"enum": list(FIELDS)}),
-    region: str | None = Query(
+    field: FieldSlug | None = Query(None, description="field of action slug"),
+    region: RegionName | None = Query(
         None, description=f"district key (AGS) or ARL region name ({', '.join(ARL_REGIONS)}); "
         "state-wide actors match every region"),
-    kind: str | None = Query(None, json_schema_extra={"enum": list(domain.KINDS)}),
+    kind: Kind | None = None,
     multiplier: bool | None = None,
     q: str | None = Query(None, max_length=200, description="text in name or description, case-insensitive"),
     include_inactive: bool = False,

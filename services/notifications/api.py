@@ -3,12 +3,12 @@
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from npa.contracts.validation import FieldSlugs, Regions
+from npa.contracts.validation import FieldSlugs, IsoDatetime, Regions
 from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
 from npa.infrastructure.outbox import utcnow
@@ -68,8 +68,8 @@ def list_deliveries(
     event_type: str | None = Query(None, max_length=200, description="e.g. de.npa.offer.published, digest.daily"),
     kind: Literal[domain.DELIVERY_KINDS] | None = None,  # type: ignore[valid-type]
     subscription_id: str | None = Query(None, max_length=36),
-    since: AwareDatetime | None = Query(None, description="queued at or after (ISO 8601 with offset)"),
-    until: AwareDatetime | None = Query(None, description="queued before (ISO 8601 with offset)"),
+    since: IsoDatetime | None = Query(None, description="queued at or after (ISO 8601 with offset)"),
+    until: IsoDatetime | None = Query(None, description="queued before (ISO 8601 with offset)"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> dict:

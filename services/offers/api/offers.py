@@ -7,7 +7,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import Strict, ValidationError, create_model
 from sqlmodel import Session
 
-from npa.contracts.offer_body import OfferBody
+from npa.contracts.offer_body import TARGET_GROUPS, OfferBody
+from npa.contracts.validation import FieldSlug, RegionName
 from npa.infrastructure.auth import is_admin, require_admin
 from npa.infrastructure.errors import invalid
 from services.offers import usecases
@@ -62,11 +63,11 @@ def list_offers(
     request: Request,
     q: str | None = Query(None, max_length=200, description="search words; each must match (title, summary, "
                           "description, city, provider); German plurals and umlauts (ä/ae) are matched"),
-    field: str | None = None,
-    region: str | None = Query(None, description="district key or ARL region name"),
+    field: FieldSlug | None = None,
+    region: RegionName | None = Query(None, description="district key or ARL region name"),
     language: str | None = Query(None, max_length=40, description="ISO 639-1 code or German/English name: "
                                  "'ar', 'Arabisch', 'Arabic'"),
-    target_group: str | None = None,
+    target_group: Literal[TARGET_GROUPS] | None = None,  # type: ignore[valid-type]
     women_only: bool | None = None,
     free: bool | None = Query(None, description="free of charge"),
     childcare: bool | None = Query(None, description="with childcare"),
