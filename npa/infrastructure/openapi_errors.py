@@ -16,9 +16,11 @@ A route answering anything else (409, 415, 429, 503) declares it with `responses
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
+
+from npa.infrastructure.errors import invalid
 
 
 class FieldError(BaseModel):
@@ -84,3 +86,27 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+_KNOWN_QUERY: dict[int, frozenset[str]] = {}
+
+
+def known_query_only(request: Request) -> None:
+    """A JSON route answers 422 to a query parameter it does not declare (a misspelt filter
+    would otherwise be ignored and the answer look right). Used by every `/api/v1` router."""
+    route = request.scope.get("route")
+    if route is None or not hasattr(route, "dependant"):
+        return
+    allowed = _KNOWN_QUERY.get(id(route))
+    if allowed is None:
+        allowed = _KNOWN_QUERY[id(route)] = frozenset(_query_names(route.dependant))
+    for name in request.query_params:
+        if name not in allowed:
+            raise invalid("query", name, f"unknown query parameter; this route takes {sorted(allowed) or 'none'}")

@@ -12,10 +12,11 @@ from npa.contracts.text import MultiLine, SingleLine
 from npa.contracts.validation import DistrictKeys, FieldSlug, FieldSlugs, RegionName
 from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
+from npa.infrastructure.openapi_errors import known_query_only
 from npa.infrastructure.runtime import ServiceRuntime
 from services.actors import directory, domain, registry
 
-router = APIRouter(prefix="/api/v1/actors", tags=["actors"])
+router = APIRouter(prefix="/api/v1/actors", tags=["actors"], dependencies=[Depends(known_query_only)])
 
 Kind = Literal[domain.KINDS]  # type: ignore[valid-type]
 PHONE = r"^[0-9 +()/-]{3,50}$"

@@ -11,11 +11,12 @@ from sqlmodel import Session, col, select
 from npa.contracts.validation import FieldSlugs, IsoDatetime, Regions
 from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
+from npa.infrastructure.openapi_errors import known_query_only
 from npa.infrastructure.outbox import utcnow
 from services.notifications import domain, usecases
 from services.notifications.models import Delivery
 
-router = APIRouter(prefix="/api/v1", tags=["notifications"])
+router = APIRouter(prefix="/api/v1", tags=["notifications"], dependencies=[Depends(known_query_only)])
 
 Frequency = Literal[domain.FREQUENCIES]  # type: ignore[valid-type]
 Language = Literal[domain.LANGUAGES]  # type: ignore[valid-type]

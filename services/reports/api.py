@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from npa.contracts.reference import ARL_REGIONS, FIELDS, districts, is_region
 from npa.contracts.validation import FieldSlug, RegionName
 from npa.infrastructure.errors import invalid
+from npa.infrastructure.openapi_errors import known_query_only
 from services.reports import domain
 from services.reports.report import Report
 
-router = APIRouter(prefix="/api/v1", tags=["reports"])
+router = APIRouter(prefix="/api/v1", tags=["reports"], dependencies=[Depends(known_query_only)])
 
 FIELD_QUERY = Query(None, description="only this field of action")
 LIMIT_QUERY = Query(None, ge=1, le=1000, description="at most this many rows (default: all)")
