@@ -97,6 +97,10 @@ async def test_notifications_boundary(sqlite_url, no_secrets_logged):  # noqa: A
         assert_field(await client.post(post, json={**body, "new_actors": "true"}), "body", "new_actors")
         assert_field(await client.get("/api/v1/deliveries", params={"offset": 2**63}, headers=ADMIN),
                      "query", "offset")
+        assert_field(await client.get("/api/v1/deliveries", params={"until": "0.5"}, headers=ADMIN),
+                     "query", "until", says="ISO 8601")
+        assert (await client.get("/api/v1/deliveries", params={"until": "2026-11-30T08:00:00+01:00"},
+                                 headers=ADMIN)).status_code == 200
         assert_field(await client.post("/subscriptions", data={**body, "fields": "sprache", "language": "de\x00"}),
                      "body", "language", says="U+0000")
         assert outbox_rows(client) == 0

@@ -23,6 +23,7 @@ from npa.infrastructure.topics_admin import ensure_topics
 from tests.support.processes import tansu_broker
 from tests.support.services import ADMIN, ROOT, service_settings
 
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 EXAMPLES = int(os.environ.get("NPA_SCHEMATHESIS_EXAMPLES", "8"))  # per operation and mode
 # A schema-valid request may still break a rule OpenAPI cannot state: a referenced actor must be
 # known, `ends_on` must not lie before `starts_on` or in the past. Those answer 422 naming the
