@@ -91,11 +91,17 @@ def persisted_secret(var_dir: Path, name: str) -> str:
     """A random secret generated into var/ on first use, so restarts keep it."""
     path = var_dir / name
     if path.exists():
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)  # written by an older version readable for others
         return path.read_text().strip()
     var_dir.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(32)
-    path.write_text(value)
-    path.chmod(0o600)
+    try:  # created 0600 from the start: never readable by others, not even for a moment
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process was first: use its secret
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(value)
     return value
 
 
