@@ -68,6 +68,7 @@ class PublishReport:
     sent: int = 0
     invalid: list[ParsedLine] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)  # (line, error)
+    sent_ids: list[tuple[int, str]] = field(default_factory=list)  # (line, envelope id) of each message sent
 
     @property
     def ok(self) -> bool:
@@ -142,19 +143,19 @@ class PartnerClient:
     def publish(self, lines: Iterable[ParsedLine], *, timeout: float = 60.0) -> PublishReport:
         """Send every valid line in order, skip and report invalid ones, wait for the acks."""
         report = PublishReport()
-        pending: list[tuple[int, Any]] = []
+        pending: list[tuple[int, str, Any]] = []
         for line in lines:
             if not line.valid or line.external_id is None:
                 report.invalid.append(line)
                 continue
-            if line.delete:
-                pending.append((line.line, self.delete(line.external_id)))
-            else:
-                pending.append((line.line, self.upsert(line.external_id, line.offer)))  # type: ignore[arg-type]
+            event = deleted(self.partner_id, line.external_id) if line.delete else \
+                upserted(self.partner_id, line.external_id, line.offer)  # type: ignore[arg-type]
+            pending.append((line.line, event.id, self.send(event)))
         self.producer.flush(timeout)
-        for number, future in pending:
+        for number, event_id, future in pending:
             if future.succeeded():
                 report.sent += 1
+                report.sent_ids.append((number, event_id))
             else:
                 report.failed.append((number, repr(future.exception) if future.is_done else "no answer in time"))
         return report

@@ -10,6 +10,7 @@ from npa.infrastructure.service_defaults import create_service_app
 from npa.infrastructure.settings import Settings, load_settings
 from services.offers import api, handlers, pages, workers
 from services.offers.api import partner_imports
+from services.offers.usecases import partner_status
 from services.offers.usecases.signing_keys import SignatureWindow
 
 
@@ -23,6 +24,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, handlers.HANDLERS, publishes=(topics.OFFERS, topics.EXAMPLES),
                              dependencies={"base_url": settings.public_base_url, "signature_window": window})
     runtime.add_worker("offer-expiry", workers.expiry(runtime, settings.expiry_interval_seconds))
+    runtime.on_dead_letter(lambda topic, key, value, headers: partner_status.record_parked(
+        runtime.engine, topic, key, value, headers.get("npa-dlq-reason", "")))  # partners read why
     return create_service_app(
         runtime,
         title="NPA Angebote / Offers",

@@ -49,6 +49,23 @@ class PartnerSigningKey(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class PartnerRefusal(SQLModel, table=True):
+    """A message on the partner topic that was parked on `.dlq`, kept for the partner it names
+    (newest 1,000 per partner): `GET /api/v1/partners/{id}/refusals`, `npa-partner status`.
+    `authenticated`: the partner's own valid signature; otherwise anyone may have sent it."""
+
+    __tablename__ = "partner_refusals"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    partner_id: str = Field(max_length=64, index=True)
+    event_id: str | None = Field(default=None, max_length=64, index=True)
+    external_id: str | None = Field(default=None, max_length=128)
+    event_type: str | None = Field(default=None, max_length=200)
+    reason: str = Field(max_length=2000)
+    authenticated: bool = False
+    parked_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 # Full text over `search_text` (words and facet tokens, domain.search) plus the status token:
 # on PostgreSQL the stored, generated `search_vector` with a GIN index; on SQLite the contentless
 # FTS5 table `offers_fts` (rowid = offers.rowid), kept in step by triggers. SQLAlchemy cannot
