@@ -44,7 +44,8 @@ async def faststream_rate(bootstrap: str, count: int) -> float:
     try:
         await asyncio.wait_for(line_starting("ready"), 60)
         producer = await traffic.start_producer(bootstrap)
-        messages = [traffic.offer_message("p", f"baseline-{n}", f"Baseline {n}", n) for n in range(count)]
+        baseline = traffic.baseline_partner()
+        messages = [traffic.offer_message(baseline, f"baseline-{n}", f"Baseline {n}", n) for n in range(count)]
         started = time.time()
         for key, value, _headers in messages:  # JSON as FastStream decodes it into the model by itself
             await producer.send(topic, value, key=key, headers=[("content-type", b"application/json")])
@@ -70,7 +71,7 @@ async def ingest(stack: Stack, partner: dict, count: int) -> dict:
     watch = traffic.TopicWatch(stack.bootstrap, topics.OFFERS, on_record)
     await watch.start()
     producer = await traffic.start_producer(stack.bootstrap)
-    messages = [traffic.offer_message(partner["id"], f"ingest-{n}", f"Ingest-Kurs {n}", n) for n in range(count)]
+    messages = [traffic.offer_message(partner, f"ingest-{n}", f"Ingest-Kurs {n}", n) for n in range(count)]
     started = time.time()
     for key, value, headers in messages:
         await producer.send(topics.PARTNER_OFFERS, value, key=key, headers=headers)
@@ -102,7 +103,7 @@ async def steady(stack: Stack, partner: dict, rate: float, seconds: float, subsc
     started = time.monotonic()
     for number in range(total):
         await asyncio.sleep(max(0.0, started + number / rate - time.monotonic()))
-        key, value, headers = traffic.offer_message(partner["id"], f"steady-{number}", f"Steady {number:06d} Kurs",
+        key, value, headers = traffic.offer_message(partner, f"steady-{number}", f"Steady {number:06d} Kurs",
                                                     number)
         sent_at[number] = time.time()
         await producer.send(topics.PARTNER_OFFERS, value, key=key, headers=headers)
@@ -164,7 +165,7 @@ async def replicas(stack: Stack, offers: int) -> dict:
     producer = await traffic.start_producer(stack.bootstrap)
     for round_ in ("", " (geändert)"):
         for number in range(offers):
-            key, value, headers = traffic.offer_message(partner["id"], f"replica-{number}",
+            key, value, headers = traffic.offer_message(partner, f"replica-{number}",
                                                         f"Replica-Kurs {number}{round_}", number)
             await producer.send(topics.PARTNER_OFFERS, value, key=key, headers=headers)
     await producer.flush()

@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from localrun.demo_data import call, retry
 from npa.contracts.reference import FIELDS
+from npa.contracts.signatures import SigningKey, public_key_text
 from npa.infrastructure.topics_admin import ensure_topics
 from npa.partner_client.client import headers_of, upserted
 
@@ -36,7 +37,17 @@ def register_partner(urls: dict[str, str], token: str) -> dict:
 
     partner = retry(make_partner, timeout=60)
     assert partner is not None, "the offers service did not learn about the actor"
+    signing_key = SigningKey.generate()  # partner messages are signed (ADR 0013)
+    status, registered = call("POST", f"{urls['offers']}/api/v1/partners/{partner['id']}/signing-keys",
+                              partner["api_key"], {"public_key": public_key_text(signing_key.public_key)})
+    assert status == 201, registered
+    partner["signing_key"] = signing_key
     return partner
+
+
+def baseline_partner() -> dict:
+    """A partner nobody registered, for the bare-subscriber baselines: same message size."""
+    return {"id": "p", "signing_key": SigningKey.generate()}
 
 
 def subscribe_confirmed(urls: dict[str, str], mail: Path, per_field: int) -> int:
@@ -63,13 +74,13 @@ def subscribe_confirmed(urls: dict[str, str], mail: Path, per_field: int) -> int
     return count
 
 
-def offer_message(partner_id: str, external_id: str, title: str, number: int) -> tuple[bytes, bytes, list]:
-    """One partner upsert as the bundled client builds it: (key, value, headers); ~1.1 KB."""
+def offer_message(partner: dict, external_id: str, title: str, number: int) -> tuple[bytes, bytes, list]:
+    """One partner upsert as the bundled client builds and signs it: (key, value, headers); ~1.2 KB."""
     offer = {"title": title, "fields": [FIELD_SLUGS[number % len(FIELD_SLUGS)]], "district": DISTRICTS[number % len(DISTRICTS)],
              "summary": "Kurs am Vormittag mit Kinderbetreuung, vier Termine pro Woche, Einstieg jederzeit.",
              "description": "Ein Angebot aus dem Benchmark. " * 12, "city": "Hannover", "postcode": "30159",
              "languages": ["de", "ar"], "target_groups": ["erwachsene"], "costs": "kostenlos"}
-    event = upserted(partner_id, external_id, offer)
+    event = partner["signing_key"].sign(upserted(partner["id"], external_id, offer))
     return event.subject.encode(), event.model_dump_json().encode(), headers_of(event)
 
 

@@ -1,10 +1,14 @@
 """CloudEvents 1.0 envelope in structured JSON mode, as every topic carries it."""
 
+import json
 import os
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from npa.contracts.text import find_unsafe
 
 CONTENT_TYPE = "application/cloudevents+json"
 
@@ -62,10 +66,22 @@ def encode(event: CloudEvent) -> bytes:
     return event.model_dump_json().encode("utf-8")
 
 
+# What may hide a control character, a huge integer or an infinite number in JSON text (lone
+# surrogates are refused by the parser itself): only a message that matches is walked.
+_SUSPECT = re.compile(rb"\\u00[0189a-fA-F][0-9a-fA-F]|\\u007[fF]|\\u202[89]|\\[bf]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+                      rb"|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]|\d{19,}|[eE][+-]?\d{3,}")
+
+
 def decode(raw: bytes) -> CloudEvent:
-    """Parse and check an envelope in one pass (pydantic's JSON parser: ~2x json.loads + validate)."""
+    """Parse and check an envelope in one pass (pydantic's JSON parser: ~2x json.loads + validate);
+    text and numbers that no field may hold are refused with their place (npa.contracts.text)."""
     try:
-        return CloudEvent.model_validate_json(raw)
+        event = CloudEvent.model_validate_json(raw)
+        if _SUSPECT.search(raw):
+            found = find_unsafe(json.loads(raw))
+            if found is not None:
+                raise MalformedEvent(f"{'.'.join(str(part) for part in found[0])}: {found[1]}")
+        return event
     except ValidationError as error:
         first = error.errors()[0]
         if first["type"] == "json_invalid":

@@ -8,8 +8,9 @@ import re
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, StrictBool, ValidationInfo, field_validator
 
+from npa.contracts.text import MultiLine, SingleLine
 from npa.contracts.validation import DistrictKey, FieldSlugs
 
 OFFER_FORMATS = ("vor_ort", "online", "telefon")
@@ -34,27 +35,27 @@ def is_free(costs: str | None) -> bool:
 class OfferBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=3, max_length=200)
-    summary: str = Field("", max_length=500)
-    description: str = Field("", max_length=10_000)
+    title: SingleLine = Field(min_length=3, max_length=200)
+    summary: MultiLine = Field("", max_length=500)
+    description: MultiLine = Field("", max_length=10_000)
     fields: FieldSlugs
     district: DistrictKey = None
     postcode: str | None = Field(None, pattern=r"^\d{5}$")
-    city: str | None = Field(None, max_length=100)
-    address: str | None = Field(None, max_length=200)
+    city: SingleLine | None = Field(None, max_length=100)
+    address: SingleLine | None = Field(None, max_length=200)
     format: Literal[OFFER_FORMATS] = "vor_ort"  # type: ignore[valid-type]
     languages: list[str] = Field(default_factory=lambda: ["de"], min_length=1, max_length=20)
     target_groups: list[Literal[TARGET_GROUPS]] = Field(default_factory=lambda: ["alle"])  # type: ignore[valid-type]
-    women_only: bool = False
-    childcare: bool = False
-    costs: str = Field("kostenlos", max_length=200)
+    women_only: StrictBool = False
+    childcare: StrictBool = False
+    costs: SingleLine = Field("kostenlos", max_length=200)
     starts_on: date | None = None
     ends_on: date | None = None
-    schedule: str | None = Field(None, max_length=500)
+    schedule: MultiLine | None = Field(None, max_length=500)
     registration_url: HttpUrl | None = None
     contact_email: EmailStr | None = None
     accessible: Literal[ACCESSIBILITY] = "unbekannt"  # type: ignore[valid-type]
-    provider_actor_id: str | None = Field(None, max_length=64)
+    provider_actor_id: SingleLine | None = Field(None, max_length=64)
 
     @field_validator("languages")
     @classmethod

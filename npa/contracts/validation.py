@@ -1,10 +1,11 @@
 """Reusable pydantic types for reference data, so every API names bad values the same way."""
 
-from typing import Annotated
+import re
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
-from npa.contracts.reference import ARL_REGIONS, FIELDS, is_district, is_region
+from npa.contracts.reference import ARL_REGIONS, FIELDS, districts, is_district, is_region
 
 
 def _field_slugs(value: list[str]) -> list[str]:
@@ -38,3 +39,21 @@ FieldSlugs = Annotated[list[str], Field(min_length=1, max_length=5), AfterValida
 DistrictKey = Annotated[str | None, AfterValidator(_district)]
 DistrictKeys = Annotated[list[str], Field(max_length=45), AfterValidator(_districts)]
 Regions = Annotated[list[str], Field(max_length=49), AfterValidator(_regions)]
+
+
+# Query parameters as enumerations: the OpenAPI document lists the allowed values, and anything
+# else (also an empty `field=`) is a 422 naming the parameter.
+FieldSlug = Literal[tuple(FIELDS)]  # type: ignore[valid-type]
+RegionName = Literal[tuple(sorted(districts())) + ARL_REGIONS]  # type: ignore[valid-type]
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso_only(value: object) -> object:
+    if isinstance(value, str) and not _ISO_DATETIME.match(value):
+        raise ValueError("not an ISO 8601 date-time with offset, e.g. 2026-11-30T08:00:00+01:00")
+    return value
+
+
+# A point in time as ISO 8601 with its offset only: `0.5` is not read as seconds since 1970.
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]

@@ -5,6 +5,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+import os
 from pathlib import Path
 
 import pydantic_core
@@ -18,6 +19,16 @@ from sqlmodel import Session, create_engine
 def json_text(value: object) -> str:
     """JSON columns are written by pydantic's serializer: 6x json.dumps for an offer body."""
     return pydantic_core.to_json(value).decode()
+
+
+def private_files(database: Path) -> None:
+    """The database file only its owner reads (0600): created so before SQLite opens it (SQLite
+    gives its -wal and -shm files the database file's mode), and tightened if it exists."""
+    descriptor = os.open(database, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(descriptor)
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm"), Path(f"{database}-journal")):
+        if path.exists() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
 
 
 def make_engine(url: str) -> Engine:
@@ -39,6 +50,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        private_files(Path(parsed.database))
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
                            hide_parameters=True, json_serializer=json_text)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+from npa.infrastructure import log_redaction
 from npa.infrastructure.database import run_migrations
 from npa.infrastructure.settings import load_settings
 from npa.infrastructure.topics_admin import ensure_topics
@@ -14,6 +15,7 @@ from npa.infrastructure.topics_admin import ensure_topics
 
 def serve(service: str, create_app: Callable[..., FastAPI], migrations_dir: Path) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_redaction.install()  # no e-mail address or request input in any line, tracebacks included
     for chatty in ("kafka", "aiokafka"):  # connection chatter at INFO drowns the service's own lines
         logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = load_settings(service)
@@ -21,4 +23,5 @@ def serve(service: str, create_app: Callable[..., FastAPI], migrations_dir: Path
     ensure_topics(settings.kafka_bootstrap, settings.kafka_partitions, security=settings.kafka_security,
                   replication_factor=settings.kafka_replication_factor)
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    # log_config=None: uvicorn's loggers propagate to the root handler and its redaction filter
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False, log_config=None)

@@ -71,13 +71,14 @@ class ServiceRuntime:
                 group_id=settings.service,
                 engine=self.engine,
                 handlers=bind(handlers, dependencies),
-                publish_dead_letter=self._send_and_wait,
+                publish_dead_letter=self._park,
                 retry=RetryPolicy(settings.consumer_max_attempts,
                                   Backoff(settings.consumer_retry_base_seconds, 10.0)),
                 after_commit=self.after_consumer_commit,
             )
             metrics.initialise_consumer_series(self.consumed_topics)
         self._after_commit: list[Callable[[], None]] = [self.relay.wake]
+        self._dead_letter_hooks: list[Callable[[str, bytes | None, bytes, dict[str, str]], None]] = []
         self.broker = self._catalogue(publishes)
         self._workers: dict[str, Callable[[], Awaitable[None]]] = {
             "outbox-relay": self.relay.run,
@@ -115,6 +116,20 @@ class ServiceRuntime:
     async def _send_and_wait(self, topic: str, key: bytes | None, payload: bytes, headers: dict[str, str]) -> None:
         delivery = await self._send(topic, key, payload, [(name, value.encode()) for name, value in headers.items()])
         await delivery
+
+    def on_dead_letter(self, callback: Callable[[str, bytes | None, bytes, dict[str, str]], None]) -> None:
+        """Run `callback(dead_letter_topic, key, value, headers)` (in a thread) after a consumed
+        message was parked, e.g. to tell the partner that sent it why (offers)."""
+        self._dead_letter_hooks.append(callback)
+
+    async def _park(self, topic: str, key: bytes | None, payload: bytes, headers: dict[str, str]) -> None:
+        await self._send_and_wait(topic, key, payload, headers)
+        for callback in self._dead_letter_hooks:
+            try:
+                await asyncio.to_thread(callback, topic, key, payload, headers)
+            except Exception as error:  # the message is parked; a failed note must not stop the consumer
+                log.warning("after parking on %s: %s failed: %s", topic, getattr(callback, "__name__", callback),
+                            type(error).__name__)
 
     async def _read_back(self, topics: set[str], per_partition: int) -> set[str]:
         return await kafka.recent_event_ids(self.settings.kafka_bootstrap, self.settings.kafka_security, topics,

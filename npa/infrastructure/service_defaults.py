@@ -12,8 +12,10 @@ from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from npa.infrastructure import metrics
+from npa.infrastructure import metrics, openapi_errors
 from npa.infrastructure.body_limit import BodyLimitMiddleware
+from npa.infrastructure.input_guard import InputGuardMiddleware
+from npa.infrastructure.redirects import RelativeRedirectMiddleware
 from npa.infrastructure.database import ping
 from npa.infrastructure.runtime import ServiceRuntime
 
@@ -86,6 +88,9 @@ def create_service_app(
 
     for router in routers:
         app.include_router(router)
+    openapi_errors.install(app)  # every status a route can answer, with its error shape
+    app.add_middleware(RelativeRedirectMiddleware)  # a Location is never built from the Host header
+    app.add_middleware(InputGuardMiddleware)  # control characters, lone surrogates, 64-bit integers → 422
     app.add_middleware(BodyLimitMiddleware, overrides=tuple(body_limit_overrides))  # outermost
     return app
 

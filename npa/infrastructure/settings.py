@@ -91,11 +91,17 @@ def persisted_secret(var_dir: Path, name: str) -> str:
     """A random secret generated into var/ on first use, so restarts keep it."""
     path = var_dir / name
     if path.exists():
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)  # written by an older version readable for others
         return path.read_text().strip()
     var_dir.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(32)
-    path.write_text(value)
-    path.chmod(0o600)
+    try:  # created 0600 from the start: never readable by others, not even for a moment
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process was first: use its secret
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(value)
     return value
 
 
@@ -134,6 +140,9 @@ class Settings:
     outbox_retention_hours: float = 24.0
     inbox_retention_hours: float = 168.0
     retention_interval_seconds: float = 300.0
+    # offers: the replay window of signed partner messages (ADR 0013)
+    partner_signature_max_age_hours: float = 72.0
+    partner_signature_max_skew_seconds: float = 300.0
 
     @property
     def public_base_url(self) -> str:
@@ -188,4 +197,6 @@ def load_settings(service: str) -> Settings:
         outbox_retention_hours=float(_env("NPA_OUTBOX_RETENTION_HOURS", "24")),
         inbox_retention_hours=float(_env("NPA_INBOX_RETENTION_HOURS", "168")),
         retention_interval_seconds=float(_env("NPA_RETENTION_INTERVAL_SECONDS", "300")),
+        partner_signature_max_age_hours=float(_env("NPA_PARTNER_SIGNATURE_MAX_AGE_HOURS", "72")),
+        partner_signature_max_skew_seconds=float(_env("NPA_PARTNER_SIGNATURE_MAX_SKEW_SECONDS", "300")),
     )

@@ -7,7 +7,10 @@ describes the inbound partner topic:
 - `source` `/partners/<partner_id>`, `subject` = the key,
 - `type` `de.npa.partner.offer.upserted` with `data` `{"partner_id", "external_id", "offer"}`
   or `de.npa.partner.offer.deleted` with `data` `{"partner_id", "external_id"}`,
-- headers `content-type: application/cloudevents+json`, `ce_type`, `ce_id`.
+- headers `content-type: application/cloudevents+json`, `ce_type`, `ce_id`,
+- signed with the partner's Ed25519 key: extension attributes `npakeyid` and `npasignature`
+  (npa.contracts.signatures, ADR 0013); the offers service refuses an unsigned message, one
+  signed by another partner's key or a revoked one, or one signed outside its replay window.
 
 Offers are validated locally with `OfferBody` before anything is sent; the offers service
 validates again and parks a message it cannot apply on `npa.partner.offers.v1.dlq` with the
@@ -32,6 +35,7 @@ from npa.contracts.envelope import CONTENT_TYPE, CloudEvent, encode, new_event
 from npa.contracts.events import partner_offers as events
 from npa.contracts.offer_body import OfferBody
 from npa.contracts.partner_lines import ParsedLine, describe
+from npa.contracts.signatures import SigningKey
 
 
 def fast_checksums() -> bool:
@@ -64,6 +68,7 @@ class PublishReport:
     sent: int = 0
     invalid: list[ParsedLine] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)  # (line, error)
+    sent_ids: list[tuple[int, str]] = field(default_factory=list)  # (line, envelope id) of each message sent
 
     @property
     def ok(self) -> bool:
@@ -78,9 +83,10 @@ class PublishReport:
 
 
 class PartnerClient:
-    """A partner's producer for `npa.partner.offers.v1`.
+    """A partner's producer for `npa.partner.offers.v1`; signs every message.
 
-        with PartnerClient("p-123", "kafka.example.org:9093", security_protocol="SASL_SSL",
+        key = SigningKey.from_file("partner.key")  # npa-partner keygen
+        with PartnerClient("p-123", "kafka.example.org:9093", signing_key=key, security_protocol="SASL_SSL",
                            sasl_mechanism="SCRAM-SHA-512", sasl_username="p-123",
                            sasl_password=os.environ["NPA_KAFKA_PASSWORD"]) as client:
             client.upsert("kurs-17", {"title": "Deutschkurs A1", "fields": ["sprache"]})
@@ -92,6 +98,7 @@ class PartnerClient:
         partner_id: str,
         bootstrap_servers: str | list[str],
         *,
+        signing_key: SigningKey,
         security_protocol: str = "PLAINTEXT",
         sasl_mechanism: str | None = None,
         sasl_username: str | None = None,
@@ -100,7 +107,11 @@ class PartnerClient:
         topic: str = topics.PARTNER_OFFERS,
         **producer_options: Any,
     ) -> None:
+        if not isinstance(signing_key, SigningKey):
+            raise TypeError("signing_key: the partner's SigningKey (SigningKey.from_file(path)); the offers "
+                            "service refuses unsigned messages")
         self.partner_id = partner_id
+        self.signing_key = signing_key
         self.topic = topic
         options: dict[str, Any] = {
             "bootstrap_servers": bootstrap_servers,
@@ -119,7 +130,8 @@ class PartnerClient:
         self.producer = KafkaProducer(**options)
 
     def send(self, event: CloudEvent) -> Any:
-        """Send one envelope; returns kafka-python's future (`.get(timeout)` waits for the ack)."""
+        """Sign and send one envelope; returns kafka-python's future (`.get(timeout)` waits for the ack)."""
+        event = self.signing_key.sign(event)
         return self.producer.send(self.topic, key=event.subject.encode(), value=encode(event), headers=headers_of(event))
 
     def upsert(self, external_id: str, offer: OfferBody | dict[str, Any]) -> Any:
@@ -131,19 +143,19 @@ class PartnerClient:
     def publish(self, lines: Iterable[ParsedLine], *, timeout: float = 60.0) -> PublishReport:
         """Send every valid line in order, skip and report invalid ones, wait for the acks."""
         report = PublishReport()
-        pending: list[tuple[int, Any]] = []
+        pending: list[tuple[int, str, Any]] = []
         for line in lines:
             if not line.valid or line.external_id is None:
                 report.invalid.append(line)
                 continue
-            if line.delete:
-                pending.append((line.line, self.delete(line.external_id)))
-            else:
-                pending.append((line.line, self.upsert(line.external_id, line.offer)))  # type: ignore[arg-type]
+            event = deleted(self.partner_id, line.external_id) if line.delete else \
+                upserted(self.partner_id, line.external_id, line.offer)  # type: ignore[arg-type]
+            pending.append((line.line, event.id, self.send(event)))
         self.producer.flush(timeout)
-        for number, future in pending:
+        for number, event_id, future in pending:
             if future.succeeded():
                 report.sent += 1
+                report.sent_ids.append((number, event_id))
             else:
                 report.failed.append((number, repr(future.exception) if future.is_done else "no answer in time"))
         return report

@@ -3,18 +3,20 @@
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, StrictBool, field_validator
 from sqlmodel import Session
 
 from npa.contracts.events.actors import ActorState
-from npa.contracts.reference import ARL_REGIONS, FIELDS
-from npa.contracts.validation import DistrictKeys, FieldSlugs
+from npa.contracts.reference import ARL_REGIONS
+from npa.contracts.text import MultiLine, SingleLine
+from npa.contracts.validation import DistrictKeys, FieldSlug, FieldSlugs, RegionName
 from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
+from npa.infrastructure.openapi_errors import known_query_only
 from npa.infrastructure.runtime import ServiceRuntime
 from services.actors import directory, domain, registry
 
-router = APIRouter(prefix="/api/v1/actors", tags=["actors"])
+router = APIRouter(prefix="/api/v1/actors", tags=["actors"], dependencies=[Depends(known_query_only)])
 
 Kind = Literal[domain.KINDS]  # type: ignore[valid-type]
 PHONE = r"^[0-9 +()/-]{3,50}$"
@@ -23,17 +25,17 @@ PHONE = r"^[0-9 +()/-]{3,50}$"
 class ActorBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=2, max_length=200)
+    name: SingleLine = Field(min_length=2, max_length=200)
     kind: Kind
     districts: DistrictKeys = Field(default_factory=list, description="district keys (AGS); empty = state-wide")
     fields: FieldSlugs
-    description: str = Field("", max_length=5000)
+    description: MultiLine = Field("", max_length=5000)
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=50, pattern=PHONE)
     website: HttpUrl | None = None
-    address: str | None = Field(None, max_length=200)
+    address: SingleLine | None = Field(None, max_length=200)
     postcode: str | None = Field(None, pattern=r"^\d{5}$")
-    is_multiplier: bool = False
+    is_multiplier: StrictBool = False
 
 
 class ActorPatch(BaseModel):
@@ -41,17 +43,17 @@ class ActorPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | None = Field(None, min_length=2, max_length=200)
+    name: SingleLine | None = Field(None, min_length=2, max_length=200)
     kind: Kind | None = None
     districts: DistrictKeys | None = None
     fields: FieldSlugs | None = None
-    description: str | None = Field(None, max_length=5000)
+    description: MultiLine | None = Field(None, max_length=5000)
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=50, pattern=PHONE)
     website: HttpUrl | None = None
-    address: str | None = Field(None, max_length=200)
+    address: SingleLine | None = Field(None, max_length=200)
     postcode: str | None = Field(None, pattern=r"^\d{5}$")
-    is_multiplier: bool | None = None
+    is_multiplier: StrictBool | None = None
 
     @field_validator("name", "kind", "districts", "fields", "description", "is_multiplier", mode="before")
     @classmethod
@@ -84,16 +86,16 @@ def register_actor(body: ActorBody, request: Request) -> dict:
 @router.get("", response_model=ActorList)
 def list_actors(
     request: Request,
-    field: str | None = Query(None, description="field of action slug", json_schema_extra={"enum": list(FIELDS)}),
-    region: str | None = Query(
+    field: FieldSlug | None = Query(None, description="field of action slug"),
+    region: RegionName | None = Query(
         None, description=f"district key (AGS) or ARL region name ({', '.join(ARL_REGIONS)}); "
         "state-wide actors match every region"),
-    kind: str | None = Query(None, json_schema_extra={"enum": list(domain.KINDS)}),
+    kind: Kind | None = None,
     multiplier: bool | None = None,
     q: str | None = Query(None, max_length=200, description="text in name or description, case-insensitive"),
     include_inactive: bool = False,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, description="simple paging; prefer `cursor`, which is stable under inserts"),
+    offset: int = Query(0, ge=0, le=10_000_000, description="simple paging; prefer `cursor`, which is stable under inserts"),
     cursor: str | None = Query(None, max_length=2000, description="`next_cursor` or `prev_cursor` of a response"),
 ) -> dict:
     try:

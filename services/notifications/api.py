@@ -3,19 +3,20 @@
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from npa.contracts.validation import FieldSlugs, Regions
+from npa.contracts.validation import FieldSlugs, IsoDatetime, Regions
 from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
+from npa.infrastructure.openapi_errors import known_query_only
 from npa.infrastructure.outbox import utcnow
 from services.notifications import domain, usecases
 from services.notifications.models import Delivery
 
-router = APIRouter(prefix="/api/v1", tags=["notifications"])
+router = APIRouter(prefix="/api/v1", tags=["notifications"], dependencies=[Depends(known_query_only)])
 
 Frequency = Literal[domain.FREQUENCIES]  # type: ignore[valid-type]
 Language = Literal[domain.LANGUAGES]  # type: ignore[valid-type]
@@ -28,8 +29,8 @@ class Preferences(BaseModel):
     regions: Regions = Field(default_factory=list, description="district keys and/or ARL region names; empty = all")
     frequency: Frequency = "immediate"
     language: Language = "de"
-    examples: bool = Field(False, description="also good examples from practice")
-    new_actors: bool = Field(False, description="also actors new to the alliance in my fields and regions")
+    examples: StrictBool = Field(False, description="also good examples from practice")
+    new_actors: StrictBool = Field(False, description="also actors new to the alliance in my fields and regions")
 
     def values(self) -> dict:
         return self.model_dump(mode="json", include=set(domain.PREFERENCE_NAMES))
@@ -68,10 +69,10 @@ def list_deliveries(
     event_type: str | None = Query(None, max_length=200, description="e.g. de.npa.offer.published, digest.daily"),
     kind: Literal[domain.DELIVERY_KINDS] | None = None,  # type: ignore[valid-type]
     subscription_id: str | None = Query(None, max_length=36),
-    since: AwareDatetime | None = Query(None, description="queued at or after (ISO 8601 with offset)"),
-    until: AwareDatetime | None = Query(None, description="queued before (ISO 8601 with offset)"),
+    since: IsoDatetime | None = Query(None, description="queued at or after (ISO 8601 with offset)"),
+    until: IsoDatetime | None = Query(None, description="queued before (ISO 8601 with offset)"),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10_000_000),
 ) -> dict:
     """Deliveries, newest first, never with an address. Times filter on when a mail was queued."""
     if since and until and since >= until:

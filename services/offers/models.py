@@ -36,6 +36,36 @@ class PartnerKey(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class PartnerSigningKey(SQLModel, table=True):
+    """A partner's Ed25519 public key for signing its messages on the bus (ADR 0013). The id is
+    derived from the key (npa.contracts.signatures.key_id_of); a revoked key verifies nothing."""
+
+    __tablename__ = "partner_signing_keys"
+
+    id: str = Field(primary_key=True, max_length=32)
+    partner_id: str = Field(foreign_key="partners.id", max_length=36, index=True)
+    public_key: str = Field(max_length=64)  # 32 raw bytes, base64
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class PartnerRefusal(SQLModel, table=True):
+    """A message on the partner topic that was parked on `.dlq`, kept for the partner it names
+    (newest 1,000 per partner): `GET /api/v1/partners/{id}/refusals`, `npa-partner status`.
+    `authenticated`: the partner's own valid signature; otherwise anyone may have sent it."""
+
+    __tablename__ = "partner_refusals"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    partner_id: str = Field(max_length=64, index=True)
+    event_id: str | None = Field(default=None, max_length=64, index=True)
+    external_id: str | None = Field(default=None, max_length=128)
+    event_type: str | None = Field(default=None, max_length=200)
+    reason: str = Field(max_length=2000)
+    authenticated: bool = False
+    parked_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 # Full text over `search_text` (words and facet tokens, domain.search) plus the status token:
 # on PostgreSQL the stored, generated `search_vector` with a GIN index; on SQLite the contentless
 # FTS5 table `offers_fts` (rowid = offers.rowid), kept in step by triggers. SQLAlchemy cannot

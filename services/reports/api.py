@@ -6,13 +6,15 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from npa.contracts.reference import ARL_REGIONS, FIELDS, districts, is_region
+from npa.contracts.validation import FieldSlug, RegionName
 from npa.infrastructure.errors import invalid
+from npa.infrastructure.openapi_errors import known_query_only
 from services.reports import domain
 from services.reports.report import Report
 
-router = APIRouter(prefix="/api/v1", tags=["reports"])
+router = APIRouter(prefix="/api/v1", tags=["reports"], dependencies=[Depends(known_query_only)])
 
-FIELD_QUERY = Query(None, description=f"only this field of action, one of {list(FIELDS)}")
+FIELD_QUERY = Query(None, description="only this field of action")
 LIMIT_QUERY = Query(None, ge=1, le=1000, description="at most this many rows (default: all)")
 
 
@@ -51,7 +53,7 @@ def list_regions() -> dict:
 def coverage(
     level: Literal["district", "arl", "state"] = Query(
         "district", description="district (45 × 5 rows), arl (4 × 5 rows) or state (5 rows, state-wide items included)"),
-    field: str | None = FIELD_QUERY,
+    field: FieldSlug | None = FIELD_QUERY,
     report: Report = Depends(reading),
 ) -> dict:
     """Per area × field: active offers, offers new in the last 30 days, women-only, with childcare,
@@ -75,7 +77,7 @@ def coverage(
 
 @router.get("/reports/gaps")
 def gaps(
-    field: str | None = FIELD_QUERY,
+    field: FieldSlug | None = FIELD_QUERY,
     limit: int = Query(domain.WEAKEST_LIMIT, ge=1, le=45, description="weakest districts per field"),
     report: Report = Depends(reading),
 ) -> dict:
@@ -106,8 +108,8 @@ def gaps(
 
 @router.get("/reports/trends")
 def trends(
-    region: str | None = Query(None, description="a district key or ARL region name; default: the whole state"),
-    field: str | None = FIELD_QUERY,
+    region: RegionName | None = Query(None, description="a district key or ARL region name; default: the whole state"),
+    field: FieldSlug | None = FIELD_QUERY,
     months: int = Query(domain.TREND_MONTHS, ge=1, le=60, description="calendar months (Europe/Berlin), oldest first"),
     report: Report = Depends(reading),
 ) -> dict:

@@ -10,6 +10,7 @@
   guesses a number, so import via "Daten > Aus Text/CSV" to keep it.
 - Lists (languages, fields) are joined with ", "; decimals use the German comma with
   `lang=de`; yes/no as "ja"/"nein".
+- Text that starts like a formula (`= + - @`, tab, CR) starts with an apostrophe instead.
 """
 
 import csv
@@ -38,13 +39,25 @@ COLUMNS = {**DISTRICT_COLUMNS, **FIELD_COLUMNS, **COVERAGE_FIGURES}
 """The district × field coverage, as `/reports/export.csv` has always had it (plus new figures)."""
 
 
+# A cell a spreadsheet would read as a formula (CSV injection): `=`, `+`, `-`, `@`, and tab or
+# CR, which some programs skip before looking for one. Such text gets a leading apostrophe
+# (OWASP's advice): Excel and LibreOffice show the text and run nothing.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(value: object, lang: str) -> object:
     if isinstance(value, bool):
         return ("ja" if value else "nein") if lang == "de" else str(value).lower()
     if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
+        return neutralised(", ".join(str(item) for item in value))
     if isinstance(value, float) and lang == "de":
-        return f"{value:g}".replace(".", ",")
+        return f"{value:g}".replace(".", ",")  # a number we format, never text someone entered
+    if isinstance(value, str):
+        return neutralised(value)
     return "" if value is None else value
 
 

@@ -9,6 +9,7 @@ import pytest
 from npa.contracts import topics
 from npa.contracts.envelope import decode, encode, new_event
 from npa.contracts.events import partner_offers as partner_events
+from npa.contracts.signatures import SigningKey, public_key_text
 from tests.support.services import ADMIN, eventually, produce, read_topic
 
 pytestmark = pytest.mark.e2e
@@ -95,7 +96,11 @@ async def test_offer_travels_from_partner_to_inbox_and_report(platform, smtp_sin
                          subject=partner_events.key_of(partner["id"], "kurs-b1"),
                          data={"partner_id": partner["id"], "external_id": "kurs-b1",
                                "offer": {**OFFER, "title": "Deutschkurs B1", "district": "03101"}})
-        await produce(platform.bootstrap, topics.PARTNER_OFFERS, encode(good),
+        signing_key = SigningKey.generate()
+        registered_key = client.post(f"{urls['offers']}/api/v1/partners/{partner['id']}/signing-keys", headers=key,
+                                     json={"public_key": public_key_text(signing_key.public_key)})
+        assert registered_key.status_code == 201, registered_key.text
+        await produce(platform.bootstrap, topics.PARTNER_OFFERS, encode(signing_key.sign(good)),
                       key=partner_events.key_of(partner["id"], "kurs-b1").encode())
         dead = await read_topic(platform.bootstrap, topics.dead_letter(topics.PARTNER_OFFERS), expected=1)
         assert "body is not JSON" in dict(dead[0].headers)["npa-dlq-reason"].decode()

@@ -4,7 +4,7 @@
 from npa.contracts import topics
 from npa.contracts.envelope import decode, encode, new_event
 from npa.contracts.events import partner_offers as partner_events
-from tests.support.offers import OFFER, create_partner, register_actor
+from tests.support.offers import OFFER, create_partner, register_actor, signed
 from tests.support.services import ADMIN, eventually, produce, read_topic, running_service, service_settings
 
 
@@ -67,8 +67,9 @@ async def test_kafka_ingestion_parks_poison_messages_and_goes_on(kafka_bootstrap
 
         def upsert(offer: dict, partner_id: str = partner["id"]) -> bytes:
             data = {"partner_id": partner_id, "external_id": "ext-1", "offer": offer}
-            return encode(new_event(source=partner_events.source_of(partner_id), type=partner_events.UPSERTED,
-                                    subject=f"{partner_id}:ext-1", data=data))
+            return encode(signed(partner, new_event(source=partner_events.source_of(partner_id),
+                                                    type=partner_events.UPSERTED, subject=f"{partner_id}:ext-1",
+                                                    data=data)))
 
         await produce(kafka_bootstrap, topics.PARTNER_OFFERS, b"{this is not json", key=partner_key)
         await produce(kafka_bootstrap, topics.PARTNER_OFFERS, upsert({**OFFER, "district": "00000"}), key=partner_key)
@@ -87,7 +88,7 @@ async def test_kafka_ingestion_parks_poison_messages_and_goes_on(kafka_bootstrap
         reasons = " | ".join(by_reason)
         assert "body is not JSON" in reasons
         assert "data.offer.district" in reasons and "unknown district" in reasons
-        assert "unknown partner 'intruder'" in reasons
+        assert "belongs to another partner, not to data.partner_id 'intruder'" in reasons  # signed by ours
         not_json = next(record for reason, record in by_reason.items() if "body is not JSON" in reason)
         assert not_json.value == b"{this is not json" and not_json.key == partner_key
         assert dict(not_json.headers)["npa-dlq-origin-topic"] == topics.PARTNER_OFFERS.encode()

@@ -48,7 +48,7 @@ async def test_publish_sends_valid_offers_and_reports_the_invalid_line(kafka_boo
         path = write_jsonl(tmp_path / "offers.jsonl", LINES)
 
         def publish():
-            with PartnerClient(partner["id"], kafka_bootstrap) as producer, path.open(encoding="utf-8") as lines:
+            with PartnerClient(partner["id"], kafka_bootstrap, signing_key=partner["signing_key"]) as producer, path.open(encoding="utf-8") as lines:
                 return producer.publish(iter_jsonl(lines))
 
         report = await asyncio.to_thread(publish)
@@ -82,7 +82,9 @@ async def test_the_command_line_publishes_and_deletes(kafka_bootstrap, sqlite_ur
         await register_actor(kafka_bootstrap, "actor-1")
         partner = await create_partner(client)
         path = write_jsonl(tmp_path / "offers.jsonl", LINES)
-        options = ["--partner-id", partner["id"], "--bootstrap", kafka_bootstrap]
+        key_file = tmp_path / "partner.key"
+        key_file.write_bytes(partner["signing_key"].pem())
+        options = ["--partner-id", partner["id"], "--bootstrap", kafka_bootstrap, "--key-file", str(key_file)]
 
         def run(*args: str, launcher: list[str] = MODULE) -> subprocess.CompletedProcess:
             return subprocess.run([*launcher, *args, *options], capture_output=True, text=True, timeout=120,

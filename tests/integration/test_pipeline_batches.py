@@ -20,7 +20,7 @@ from npa.infrastructure.database import make_engine, run_migrations
 from npa.infrastructure.outbox import OutboxMessage
 from npa.partner_client.client import headers_of, upserted
 from services.offers.models import Offer
-from tests.support.offers import OFFER, create_partner, register_actor
+from tests.support.offers import OFFER, create_partner, register_actor, signed
 from tests.support.services import eventually, read_topic, running_service, service_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,16 +39,18 @@ async def produce_all(bootstrap: str, records: list[tuple[bytes, bytes, list]]) 
         await producer.stop()
 
 
-def upsert(partner_id: str, number: int, **changes: object) -> tuple[bytes, bytes, list]:
-    event = upserted(partner_id, f"kurs-{number}", {**OFFER, "title": f"Deutschkurs Nummer {number}", **changes})
+def upsert(partner: dict, number: int, **changes: object) -> tuple[bytes, bytes, list]:
+    event = signed(partner, upserted(partner["id"], f"kurs-{number}",
+                                     {**OFFER, "title": f"Deutschkurs Nummer {number}", **changes}))
     return event.subject.encode(), encode(event), headers_of(event)
 
 
-def unchecked_upsert(partner_id: str, number: int, **changes: object) -> tuple[bytes, bytes, list]:
+def unchecked_upsert(partner: dict, number: int, **changes: object) -> tuple[bytes, bytes, list]:
     """As a partner system that skipped the client's validation would send it."""
+    partner_id = partner["id"]
     data = {"partner_id": partner_id, "external_id": f"kurs-{number}", "offer": {**OFFER, **changes}}
-    event = new_event(source=partner_events.source_of(partner_id), type=partner_events.UPSERTED,
-                      subject=partner_events.key_of(partner_id, f"kurs-{number}"), data=data)
+    event = signed(partner, new_event(source=partner_events.source_of(partner_id), type=partner_events.UPSERTED,
+                                      subject=partner_events.key_of(partner_id, f"kurs-{number}"), data=data))
     return event.subject.encode(), encode(event), headers_of(event)
 
 
@@ -82,9 +84,9 @@ async def test_poison_in_a_batch_is_parked_and_the_rest_applied_then_committed(k
     async with running_service(settings) as client:
         await register_actor(kafka_bootstrap, "actor-1")
         partner = await create_partner(client, "actor-1")
-        good = [upsert(partner["id"], number) for number in range(40)]
-        poison = [unchecked_upsert(partner["id"], 100, district="99999"),  # caught by OfferBody: names the field
-                  upsert(partner["id"], 101, provider_actor_id="nobody"),  # refused by the use case
+        good = [upsert(partner, number) for number in range(40)]
+        poison = [unchecked_upsert(partner, 100, district="99999"),  # caught by OfferBody: names the field
+                  upsert(partner, 101, provider_actor_id="nobody"),  # refused by the use case
                   (b"k", b"{broken", [])]
         records = good[:15] + poison[:1] + good[15:30] + poison[1:] + good[30:]
         await produce_all(kafka_bootstrap, records)
@@ -117,7 +119,7 @@ async def test_killed_between_transaction_and_offset_commit_the_redelivery_chang
                                  kafka_bootstrap], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert crashing.stdout is not None
     assert (await asyncio.to_thread(crashing.stdout.readline)).strip() == "ready"
-    await produce_all(kafka_bootstrap, [upsert(partner["id"], number) for number in range(60)])
+    await produce_all(kafka_bootstrap, [upsert(partner, number) for number in range(60)])
     line = await asyncio.to_thread(crashing.stdout.readline)
     assert await asyncio.to_thread(crashing.wait, 30) == -9
     applied_before_crash = int(line.split()[1])

@@ -67,7 +67,15 @@ def test_usage_errors_exit_with_2(tmp_path, capsys, monkeypatch):
     assert "no such file" in capsys.readouterr().err
     assert cli.main(["delete", "kurs-1"]) == 2
     assert "--partner-id and --bootstrap are needed" in capsys.readouterr().err
-    assert cli.main(["delete", "kurs-1", "--partner-id", "p", "--bootstrap", "h:1", "--sasl-mechanism",
+    monkeypatch.delenv("NPA_PARTNER_KEY_FILE", raising=False)
+    assert cli.main(["delete", "kurs-1", "--partner-id", "p", "--bootstrap", "h:1"]) == 2
+    assert "--key-file is needed" in capsys.readouterr().err
+    assert cli.main(["keygen", "--out", str(tmp_path / "partner.key")]) == 0
+    capsys.readouterr()
+    assert cli.main(["keygen", "--out", str(tmp_path / "partner.key")]) == 2  # never overwritten
+    assert "exists" in capsys.readouterr().err
+    assert cli.main(["delete", "kurs-1", "--partner-id", "p", "--bootstrap", "h:1", "--key-file",
+                     str(tmp_path / "partner.key"), "--sasl-mechanism",
                      "SCRAM-SHA-512", "--sasl-username", "p", "--sasl-password-env", "NPA_TEST_UNSET"]) == 2
     assert "NPA_TEST_UNSET is not set" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stopped:

@@ -3,6 +3,7 @@
 from pydantic import BaseModel
 
 from npa.contracts.envelope import CloudEvent
+from npa.contracts.text import SingleLine
 
 SOURCE = "/services/actors"
 REGISTERED = "de.npa.actor.registered"
@@ -16,7 +17,7 @@ class ActorState(BaseModel):
 
     id: str
     version: int
-    name: str
+    name: SingleLine
     kind: str
     districts: list[str]
     fields: list[str]

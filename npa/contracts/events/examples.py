@@ -3,6 +3,7 @@
 from pydantic import BaseModel
 
 from npa.contracts.envelope import CloudEvent
+from npa.contracts.text import SingleLine
 
 SOURCE = "/services/offers"
 PUBLISHED = "de.npa.example.published"
@@ -15,7 +16,7 @@ class ExampleState(BaseModel):
     id: str
     version: int
     status: str
-    title: str
+    title: SingleLine  # goes into mail subjects: never a line break
     situation: str = ""
     goals: str = ""
     measures: str = ""

@@ -5,6 +5,7 @@ from datetime import date
 from pydantic import BaseModel
 
 from npa.contracts.envelope import CloudEvent
+from npa.contracts.text import SingleLine
 
 SOURCE = "/services/offers"
 PUBLISHED = "de.npa.offer.published"
@@ -18,7 +19,7 @@ class OfferState(BaseModel):
     id: str
     version: int
     status: str
-    title: str
+    title: SingleLine  # goes into mail subjects: never a line break
     summary: str = ""
     description: str = ""
     fields: list[str]

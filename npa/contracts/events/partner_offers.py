@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from npa.contracts.envelope import CloudEvent
 from npa.contracts.offer_body import OfferBody
+from npa.contracts.text import SingleLine
 
 UPSERTED = "de.npa.partner.offer.upserted"
 DELETED = "de.npa.partner.offer.deleted"
@@ -26,7 +27,7 @@ def key_of(partner_id: str, external_id: str) -> str:
 class PartnerOfferDeleted(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    partner_id: str = Field(min_length=1, max_length=64)
+    partner_id: SingleLine = Field(min_length=1, max_length=64)
     external_id: str = ExternalId
 
 
@@ -35,6 +36,8 @@ class PartnerOfferUpserted(PartnerOfferDeleted):
 
 
 class PartnerOfferEvent(CloudEvent):
-    """The envelope a partner system produces (documents the AsyncAPI catalogue)."""
+    """The envelope a partner system produces and signs (documents the AsyncAPI catalogue)."""
 
     data: PartnerOfferUpserted | PartnerOfferDeleted  # type: ignore[assignment]
+    npakeyid: str = Field(description="id of the partner's registered Ed25519 signing key (ADR 0013)")
+    npasignature: str = Field(description="Ed25519 signature, base64url: npa.contracts.signatures")

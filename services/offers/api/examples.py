@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
 from sqlmodel import Session
 
 from npa.contracts.reference import ARL_REGIONS, FIELDS, is_field, is_region
-from npa.contracts.validation import DistrictKey, FieldSlugs
+from npa.contracts.text import MultiLine, SingleLine
+from npa.contracts.validation import DistrictKey, FieldSlug, FieldSlugs, RegionName
 from npa.infrastructure.auth import bearer, is_admin, require_admin
 from npa.infrastructure.errors import invalid
 from services.offers.api.dependencies import base_url, runtime
@@ -18,10 +19,10 @@ from services.offers.usecases import examples as usecases
 
 router = APIRouter(tags=["examples"])
 
-Title = Annotated[str, Field(min_length=3, max_length=200)]
-Section = Annotated[str, Field(min_length=3, max_length=5000)]
-ActorId = Annotated[str, Field(min_length=1, max_length=36)]
-Period = Annotated[str, Field(min_length=2, max_length=100, examples=["seit 2023"])]
+Title = Annotated[SingleLine, Field(min_length=3, max_length=200)]
+Section = Annotated[MultiLine, Field(min_length=3, max_length=5000)]
+ActorId = Annotated[SingleLine, Field(min_length=1, max_length=36)]
+Period = Annotated[SingleLine, Field(min_length=2, max_length=100, examples=["seit 2023"])]
 
 
 class ExampleBody(BaseModel):
@@ -61,6 +62,10 @@ class ExamplePatch(BaseModel):
     url: HttpUrl | None = None
 
 
+# Reads are public; an editor's token (optional) shows drafts too: security `[{}, bearer]`.
+OPTIONAL_BEARER = {"security": [{}]}  # FastAPI adds the bearer beside it
+
+
 def is_editor(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> bool:
     """Reads are public; a bearer token, if one is sent, must be the admin token."""
     if credentials is None or not credentials.credentials:
@@ -89,15 +94,15 @@ def create_example(body: ExampleBody, request: Request) -> dict:
     return usecases.example_state(example, base_url(request))
 
 
-@router.get("/examples")
+@router.get("/examples", openapi_extra=OPTIONAL_BEARER)
 def list_examples(
     request: Request,
-    field: str | None = Query(None, description=f"one of {list(FIELDS)}"),
-    region: str | None = Query(None, description=f"district key or one of {list(ARL_REGIONS)}"),
+    field: FieldSlug | None = None,
+    region: RegionName | None = Query(None, description="district key or ARL region name"),
     q: str | None = Query(None, max_length=200, description="words in title or sections"),
     status: Literal[domain.STATUSES] = Query(domain.PUBLISHED, description="other than published: admin only"),  # type: ignore[valid-type]
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10_000_000),
     editor: bool = Depends(is_editor),
 ) -> dict:
     if not domain.is_public(status) and not editor:
@@ -113,7 +118,7 @@ def list_examples(
     return {"total": len(matching), "items": [usecases.example_state(e, public_url) for e in page]}
 
 
-@router.get("/examples/{example_id}")
+@router.get("/examples/{example_id}", openapi_extra=OPTIONAL_BEARER)
 def get_example(example_id: str, request: Request, editor: bool = Depends(is_editor)) -> dict:
     """A published example; drafts and withdrawn ones only with the admin token."""
     with Session(runtime(request).engine) as session:

@@ -1,13 +1,14 @@
 """Offer routes: editors' offers (draft, publish, update, withdraw) and the public search."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError, create_model
+from pydantic import Strict, ValidationError, create_model
 from sqlmodel import Session
 
-from npa.contracts.offer_body import OfferBody
+from npa.contracts.offer_body import TARGET_GROUPS, OfferBody
+from npa.contracts.validation import FieldSlug, RegionName
 from npa.infrastructure.auth import is_admin, require_admin
 from npa.infrastructure.errors import invalid
 from services.offers import usecases
@@ -17,11 +18,19 @@ from services.offers.models import Offer
 
 router = APIRouter(tags=["offers"])
 
+def _optional(info: Any) -> Any:
+    """The field's type, or null; strict where the body is strict (`"yes"` is no bool). The other
+    checks run when the merged offer is validated as an OfferBody, so all errors come at once."""
+    strict = [item for item in info.metadata if isinstance(item, Strict)]
+    annotated = Annotated[(info.annotation, *strict)] if strict else info.annotation  # type: ignore[valid-type]
+    return annotated | None
+
+
 # Every field of the offer body, optional: a PATCH names only what changes.
 OfferPatch = create_model(
     "OfferPatch",
     __config__=OfferBody.model_config,
-    **{name: (info.annotation | None, None) for name, info in OfferBody.model_fields.items()},  # type: ignore[call-overload]
+    **{name: (_optional(info), None) for name, info in OfferBody.model_fields.items()},  # type: ignore[call-overload]
 )
 PUBLIC_STATUSES = ("published", "expired", "withdrawn")
 
@@ -54,11 +63,11 @@ def list_offers(
     request: Request,
     q: str | None = Query(None, max_length=200, description="search words; each must match (title, summary, "
                           "description, city, provider); German plurals and umlauts (ä/ae) are matched"),
-    field: str | None = None,
-    region: str | None = Query(None, description="district key or ARL region name"),
+    field: FieldSlug | None = None,
+    region: RegionName | None = Query(None, description="district key or ARL region name"),
     language: str | None = Query(None, max_length=40, description="ISO 639-1 code or German/English name: "
                                  "'ar', 'Arabisch', 'Arabic'"),
-    target_group: str | None = None,
+    target_group: Literal[TARGET_GROUPS] | None = None,  # type: ignore[valid-type]
     women_only: bool | None = None,
     free: bool | None = Query(None, description="free of charge"),
     childcare: bool | None = Query(None, description="with childcare"),
@@ -66,7 +75,7 @@ def list_offers(
     postcode: str | None = Query(None, max_length=5, description="postcode or its start, e.g. '26121' or '261'"),
     status: Literal["published", "expired", "withdrawn", "draft"] = "published",
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, description="simple paging; prefer `cursor`, which is stable under inserts"),
+    offset: int = Query(0, ge=0, le=10_000_000, description="simple paging; prefer `cursor`, which is stable under inserts"),
     cursor: str | None = Query(None, max_length=500, description="`next_cursor` of the previous page"),
 ) -> dict:
     """Offers matching every given filter: by relevance when there are search words, else newest

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
+from npa.contracts.text import SingleLine
 from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
 from services.offers.api.dependencies import authorize_partner, runtime
@@ -18,8 +19,8 @@ router = APIRouter(tags=["partners"])
 class PartnerBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=2, max_length=200)
-    actor_id: str = Field(min_length=1, max_length=36)
+    name: SingleLine = Field(min_length=2, max_length=200)
+    actor_id: SingleLine = Field(min_length=1, max_length=36)
 
 
 @router.post("/partners", status_code=201, dependencies=[Depends(require_admin)])

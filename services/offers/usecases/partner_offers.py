@@ -25,7 +25,9 @@ from services.offers import domain
 from services.offers.domain.search import search_columns
 from services.offers.models import Offer, Partner, new_id
 from services.offers.usecases.known_actors import UNKNOWN_ACTOR, active_among
+from services.offers.usecases import signing_keys
 from services.offers.usecases.offers import offer_event_data
+from services.offers.usecases.signing_keys import SignatureWindow
 
 CREATED, UPDATED, UNCHANGED, WITHDRAWN, REJECTED = "created", "updated", "unchanged", "withdrawn", "rejected"
 
@@ -176,9 +178,11 @@ def apply_partner_changes(session: Session, changes: list[PartnerChange], *, bas
     return plan.outcomes
 
 
-def on_partner_offer_events(session: Session, events: list[CloudEvent], base_url: str) -> None:
-    """Upserts and deletions from partner systems on the bus; a refused one is parked on the
-    topic's `.dlq` by the consumer (the rest of the batch is applied without it)."""
+def on_partner_offer_events(session: Session, events: list[CloudEvent], base_url: str,
+                            signature_window: SignatureWindow) -> None:
+    """Upserts and deletions from partner systems on the bus, each signed by the partner it
+    names (ADR 0013); a refused one is parked on the topic's `.dlq` by the consumer (the rest
+    of the batch is applied without it)."""
     changes: list[PartnerChange] = []
     for event in events:
         model = partner_events.PartnerOfferUpserted if event.type == partner_events.UPSERTED \
@@ -189,6 +193,10 @@ def on_partner_offer_events(session: Session, events: list[CloudEvent], base_url
                                 event)
         body = message.offer if isinstance(message, partner_events.PartnerOfferUpserted) else None
         changes.append(PartnerChange(message.partner_id, message.external_id, body))
+    refused = signing_keys.check_signed(session, events, signature_window)
+    for event in events:
+        if event.id in refused:
+            raise RejectedEvent(refused[event.id], event)
     plan = plan_partner_changes(session, changes, base_url=base_url)
     for index, outcome in plan.rejected:
         where = outcome.field if outcome.field in ("partner_id", "external_id") else f"offer.{outcome.field}"
