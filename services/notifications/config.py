@@ -14,6 +14,7 @@
 | DIGEST_TIMEZONE | the local time zone of the digest times | Europe/Berlin |
 | DIGEST_CHECK_SECONDS | how often the digest worker looks for due digests | 60 |
 | PURGE_INTERVAL_SECONDS | how often unconfirmed requests older than 7 days are deleted | 3600 |
+| ERASURE_REWRITE_HOURS | PostgreSQL: after an erasure, the subscriptions table is rewritten (VACUUM FULL) at most this often, so an erased address leaves the data files (ADR 13); 0: never | 24 |
 | RETENTION_DAYS | deliveries, digests, digest items and item states older than this are deleted, but for what a guarantee needs (ADR 10); at least 8 | 30 |
 """
 
@@ -58,6 +59,7 @@ class NotificationsConfig:
     digest_check_seconds: float = 60.0
     purge_interval_seconds: float = 3600.0
     retention_days: float = 30.0
+    erasure_rewrite_hours: float = 24.0
 
     def __post_init__(self) -> None:
         if self.retention_days < MIN_RETENTION.days:
@@ -84,4 +86,5 @@ class NotificationsConfig:
         schedule = DigestSchedule.parse(_env("DIGEST_DAILY_AT", "07:00"), _env("DIGEST_WEEKLY_DAY", "monday"),
                                         _env("DIGEST_WEEKLY_AT", "07:00"), _env("DIGEST_TIMEZONE", "Europe/Berlin"))
         return cls(sender, schedule, float(_env("DIGEST_CHECK_SECONDS", "60")),
-                   float(_env("PURGE_INTERVAL_SECONDS", "3600")), float(_env("RETENTION_DAYS", "30")))
+                   float(_env("PURGE_INTERVAL_SECONDS", "3600")), float(_env("RETENTION_DAYS", "30")),
+                   float(_env("ERASURE_REWRITE_HOURS", "24")))
