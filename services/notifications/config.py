@@ -9,6 +9,7 @@
 | SENDER_POLL_SECONDS | how often the sender looks for due mails when nothing woke it | 0.5 |
 | SENDER_BATCH_SIZE | mails claimed per round | 200 |
 | SENDER_LEASE_SECONDS | how long a round holds its mails (ADR 8) | 120 |
+| SENDER_MAX_UNRECORDED | accepted mails whose record is not yet committed, at most; with SMTP_CONNECTIONS the bound of repeats after a crash (ADR 8) | 32 |
 | DIGEST_DAILY_AT | local time of the daily digest | 07:00 |
 | DIGEST_WEEKLY_DAY, DIGEST_WEEKLY_AT | day and local time of the weekly digest | monday, 07:00 |
 | DIGEST_TIMEZONE | the local time zone of the digest times | Europe/Berlin |
@@ -40,14 +41,16 @@ class SenderPolicy:
     batch_size: int = 200
     connections: int = 4
     lease_seconds: float = 120.0
+    max_unrecorded: int = 32  # outcomes handed to the recorder and not yet committed (ADR 8)
     smtp_timeout_seconds: float = 30.0
     postpone_seconds: float = 30.0  # a withdrawal notice waiting for its alert to leave first
     max_attempts: int = 12  # tries of one mail; 5xx replies fail at once
     backoff: Backoff = Backoff(base_seconds=60.0, max_seconds=6 * 3600.0, jitter=0.5)  # between tries of one mail
 
     def __post_init__(self) -> None:
-        if self.connections < 1 or self.batch_size < 1:
-            raise ValueError("NPA_NOTIFICATIONS_SMTP_CONNECTIONS and _SENDER_BATCH_SIZE must be at least 1")
+        if self.connections < 1 or self.batch_size < 1 or self.max_unrecorded < 1:
+            raise ValueError("NPA_NOTIFICATIONS_SMTP_CONNECTIONS, _SENDER_BATCH_SIZE and _SENDER_MAX_UNRECORDED "
+                             "must be at least 1")
         if self.lease_seconds < 2 * self.smtp_timeout_seconds:
             raise ValueError("NPA_NOTIFICATIONS_SENDER_LEASE_SECONDS must be at least twice the SMTP timeout")
 
@@ -79,6 +82,7 @@ class NotificationsConfig:
             batch_size=int(_env("SENDER_BATCH_SIZE", "200")),
             connections=int(_env("SMTP_CONNECTIONS", "4")),
             lease_seconds=float(_env("SENDER_LEASE_SECONDS", "120")),
+            max_unrecorded=int(_env("SENDER_MAX_UNRECORDED", "32")),
             smtp_timeout_seconds=float(_env("SMTP_TIMEOUT_SECONDS", "30")),
             max_attempts=int(_env("SMTP_MAX_ATTEMPTS", "12")),
             backoff=backoff,
