@@ -27,6 +27,7 @@ class Stack:
                  code_root: Path = ROOT) -> None:
         self.folder = folder
         self.code_root = code_root
+        self.database_urls = dict(database_urls)
         self.smtp_port = free_port()
         self.bootstrap = f"127.0.0.1:{free_port()}"
         self.ports = {name: free_port() for name in DEFAULT_PORTS}
@@ -67,6 +68,12 @@ class Stack:
     def _spawn(self, name: str, label: str, env: dict[str, str]) -> subprocess.Popen:
         return self.platform.spawn(label, [sys.executable, "-m", f"services.{name}"], restart=False,
                                    env={**os.environ, **env}, cwd=self.code_root)
+
+    def start_service(self, name: str) -> subprocess.Popen:
+        """(Again) the first replica of a service on its own port, until it is ready."""
+        process = self._spawn(name, name, {})
+        wait_until(lambda: ready(f"{self.urls[name]}/readyz"), 180, name, {name: process})
+        return process
 
     def spawn_service(self, name: str, label: str, port: int) -> subprocess.Popen:
         """Another replica of a service on its own port (same database and consumer group)."""
