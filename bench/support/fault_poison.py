@@ -62,7 +62,7 @@ async def dead_letters(bootstrap: str, topic_names: list[str], run: str) -> Coun
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and any(await consumer.position(tp) < ends[tp] for tp in partitions):
+        while time.monotonic() < deadline and [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 for record in records:
                     headers = {name: value.decode() for name, value in record.headers or ()}
@@ -96,9 +96,9 @@ async def poison_messages(options: Options) -> Row:
                 await asyncio.sleep(2)
         finally:
             await producer.stop()
-        last_poison_at = time.monotonic()
+        harness.mark_fault_end()
         await steady(harness, options, 5)
-        row = await finish(harness, options, last_poison_at, "5 poison messages on every consumed topic")
+        row = await finish(harness, options, "5 poison messages on every consumed topic")
         await asyncio.sleep(3)
         parked = await dead_letters(stack.bootstrap, list(readers), harness.run_id)
         missing = {place: count - parked[place] for place, count in expected.items() if parked[place] < count}
@@ -110,6 +110,8 @@ async def poison_messages(options: Options) -> Row:
         if extra:
             row.extra_failures.append(f"parked more than once: {extra}")
         row.lost += sum(missing.values())
+        row.sent += sent
+        row.applied += sent - sum(missing.values())  # parked by every group that reads the topic
         return row
 
 
