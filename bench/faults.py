@@ -85,11 +85,13 @@ def main() -> int:
     parser.add_argument("--backend", default="sqlite", choices=("sqlite", "postgresql"),
                         help="databases of scenarios other than 4 (which always uses PostgreSQL)")
     parser.add_argument("--fault-seconds", type=float, default=None)
+    parser.add_argument("--keep-logs", default="", help="copy each scenario's service logs into this folder")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    options = Options(backend=args.backend)
+    options = Options(backend=args.backend, keep_logs=args.keep_logs)
     if args.quick:
-        options = Options(backend=args.backend, fault_seconds=10, fanout_subscribers=100, settle_seconds=3)
+        options = Options(backend=args.backend, keep_logs=args.keep_logs, fault_seconds=10, fanout_subscribers=100,
+                          settle_seconds=3)
     if args.fault_seconds is not None:
         options = Options(**{**options.__dict__, "fault_seconds": args.fault_seconds})
     numbers = [int(n) for n in args.only.split(",") if n.strip()] or list(SCENARIOS)

@@ -165,9 +165,10 @@ class Harness:
         engine.dispose()
         return int(count)
 
-    def mark_fault_end(self) -> None:
-        """The fault is over: recovery is the time until every offer accepted so far is mailed."""
-        self.fault_end = (time.time(), set(self.accepted))
+    def mark_fault_end(self, ended_at: float | None = None) -> None:
+        """The fault ended (now, or at the wall-clock `ended_at`): recovery is the time from
+        then until every offer accepted so far is mailed."""
+        self.fault_end = (ended_at or time.time(), set(self.accepted))
 
     def recovered_at(self) -> float | None:
         """When the last expected mail of the offers accepted before the fault's end arrived

@@ -104,7 +104,8 @@ async def poison_messages(options: Options) -> Row:
         missing = {place: count - parked[place] for place, count in expected.items() if parked[place] < count}
         extra = {place: count - expected[place] for place, count in parked.items() if count > expected[place]}
         row.note = (f"{sent} poison on {len(readers)} topics; parked with a reason "
-                    f"{sum(parked.values())}/{sum(expected.values())} (topic × group); good offers as the others")
+                    f"{sum(parked.values())}/{sum(expected.values())} (topic × group); good offers as the others; "
+                    "recovery: from the last poison until the offers sent so far were mailed")
         if missing:
             row.extra_failures.append(f"not parked: {missing}")
         if extra:

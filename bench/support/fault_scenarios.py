@@ -8,10 +8,12 @@ SMTP connection (4), per process killed. Faults that kill no sender allow none.
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.support import traffic
 from bench.support.fault_harness import Harness, Row
@@ -40,6 +42,7 @@ class Options:
     fanout_offers: int = 10  # scenario 2: 10 offers × 300 subscribers
     fanout_subscribers: int = 300
     settle_seconds: float = 5.0  # after the stream, for late repeats to show
+    keep_logs: str = ""  # a folder: each scenario's service logs are copied there
 
 
 async def steady(harness: Harness, options: Options, seconds: float) -> None:
@@ -53,6 +56,8 @@ async def finish(harness: Harness, options: Options, scenario: str, *, bound: in
     await harness.stop_stream()
     await harness.wait_for_mails(timeout)
     await asyncio.sleep(options.settle_seconds)
+    if options.keep_logs:
+        shutil.copytree(harness.stack.platform.logs, Path(options.keep_logs) / scenario.split()[0], dirs_exist_ok=True)
     return harness.row(scenario, bound, note)
 
 
@@ -84,13 +89,15 @@ async def broker_paused_then_killed(options: Options) -> Row:
         pause_recovery = "not" if paused is None else f"{paused - harness.fault_end[0]:.1f} s"
         broker.send_signal(signal.SIGKILL)
         broker.wait(10)
+        restarted_at = time.time()
         stack.platform.start_broker(restart=False)  # as `make run`'s supervisor does: topics at once
         harness.start_stream(options.rate)
-        harness.mark_fault_end()
-        await asyncio.sleep(20)
+        await asyncio.sleep(5)
+        harness.mark_fault_end(restarted_at)  # the offers of the first 5 s hit services still reconnecting
+        await asyncio.sleep(15)
         return await finish(harness, options, "1 broker SIGSTOP, then SIGKILL + empty restart",
                             note=f"paused {options.fault_seconds:.0f} s: all mailed {pause_recovery} after SIGCONT; "
-                                 "recovery column: after the restart, until the offers sent meanwhile were mailed")
+                                 "recovery column: from the restart until the offers of its first 5 s were mailed")
 
 
 async def notifications_killed(options: Options) -> Row:
@@ -157,9 +164,12 @@ async def replicas_killed(options: Options) -> Row:
         stack.spawn_service("notifications", "notifications-2", notifications_port)
         harness.offers_urls = [stack.urls["offers"], f"http://127.0.0.1:{offers_port}"]
         await steady(harness, options, 10)
+        killed_at = time.time()
         harness.kill("offers")
         harness.kill("notifications")
-        harness.mark_fault_end()
-        await asyncio.sleep(15)
+        await asyncio.sleep(5)
+        harness.mark_fault_end(killed_at)  # the offers of the first 5 s met the groups rebalancing
+        await asyncio.sleep(10)
         return await finish(harness, options, "6 one of two replicas killed (offers, notifications)",
-                            bound=SENDER_CRASH_BOUND, note="the survivors take over; nothing restarted")
+                            bound=SENDER_CRASH_BOUND, note="the survivors take over, nothing restarted; recovery: from "
+                                                           "the kill until the offers of its first 5 s were mailed")
