@@ -4,12 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast system-packages bench clean help
+.PHONY: run test test-fast system-packages bench faults faults-quick clean help
 
 help:
 	@echo "make run    start the whole platform locally (broker, SMTP sink, four services, demo data)"
 	@echo "make test   install everything and run the whole test suite"
 	@echo "make bench  run the benchmarks under bench/"
+	@echo "make faults the fault suite (bench/faults.py; make faults-quick: 10 s faults)"
 
 $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,12 @@ test: $(STAMP) system-packages
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+faults: $(STAMP)
+	$(PY) bench/faults.py $(FAULTS_ARGS)
+
+faults-quick: $(STAMP)
+	$(PY) bench/faults.py --quick $(FAULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) var test-artifacts

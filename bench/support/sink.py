@@ -1,7 +1,8 @@
 """An SMTP sink for benchmarks, as its own process: `python -m bench.support.sink PORT FOLDER`.
 
 It records the accept time and the raw Subject of every mail (decoded later, not in the hot
-path) in FOLDER/accepted.tsv every 0.2 s, and keeps confirmation mails whole in FOLDER/*.eml
+path) in FOLDER/accepted.tsv every 0.2 s, the accept time and Message-ID in FOLDER/ids.tsv
+(the fault suite counts repeats by it: it is derived from subscription and event), and keeps confirmation mails whole in FOLDER/*.eml
 so the benchmark can follow their links. The accept time is when the DATA command is answered.
 """
 
@@ -17,6 +18,7 @@ class Recorder:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.accepted: list[tuple[float, bytes]] = []
+        self.ids: list[tuple[float, bytes]] = []
         self.kept = 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
@@ -34,6 +36,10 @@ class Recorder:
                 end += 2
             subject = head[start + 9:end if end >= 0 else len(head)].replace(b"\r\n", b"").strip()
         self.accepted.append((accepted_at, subject))
+        lined = b"\n" + head + b"\r\n"
+        found = lined.find(b"\nMessage-ID:")
+        if found >= 0:
+            self.ids.append((accepted_at, lined[found + 12:lined.find(b"\r\n", found + 1)].strip()))
         if b"/subscriptions/confirm?token=" in content:
             self.kept += 1
             (self.folder / f"confirm-{self.kept:05d}.eml").write_bytes(content)
@@ -41,12 +47,22 @@ class Recorder:
 
 
 def flush_forever(recorder: Recorder) -> None:
-    with (recorder.folder / "accepted.tsv").open("ab") as out:
-        while True:
-            time.sleep(0.2)
-            batch, recorder.accepted = recorder.accepted, []  # the server thread appends to the new list
-            out.write(b"".join(b"%.6f\t%s\n" % (at, subject) for at, subject in batch))
-            out.flush()
+    with (recorder.folder / "accepted.tsv").open("ab") as out, (recorder.folder / "ids.tsv").open("ab") as ids:
+        try:
+            while True:
+                time.sleep(0.2)
+                write(recorder, out, ids)
+        finally:  # stopped: what was accepted since the last flush is written too
+            write(recorder, out, ids)
+
+
+def write(recorder: Recorder, out, ids) -> None:  # noqa: ANN001
+    batch, recorder.accepted = recorder.accepted, []  # the server thread appends to the new list
+    out.write(b"".join(b"%.6f\t%s\n" % (at, subject) for at, subject in batch))
+    out.flush()
+    found, recorder.ids = recorder.ids, []
+    ids.write(b"".join(b"%.6f\t%s\n" % (at, message_id) for at, message_id in found))
+    ids.flush()
 
 
 def main() -> None:
@@ -61,7 +77,13 @@ def main() -> None:
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        controller.stop()
+        controller.stop()  # no mail is accepted after this; the flush above saw all but these
+        write_rest(recorder)
+
+
+def write_rest(recorder: Recorder) -> None:
+    with (recorder.folder / "accepted.tsv").open("ab") as out, (recorder.folder / "ids.tsv").open("ab") as ids:
+        write(recorder, out, ids)
 
 
 if __name__ == "__main__":

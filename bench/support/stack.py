@@ -27,6 +27,7 @@ class Stack:
                  code_root: Path = ROOT) -> None:
         self.folder = folder
         self.code_root = code_root
+        self.database_urls = dict(database_urls)
         self.smtp_port = free_port()
         self.bootstrap = f"127.0.0.1:{free_port()}"
         self.ports = {name: free_port() for name in DEFAULT_PORTS}
@@ -58,20 +59,25 @@ class Stack:
         wait_until(lambda: listening("127.0.0.1", self.smtp_port), 30, "SMTP sink", {"sink": self.sink})
         self.platform.start_broker()
         for name in services:
-            self.platform.services[name] = self._spawn(name, name, {})
+            self._spawn(name, name, {})
         for name in services:
             url = self.urls[name]
             wait_until(lambda url=url: ready(f"{url}/readyz"), 180, f"{name} service", self.platform.services)
         return time.monotonic() - started
 
     def _spawn(self, name: str, label: str, env: dict[str, str]) -> subprocess.Popen:
-        log = open(self.platform.logs / f"{label}.log", "ab")  # noqa: SIM115  (closed with the process)
-        return subprocess.Popen([sys.executable, "-m", f"services.{name}"], env={**os.environ, **env},
-                                cwd=self.code_root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        return self.platform.spawn(label, [sys.executable, "-m", f"services.{name}"], restart=False,
+                                   env={**os.environ, **env}, cwd=self.code_root)
+
+    def start_service(self, name: str) -> subprocess.Popen:
+        """(Again) the first replica of a service on its own port, until it is ready."""
+        process = self._spawn(name, name, {})
+        wait_until(lambda: ready(f"{self.urls[name]}/readyz"), 180, name, {name: process})
+        return process
 
     def spawn_service(self, name: str, label: str, port: int) -> subprocess.Popen:
         """Another replica of a service on its own port (same database and consumer group)."""
-        process = self.platform.services[label] = self._spawn(name, label, {f"NPA_{name.upper()}_PORT": str(port)})
+        process = self._spawn(name, label, {f"NPA_{name.upper()}_PORT": str(port)})
         wait_until(lambda: ready(f"http://127.0.0.1:{port}/readyz"), 180, label, {label: process})
         return process
 

@@ -29,12 +29,13 @@ def client_options(security: KafkaSecurity) -> dict[str, object]:
     return options
 
 
-def producer(bootstrap: str, client_id: str, security: KafkaSecurity, *, linger_ms: int) -> AIOKafkaProducer:
+def producer(bootstrap: str, client_id: str, security: KafkaSecurity, *, linger_ms: int,
+             metadata_max_age_ms: int = 300_000) -> AIOKafkaProducer:
     # acks=all: an event counts as published once every in-sync replica has it. No idempotent
     # producer (the local broker refuses it); the relay's read-back prevents duplicates instead.
     return AIOKafkaProducer(bootstrap_servers=bootstrap, client_id=client_id, acks="all", linger_ms=linger_ms,
                             max_batch_size=PRODUCER_BATCH_BYTES, request_timeout_ms=15_000,
-                            **client_options(security))
+                            metadata_max_age_ms=metadata_max_age_ms, **client_options(security))
 
 
 def reader(bootstrap: str, client_id: str, security: KafkaSecurity, **options: object) -> AIOKafkaConsumer:

@@ -31,6 +31,10 @@ class Lease(Protocol):
 
     def release(self) -> None: ...
 
+    def discard(self) -> None:
+        """Release, and remove what the lease left behind (its lock file): for leases named
+        after a process instance, taken over once that process is gone."""
+
 
 def lease_for(engine: Engine, name: str, *, idle_timeout_seconds: int = 15) -> Lease:
     if engine.dialect.name == "postgresql":
@@ -96,6 +100,9 @@ class AdvisoryLease:
             self._drop()
         self._connection = None
 
+    def discard(self) -> None:
+        self.release()
+
     def _drop(self) -> None:
         if self._connection is not None:
             try:
@@ -132,6 +139,11 @@ class FileLease:
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None
 
+    def discard(self) -> None:
+        if self._fd is not None or self.try_acquire():
+            self._path.unlink(missing_ok=True)  # while holding it: nobody else holds this file
+        self.release()
+
 
 class ProcessLease:
     """An in-memory database belongs to one process: nobody else can relay it."""
@@ -143,4 +155,7 @@ class ProcessLease:
         return True
 
     def release(self) -> None:
+        pass
+
+    def discard(self) -> None:
         pass

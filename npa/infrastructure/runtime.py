@@ -35,6 +35,7 @@ from npa.infrastructure.database import make_engine, session_scope
 from npa.infrastructure.lease import lease_for
 from npa.infrastructure.relay import OutboxRelay, RelaySettings
 from npa.infrastructure.settings import KafkaSecurity, Settings
+from npa.infrastructure.topics_admin import TopicKeeper
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class ServiceRuntime:
         self._workers: dict[str, Callable[[], Awaitable[None]]] = {
             "outbox-relay": self.relay.run,
             "retention": periodic.every("retention", settings.retention_interval_seconds, self.prune),
+            "topics": TopicKeeper(settings, self._topics_on_broker).run,
         }
         self._tasks: list[asyncio.Task] = []
 
@@ -135,6 +137,11 @@ class ServiceRuntime:
         return await kafka.recent_event_ids(self.settings.kafka_bootstrap, self.settings.kafka_security, topics,
                                             per_partition)
 
+    async def _topics_on_broker(self) -> set[str]:
+        if self.producer is None:
+            raise RuntimeError("the producer is not started")
+        return set((await self.producer.client.fetch_all_metadata()).topics())
+
     async def broker_reachable(self, timeout: float = 2.0) -> bool:
         if self.producer is None:
             return False
@@ -165,7 +172,8 @@ class ServiceRuntime:
     async def start(self) -> None:
         settings = self.settings
         self.producer = kafka.producer(settings.kafka_bootstrap, f"npa-{settings.service}", settings.kafka_security,
-                                       linger_ms=settings.kafka_linger_ms)
+                                       linger_ms=settings.kafka_linger_ms,
+                                       metadata_max_age_ms=settings.kafka_metadata_max_age_ms)
         await self.producer.start()
         if self.processor is not None:
             self.consumer = PartitionedConsumer(
@@ -174,7 +182,8 @@ class ServiceRuntime:
                                        batch_seconds=settings.consumer_batch_seconds,
                                        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
                                        session_timeout_ms=settings.kafka_session_timeout_ms,
-                                       heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms),
+                                       heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+                                       metadata_max_age_ms=settings.kafka_metadata_max_age_ms),
                 client_options=kafka.client_options(settings.kafka_security))
             await self.consumer.start()
             await self.consumer.wait_assigned(timeout=max(30.0, settings.kafka_session_timeout_ms / 1000 * 3))

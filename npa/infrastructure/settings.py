@@ -136,6 +136,11 @@ class Settings:
     consumer_max_batch: int = 500
     consumer_batch_seconds: float = 0.2
     kafka_linger_ms: int = 2
+    # How old the clients' view of the topics may get, and how often a service checks that every
+    # platform topic exists: a broker that lost its log (the local memory broker after a
+    # restart) gets them back within seconds.
+    kafka_metadata_max_age_ms: int = 5000
+    topic_check_seconds: float = 5.0
     outbox_batch_size: int = 2000
     outbox_retention_hours: float = 24.0
     inbox_retention_hours: float = 168.0
@@ -193,6 +198,8 @@ def load_settings(service: str) -> Settings:
         consumer_max_batch=_env_positive("NPA_CONSUMER_MAX_BATCH", 500),
         consumer_batch_seconds=float(_env("NPA_CONSUMER_BATCH_SECONDS", "0.2")),
         kafka_linger_ms=_env_int("NPA_KAFKA_LINGER_MS", 2),
+        kafka_metadata_max_age_ms=_env_positive("NPA_KAFKA_METADATA_MAX_AGE_MS", 5000),
+        topic_check_seconds=float(_env("NPA_KAFKA_TOPIC_CHECK_SECONDS", "5")),
         outbox_batch_size=_env_positive("NPA_OUTBOX_BATCH_SIZE", 2000),
         outbox_retention_hours=float(_env("NPA_OUTBOX_RETENTION_HOURS", "24")),
         inbox_retention_hours=float(_env("NPA_INBOX_RETENTION_HOURS", "168")),

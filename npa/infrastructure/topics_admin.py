@@ -1,13 +1,16 @@
-"""Idempotent topic creation with kafka-python's admin client, run once at service start."""
+"""Idempotent topic creation with kafka-python's admin client: at service start, and again
+whenever the broker has lost topics (a memory broker after its restart)."""
 
+import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from npa.contracts import topics
-from npa.infrastructure.settings import KafkaSecurity
+from npa.infrastructure.settings import KafkaSecurity, Settings
 
 log = logging.getLogger(__name__)
 
@@ -53,3 +56,33 @@ def ensure_topics(
             log.info("created topics %s", missing)
     finally:
         admin.close()
+
+
+class TopicKeeper:
+    """Every `topic_check_seconds` compares the broker's topics with the platform's and creates
+    what is missing. On Apache Kafka topics survive restarts and this finds nothing to do; the
+    local memory broker starts empty, and without this the consumers would wait on topics that
+    only a producer's first send (with the broker's default partition count) brings back."""
+
+    def __init__(self, settings: Settings, topics_on_broker: Callable[[], Awaitable[set[str]]]) -> None:
+        self._settings = settings
+        self._topics_on_broker = topics_on_broker
+
+    async def check(self) -> list[str]:
+        """The topics it had to create (none while all exist)."""
+        missing = sorted(set(platform_topics()) - await self._topics_on_broker())
+        if missing:
+            log.warning("topics missing on the broker, creating them: %s", ", ".join(missing))
+            settings = self._settings
+            await asyncio.to_thread(ensure_topics, settings.kafka_bootstrap, settings.kafka_partitions,
+                                    wait_seconds=5.0, security=settings.kafka_security,
+                                    replication_factor=settings.kafka_replication_factor)
+        return missing
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.topic_check_seconds)
+            try:
+                await self.check()
+            except Exception as error:  # broker away: the next check tries again
+                log.info("topic check failed (%s)", type(error).__name__)

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from npa.contracts import topics
 from npa.infrastructure.runtime import ServiceRuntime
+from npa.infrastructure.scrub import Scrubber
 from npa.infrastructure.service_defaults import create_service_app
 from npa.infrastructure.settings import Settings, load_settings
 from npa.infrastructure.wakeup import Wakeup
@@ -13,6 +14,9 @@ from services.notifications.mails import MailRenderer
 from services.notifications.sending import DeliverySender
 from services.notifications.tokens import SubscriberTokens
 from services.notifications.usecases.retention import RetentionPolicy
+
+# Tables whose rows name or point at a subscriber: scrubbed from the files after an erasure.
+PERSONAL_TABLES = ("subscriptions", "subscription_targets", "consents", "deliveries", "digests", "digest_items")
 
 
 class NotificationsRuntime(ServiceRuntime):
@@ -29,9 +33,12 @@ class NotificationsRuntime(ServiceRuntime):
         self.sender = DeliverySender(self.engine, settings, renderer, config.sender, self.wake_sender,
                                      on_staged=self.relay.wake)
         self.add_worker("mail-sender", self.sender.run)
+        self.scrubber = Scrubber(self.engine, PERSONAL_TABLES, rewrite_tables=("subscriptions",),
+                                 rewrite_interval_seconds=config.erasure_rewrite_hours * 3600)
+        self.add_worker("erasure-scrub", self.scrubber.run)
         self.retention = RetentionPolicy(config.retention(settings.inbox_retention_hours))
         for name, run in workers.workers(self.engine, config, self.retention, settings.retention_interval_seconds,
-                                         self.wake_sender.set).items():
+                                         self.wake_sender.set, self.scrubber.request).items():
             self.add_worker(name, run)
 
 

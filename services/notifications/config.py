@@ -9,11 +9,13 @@
 | SENDER_POLL_SECONDS | how often the sender looks for due mails when nothing woke it | 0.5 |
 | SENDER_BATCH_SIZE | mails claimed per round | 200 |
 | SENDER_LEASE_SECONDS | how long a round holds its mails (ADR 8) | 120 |
+| SENDER_MAX_UNRECORDED | accepted mails whose record is not yet committed, at most; with SMTP_CONNECTIONS the bound of repeats after a crash (ADR 8) | 32 |
 | DIGEST_DAILY_AT | local time of the daily digest | 07:00 |
 | DIGEST_WEEKLY_DAY, DIGEST_WEEKLY_AT | day and local time of the weekly digest | monday, 07:00 |
 | DIGEST_TIMEZONE | the local time zone of the digest times | Europe/Berlin |
 | DIGEST_CHECK_SECONDS | how often the digest worker looks for due digests | 60 |
 | PURGE_INTERVAL_SECONDS | how often unconfirmed requests older than 7 days are deleted | 3600 |
+| ERASURE_REWRITE_HOURS | PostgreSQL: after an erasure, the subscriptions table is rewritten (VACUUM FULL) at most this often, so an erased address leaves the data files (ADR 13); 0: never | 24 |
 | RETENTION_DAYS | deliveries, digests, digest items and item states older than this are deleted, but for what a guarantee needs (ADR 10); at least 8 | 30 |
 """
 
@@ -39,14 +41,16 @@ class SenderPolicy:
     batch_size: int = 200
     connections: int = 4
     lease_seconds: float = 120.0
+    max_unrecorded: int = 32  # outcomes handed to the recorder and not yet committed (ADR 8)
     smtp_timeout_seconds: float = 30.0
     postpone_seconds: float = 30.0  # a withdrawal notice waiting for its alert to leave first
     max_attempts: int = 12  # tries of one mail; 5xx replies fail at once
     backoff: Backoff = Backoff(base_seconds=60.0, max_seconds=6 * 3600.0, jitter=0.5)  # between tries of one mail
 
     def __post_init__(self) -> None:
-        if self.connections < 1 or self.batch_size < 1:
-            raise ValueError("NPA_NOTIFICATIONS_SMTP_CONNECTIONS and _SENDER_BATCH_SIZE must be at least 1")
+        if self.connections < 1 or self.batch_size < 1 or self.max_unrecorded < 1:
+            raise ValueError("NPA_NOTIFICATIONS_SMTP_CONNECTIONS, _SENDER_BATCH_SIZE and _SENDER_MAX_UNRECORDED "
+                             "must be at least 1")
         if self.lease_seconds < 2 * self.smtp_timeout_seconds:
             raise ValueError("NPA_NOTIFICATIONS_SENDER_LEASE_SECONDS must be at least twice the SMTP timeout")
 
@@ -58,6 +62,7 @@ class NotificationsConfig:
     digest_check_seconds: float = 60.0
     purge_interval_seconds: float = 3600.0
     retention_days: float = 30.0
+    erasure_rewrite_hours: float = 24.0
 
     def __post_init__(self) -> None:
         if self.retention_days < MIN_RETENTION.days:
@@ -77,6 +82,7 @@ class NotificationsConfig:
             batch_size=int(_env("SENDER_BATCH_SIZE", "200")),
             connections=int(_env("SMTP_CONNECTIONS", "4")),
             lease_seconds=float(_env("SENDER_LEASE_SECONDS", "120")),
+            max_unrecorded=int(_env("SENDER_MAX_UNRECORDED", "32")),
             smtp_timeout_seconds=float(_env("SMTP_TIMEOUT_SECONDS", "30")),
             max_attempts=int(_env("SMTP_MAX_ATTEMPTS", "12")),
             backoff=backoff,
@@ -84,4 +90,5 @@ class NotificationsConfig:
         schedule = DigestSchedule.parse(_env("DIGEST_DAILY_AT", "07:00"), _env("DIGEST_WEEKLY_DAY", "monday"),
                                         _env("DIGEST_WEEKLY_AT", "07:00"), _env("DIGEST_TIMEZONE", "Europe/Berlin"))
         return cls(sender, schedule, float(_env("DIGEST_CHECK_SECONDS", "60")),
-                   float(_env("PURGE_INTERVAL_SECONDS", "3600")), float(_env("RETENTION_DAYS", "30")))
+                   float(_env("PURGE_INTERVAL_SECONDS", "3600")), float(_env("RETENTION_DAYS", "30")),
+                   float(_env("ERASURE_REWRITE_HOURS", "24")))

@@ -33,13 +33,14 @@ def prune_now(engine: Engine, policy: retention.RetentionPolicy, now: datetime |
 
 
 def workers(engine: Engine, config: NotificationsConfig, policy: retention.RetentionPolicy, interval_seconds: float,
-            wake_sender: Callable[[], None]) -> dict[str, Callable[[], Awaitable[None]]]:
+            wake_sender: Callable[[], None], scrub: Callable[[], None] = lambda: None,
+            ) -> dict[str, Callable[[], Awaitable[None]]]:
     """The service's periodic workers by name; `interval_seconds` is the shared retention interval."""
     return {
         "digests": every("digests queued", config.digest_check_seconds,
                          lambda: build_digests_now(engine, config.schedule), after=lambda _count: wake_sender()),
         "purge-unconfirmed": every("unconfirmed requests purged", config.purge_interval_seconds,
-                                   lambda: purge_now(engine)),
+                                   lambda: purge_now(engine), after=lambda _count: scrub()),
         "notifications-retention": every("notification rows pruned", interval_seconds,
                                          lambda: prune_now(engine, policy)),
     }

@@ -38,6 +38,7 @@ class FetchSettings:
     fetch_max_wait_ms: int = 50
     session_timeout_ms: int = 2000
     heartbeat_interval_ms: int = 500
+    metadata_max_age_ms: int = 300_000
     graceful_seconds: float = 10.0
 
 
@@ -92,6 +93,7 @@ class PartitionedConsumer(ConsumerRebalanceListener):
             fetch_max_wait_ms=settings.fetch_max_wait_ms,
             session_timeout_ms=settings.session_timeout_ms,
             heartbeat_interval_ms=settings.heartbeat_interval_ms,
+            metadata_max_age_ms=settings.metadata_max_age_ms,
             max_poll_records=settings.max_batch * 4,
             **(client_options or {}),
         )

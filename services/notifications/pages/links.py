@@ -163,6 +163,8 @@ def delete(request: Request, token: str = "", lang: str = "de") -> HTMLResponse:
     with runtime.transaction() as session:
         subscription = session.get(Subscription, subscription_id)
         language = subscription.language if subscription else page_language(lang)
-        usecases.erase_subscription(session, subscription_id, utcnow())
+        erased = usecases.erase_subscription(session, subscription_id, utcnow())
         session.commit()
+    if erased:
+        runtime.scrubber.after_erasure()  # the address leaves the database files too (ADR 13)
     return page(request, "deleted.html", language)

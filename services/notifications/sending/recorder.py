@@ -34,6 +34,10 @@ class OutcomeRecorder:
         self._linger = linger
         self._batch_size = policy.batch_size
         self._waiting: list[Outcome] = []
+        self._limit = policy.max_unrecorded
+        self._unwritten = 0  # handed over, not yet committed (or given up)
+        self._room = asyncio.Event()
+        self._room.set()
         self._arrived = asyncio.Event()
         self._closing = False
         self._task = asyncio.create_task(self._run(), name="mail-outcome-recorder")
@@ -41,7 +45,21 @@ class OutcomeRecorder:
 
     def add(self, outcome: Outcome) -> None:
         self._waiting.append(outcome)
+        self._unwritten += 1
+        if self._unwritten >= self._limit:
+            self._room.clear()
         self._arrived.set()
+
+    async def wait_for_room(self) -> None:
+        """Before a send: while `max_unrecorded` outcomes wait to be committed, wait. A crash
+        sends again what was accepted and not recorded (ADR 8), so this bounds the repeats."""
+        while self._unwritten >= self._limit:
+            await self._room.wait()
+
+    def _written(self, count: int) -> None:
+        self._unwritten -= count
+        if self._unwritten < self._limit:
+            self._room.set()
 
     async def close(self) -> list[Outcome]:
         """Write what is left and stop; returns every outcome recorded in this round."""
@@ -53,12 +71,15 @@ class OutcomeRecorder:
     async def _run(self) -> None:
         while True:
             await self._arrived.wait()
-            if not self._closing and len(self._waiting) < self._batch_size:
+            if not self._closing and len(self._waiting) < min(self._batch_size, max(1, self._limit // 2)):
                 await asyncio.sleep(self._linger)
             self._arrived.clear()
             batch, self._waiting = self._waiting, []
             if batch:
-                await self._write(batch)
+                try:
+                    await self._write(batch)
+                finally:
+                    self._written(len(batch))
             if self._closing and not self._waiting:
                 return
 

@@ -8,19 +8,16 @@ retried with exponential backoff and jitter; 5xx replies fail for good.
 """
 
 import asyncio
-import contextlib
 import logging
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import aiosmtplib
-from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from npa.infrastructure.backoff import Backoff
 from npa.infrastructure.outbox import utcnow
@@ -29,7 +26,8 @@ from npa.infrastructure.wakeup import Wakeup
 from services.notifications import domain, metrics, usecases
 from services.notifications.config import SenderPolicy
 from services.notifications.mails import MailRenderer, RenderedMail
-from services.notifications.models import Delivery
+from services.notifications.sending.depth import QueueDepth, aware
+from services.notifications.sending.owners import SenderIdentity
 from services.notifications.sending.pool import SmtpPool
 from services.notifications.sending.recorder import OutcomeRecorder
 from services.notifications.usecases import outcomes
@@ -60,7 +58,8 @@ class DeliverySender:
         self.pool = SmtpPool(settings, policy.connections, policy.smtp_timeout_seconds)
         self._round: asyncio.Task | None = None
         self._stopping = False
-        self._depth_read_at = 0.0
+        self._depth = QueueDepth(engine)
+        self.identity = SenderIdentity(engine)
 
     async def run(self) -> None:
         """The worker loop. On cancellation the mails already on the wire are finished and
@@ -69,7 +68,9 @@ class DeliverySender:
         failures = 0
         trouble = Backoff(base_seconds=2 * self.policy.poll_seconds, max_seconds=30.0, jitter=0.0)
         busy_at = time.monotonic()
+        keeper = asyncio.create_task(self.identity.run(), name="mail-sender-lease")
         try:
+            await self.identity.ready.wait()
             while True:
                 self._wakeup.clear()
                 self._round = asyncio.create_task(self.send_due(), name="mail-sender-round")
@@ -83,7 +84,7 @@ class DeliverySender:
                     log.warning("mail sender round failed (%s: %s), retry %d", type(error).__name__, error, failures)
                     await asyncio.sleep(trouble.delay(failures))
                     continue
-                await self._refresh_queue_depth()
+                await self._depth.refresh()
                 if handled:
                     busy_at = time.monotonic()
                 elif time.monotonic() - busy_at > IDLE_CLOSE_SECONDS:
@@ -94,7 +95,9 @@ class DeliverySender:
             await self._finish_round()
             raise
         finally:
+            keeper.cancel()
             await self.pool.close_all()
+            await asyncio.to_thread(self.identity.release)
             self._stopping = False  # a later run() or send_due() starts afresh
 
     async def _finish_round(self) -> None:
@@ -136,7 +139,7 @@ class DeliverySender:
                     await drain.changed.wait_for(lambda: len(drain.queue) < low_water or drain.ending(self))
                 if drain.ending(self):
                     return
-                token = str(uuid.uuid4())
+                token = self.identity.new_token()
                 lease_ends = time.monotonic() + self.policy.lease_seconds - LEASE_MARGIN_SECONDS
                 prepared = await asyncio.to_thread(self._claim_and_render, now or utcnow(), token)
                 drain.taken += len(prepared)
@@ -173,6 +176,9 @@ class DeliverySender:
                 continue
             if self._stopping:
                 return
+            await recorder.wait_for_room()
+            if not drain.queue:
+                continue
             queued = drain.queue.popleft()
             if len(drain.queue) == low_water - 1:
                 async with drain.changed:
@@ -208,7 +214,7 @@ class DeliverySender:
                 event_time = mail.delivery.event_time
                 if event_time is not None and mail.delivery.kind in domain.ITEM_MAIL_KINDS:
                     metrics.EVENT_TO_ACCEPT.labels(mail.delivery.kind).observe(
-                        max(0.0, (accepted - _aware(event_time)).total_seconds()))
+                        max(0.0, (accepted - aware(event_time)).total_seconds()))
 
     def _claim_and_render(self, now: datetime, token: str) -> list[tuple[DueMail, RenderedMail | str | None]]:
         """Claim due rows and build their mails; a string stands for 'cannot render'."""
@@ -236,24 +242,6 @@ class DeliverySender:
                 outcomes.release(session, delivery_ids, token, when)
             session.commit()
 
-    async def _refresh_queue_depth(self) -> None:
-        if time.monotonic() - self._depth_read_at < 1.0:
-            return
-        self._depth_read_at = time.monotonic()
-        with contextlib.suppress(Exception):  # a gauge must never stop the sender
-            due, waiting, oldest = await asyncio.to_thread(self._queue_depth, utcnow())
-            metrics.PENDING.labels("due").set(due)
-            metrics.PENDING.labels("waiting").set(waiting)
-            metrics.OLDEST_DUE_AGE.set(max(0.0, (utcnow() - _aware(oldest)).total_seconds()) if oldest else 0.0)
-
-    def _queue_depth(self, now: datetime) -> tuple[int, int, datetime | None]:
-        with Session(self._engine) as session:
-            pending = Delivery.status == domain.DELIVERY_PENDING
-            due, oldest = session.exec(select(func.count(), func.min(Delivery.next_attempt_at)).where(
-                pending, col(Delivery.next_attempt_at) <= now)).one()
-            total = session.exec(select(func.count()).select_from(Delivery).where(pending)).one()
-        return due, total - due, oldest
-
 
 @dataclass
 class _Queued:
@@ -277,11 +265,6 @@ class _Drain:
 
     def ending(self, sender: "DeliverySender") -> bool:
         return self.trouble or sender._stopping  # noqa: SLF001
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _reply_code(error: Exception) -> int | None:

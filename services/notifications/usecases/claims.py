@@ -50,11 +50,15 @@ def claim_due(session: Session, now: datetime, *, limit: int, lease: timedelta, 
     candidates = (select(Delivery.id)
                   .where(Delivery.status == domain.DELIVERY_PENDING, col(Delivery.next_attempt_at) <= now)
                   .order_by(col(Delivery.next_attempt_at), col(Delivery.created_at)).limit(limit))
+    chosen: Any = candidates.scalar_subquery()
     if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        # Materialized once: as a plain `IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL
+        # may run the sub-select again per row and claim more than `limit` rows (seen: 12 of 6).
+        due = candidates.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+        chosen = select(due.c.id)
     claimed = list(session.execute(
         update(Delivery)
-        .where(col(Delivery.id).in_(candidates.scalar_subquery()), col(Delivery.status) == domain.DELIVERY_PENDING,
+        .where(col(Delivery.id).in_(chosen), col(Delivery.status) == domain.DELIVERY_PENDING,
                col(Delivery.next_attempt_at) <= now)
         .values(next_attempt_at=now + lease, claim_token=token)
         .returning(*Delivery.__table__.columns)  # type: ignore[attr-defined]  (the rows as claimed: no second read)
