@@ -102,7 +102,7 @@ class Platform:
     def create_topics(self) -> None:
         """At once, before any service's client reaches a new (empty) broker: Tansu 0.6 can leave
         a partition that a producer's first write raced with the topic's auto-creation unwritable
-        (every produce answers UnknownError), seen after a broker restart (ADR 14)."""
+        (every produce answers UnknownError), seen after a broker restart (ADR 16)."""
         ensure_topics(self.env["NPA_KAFKA_BOOTSTRAP"], int(self.env.get("NPA_KAFKA_PARTITIONS") or 4), wait_seconds=10)
 
     def start_mail_sink(self) -> None:

@@ -61,7 +61,7 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        # Deleted rows are overwritten with zeros, not left in free space (erasure, ADR 13).
+        # Deleted rows are overwritten with zeros, not left in free space (erasure, ADR 15).
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.close()

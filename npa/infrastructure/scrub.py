@@ -1,4 +1,4 @@
-"""After personal data was deleted: the deleted bytes leave the database files too (ADR 13).
+"""After personal data was deleted: the deleted bytes leave the database files too (ADR 15).
 
 SQLite (with `PRAGMA secure_delete=ON` on every connection, see database.make_engine) zeroes
 deleted rows in the pages it writes; but in WAL mode the earlier versions of those pages stay
@@ -12,7 +12,7 @@ vacuums the tables that held personal data within `vacuum_interval_seconds` of a
 (the row is then unreachable for any query), and rewrites the tables that hold addresses
 (`VACUUM FULL`: new files, the old ones are unlinked) at most once per
 `rewrite_interval_seconds` when an erasure happened since (0: never). What is left after that —
-WAL segments until they are recycled, replicas' and backups' copies — is in ADR 13.
+WAL segments until they are recycled, replicas' and backups' copies — is in ADR 15.
 """
 
 import asyncio

@@ -15,7 +15,7 @@
 | DIGEST_TIMEZONE | the local time zone of the digest times | Europe/Berlin |
 | DIGEST_CHECK_SECONDS | how often the digest worker looks for due digests | 60 |
 | PURGE_INTERVAL_SECONDS | how often unconfirmed requests older than 7 days are deleted | 3600 |
-| ERASURE_REWRITE_HOURS | PostgreSQL: after an erasure, the subscriptions table is rewritten (VACUUM FULL) at most this often, so an erased address leaves the data files (ADR 13); 0: never | 24 |
+| ERASURE_REWRITE_HOURS | PostgreSQL: after an erasure, the subscriptions table is rewritten (VACUUM FULL) at most this often, so an erased address leaves the data files (ADR 15); 0: never | 24 |
 | RETENTION_DAYS | deliveries, digests, digest items and item states older than this are deleted, but for what a guarantee needs (ADR 10); at least 8 | 30 |
 """
 

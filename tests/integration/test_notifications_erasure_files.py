@@ -1,4 +1,4 @@
-"""Erasure is real (ADR 13): after "delete me" the address is in none of the database's files.
+"""Erasure is real (ADR 15): after "delete me" the address is in none of the database's files.
 
 SQLite: the main file, its `-wal` and `-shm`. PostgreSQL: the data files of every table and
 index of the service's database, after the scrubber's VACUUM and a checkpoint."""

@@ -166,5 +166,5 @@ def delete(request: Request, token: str = "", lang: str = "de") -> HTMLResponse:
         erased = usecases.erase_subscription(session, subscription_id, utcnow())
         session.commit()
     if erased:
-        runtime.scrubber.after_erasure()  # the address leaves the database files too (ADR 13)
+        runtime.scrubber.after_erasure()  # the address leaves the database files too (ADR 15)
     return page(request, "deleted.html", language)
