@@ -3,19 +3,25 @@
 import asyncio
 import re
 import time
+from pathlib import Path
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from npa.infrastructure import metrics
+from npa.infrastructure import error_pages, metrics
 from npa.infrastructure.body_limit import BodyLimitMiddleware
 from npa.infrastructure.database import ping
+from npa.infrastructure.language_middleware import LanguageMiddleware
+from npa.infrastructure.portal import STATIC_PREFIX, Portal
 from npa.infrastructure.runtime import ServiceRuntime
+
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 def create_service_app(
@@ -44,6 +50,9 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.portal = Portal(runtime.settings.service, runtime.settings.public_base_urls)
+    app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="portal-static")
+    error_pages.install(app)
     asyncapi = AsyncAPI(runtime.broker, title=f"{title} events", version="1.0.0", description=description)
 
     @app.middleware("http")
@@ -86,6 +95,7 @@ def create_service_app(
 
     for router in routers:
         app.include_router(router)
+    app.add_middleware(LanguageMiddleware)
     app.add_middleware(BodyLimitMiddleware, overrides=tuple(body_limit_overrides))  # outermost
     return app
 

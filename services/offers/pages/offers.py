@@ -94,7 +94,6 @@ def suggestion_label(dropped: str) -> str:
     return WIDER[dropped]
 
 
-@router.get("/", response_class=HTMLResponse)
 @router.get("/offers", response_class=HTMLResponse)
 def offer_search(
     request: Request, q: str | None = None, field: str | None = None, region: str | None = None,

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from npa.contracts.reference import FIELDS, districts
 from services.reports.domain import Counts, Coverage
-from services.reports.pages.map_shapes import map_shapes
+from npa.infrastructure.map_shapes import map_shapes
 
 CLASS_COUNT = 4
 PANEL_WIDTH = 250.0  # the info panel right of the map shows the focused district's numbers

@@ -6,7 +6,7 @@ from npa.contracts.reference import ARL_REGIONS, FIELDS, districts
 from services.reports import domain
 from services.reports.pages.charts import bar_chart
 from services.reports.pages.choropleth import choropleth
-from services.reports.pages.map_shapes import ATTRIBUTION, ATTRIBUTION_URL
+from npa.infrastructure.map_shapes import ATTRIBUTION, ATTRIBUTION_URL
 from services.reports.report import Report
 from services.reports.tables import TABLES
 
