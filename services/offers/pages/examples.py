@@ -17,8 +17,9 @@ templates = make_templates(Path(__file__).parents[1])
 
 
 @router.get("/examples", response_class=HTMLResponse)
-def example_list(request: Request, field: str | None = None, region: str | None = None) -> HTMLResponse:
-    field, region = field or None, region or None
+def example_list(request: Request, field: str | None = None, region: str | None = None,
+                 actor: str | None = None) -> HTMLResponse:
+    field, region, actor = field or None, region or None, (actor or "").strip()[:64] or None
     problems = []
     if field is not None and not is_field(field):
         problems.append(f"Unbekanntes Handlungsfeld „{field}“ – es wird nicht danach gefiltert.")
@@ -27,10 +28,11 @@ def example_list(request: Request, field: str | None = None, region: str | None 
         problems.append(f"Unbekannte Region „{region}“ – es wird nicht danach gefiltert.")
         region = None
     with Session(runtime(request).engine) as session:
-        examples = usecases.find_examples(session, field=field, region=region)
+        examples = usecases.find_examples(session, field=field, region=region, actor=actor)
+        actor_name = usecases.actor_name(session, actor) if actor else None
     public_url = base_url(request)
     context = {"examples": [usecases.example_state(e, public_url) for e in examples],
-               "field": field, "region": region, "problems": problems}
+               "field": field, "region": region, "problems": problems, "actor": actor, "actor_name": actor_name}
     return templates.TemplateResponse(request, "examples.html", context, status_code=422 if problems else 200)
 
 

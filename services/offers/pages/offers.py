@@ -11,19 +11,29 @@ from sqlmodel import Session
 
 from npa.contracts.offer_body import TARGET_GROUPS
 from npa.contracts.reference import FIELDS, districts
+from npa.infrastructure.i18n import gettext
 from npa.infrastructure.pages import make_templates
+from npa.infrastructure.portal import N_
 from services.offers.api.dependencies import base_url, runtime
 from services.offers.domain.languages import LANGUAGES, language_name
 from services.offers.domain.search import SearchFilters
 from services.offers.models import Offer
 from services.offers.usecases import search
+from services.offers.usecases.examples import actor_name
 from services.offers.usecases.offers import offer_state
 
 router = APIRouter(include_in_schema=False)
 templates = make_templates(Path(__file__).parents[1])
 PAGE_SIZE = 50
-TARGET_GROUP_NAMES = {"frauen": "Frauen", "kinder": "Kinder", "jugendliche": "Jugendliche", "familien": "Familien",
-                      "erwachsene": "Erwachsene", "senioren": "Seniorinnen und Senioren", "alle": "alle"}
+TARGET_GROUP_NAMES = {"frauen": N_("Frauen"), "kinder": N_("Kinder"), "jugendliche": N_("Jugendliche"),
+                      "familien": N_("Familien"), "erwachsene": N_("Erwachsene"),
+                      "senioren": N_("Seniorinnen und Senioren"), "alle": N_("alle")}
+FORMAT_NAMES = {"vor_ort": N_("vor Ort"), "online": N_("online"), "telefon": N_("am Telefon")}
+ACCESSIBLE_NAMES = {"ja": N_("ja"), "nein": N_("nein"), "unbekannt": N_("keine Angabe")}
+
+
+def translated(names: dict[str, str]) -> dict[str, str]:
+    return {key: gettext(value) for key, value in names.items()}
 PROBLEMS = {
     "q": "Der Suchtext ist zu lang (höchstens 200 Zeichen).",
     "field": "Dieses Handlungsfeld gibt es nicht.",
@@ -33,12 +43,14 @@ PROBLEMS = {
     "target_group": "Diese Zielgruppe gibt es nicht.",
     "postcode": "Bitte eine Postleitzahl oder ihren Anfang eingeben (1 bis 5 Ziffern), zum Beispiel 26121 oder 261.",
     "city": "Bitte einen Ortsnamen eingeben (höchstens 100 Zeichen).",
+    "provider": "Diesen Träger gibt es nicht.",
     "cursor": "Dieser Link zur nächsten Seite ist ungültig – die Suche beginnt wieder auf der ersten Seite.",
 }
 WIDER = {"q": "ohne Suchwörter", "field": "in allen Handlungsfeldern", "region": "in ganz Niedersachsen",
          "language": "in allen Sprachen", "target_group": "für alle Zielgruppen",
          "women_only": "auch Angebote, die nicht nur für Frauen sind", "free": "auch Angebote mit Kosten",
-         "childcare": "auch Angebote ohne Kinderbetreuung", "city": "an allen Orten", "postcode": "ohne Postleitzahl"}
+         "childcare": "auch Angebote ohne Kinderbetreuung", "city": "an allen Orten", "postcode": "ohne Postleitzahl",
+         "provider": "von allen Trägern"}
 
 
 def region_name(region: str) -> str:
@@ -50,6 +62,7 @@ def query_params(filters: SearchFilters) -> dict[str, str]:
     """The filters as the form sends them, for links."""
     params = {"q": filters.text, "field": filters.field, "region": filters.region, "language": filters.language,
               "target_group": filters.target_group, "city": filters.city, "postcode": filters.postcode,
+              "provider": filters.provider,
               **{name: "true" for name in ("women_only", "free", "childcare") if getattr(filters, name)}}
     return {name: value for name, value in params.items() if value}
 
@@ -72,6 +85,7 @@ def searched(filters: SearchFilters) -> list[dict[str, str]]:
         ("women_only", "nur für Frauen" if filters.women_only else None),
         ("free", "kostenlos" if filters.free else None),
         ("childcare", "mit Kinderbetreuung" if filters.childcare else None),
+        ("provider", "nur Angebote eines Trägers" if filters.provider else None),
     ]
     return [{"label": label, "without": link(_without(filters, name))} for name, label in labels if label]
 
@@ -99,11 +113,11 @@ def offer_search(
     request: Request, q: str | None = None, field: str | None = None, region: str | None = None,
     language: str | None = None, target_group: str | None = None, women_only: bool = False, free: bool = False,
     childcare: bool = False, city: str | None = None, postcode: str | None = None, cursor: str | None = None,
-    start: int = 1,
+    start: int = 1, provider: str | None = None,
 ) -> HTMLResponse:
     raw = {"q": q, "field": field, "region": region, "language": language, "target_group": target_group,
            "city": city, "postcode": postcode, "women_only": women_only or None, "free": free or None,
-           "childcare": childcare or None}
+           "childcare": childcare or None, "provider": provider}
     problem, position = None, None
     try:
         filters = search.parse_filters(status="published", **raw)
@@ -129,8 +143,13 @@ def offer_search(
             if page.next_cursor else None,
             first_url=link(filters) if position is not None else None,
         )
+    provider_name = None
+    if filters is not None and filters.provider:
+        with Session(runtime(request).engine) as session:
+            provider_name = actor_name(session, filters.provider) or filters.provider
     return templates.TemplateResponse(request, "offers.html", {
-        **context, "target_groups": TARGET_GROUPS, "target_group_names": TARGET_GROUP_NAMES,
+        **context, "target_groups": TARGET_GROUPS, "target_group_names": translated(TARGET_GROUP_NAMES),
+        "provider_name": provider_name, "filters": filters,
         "languages": LANGUAGES, "field": field or None, "region": region or None,
     }, status_code=422 if problem and filters is None else 200)
 
@@ -139,7 +158,11 @@ def offer_search(
 def offer_detail(offer_id: str, request: Request) -> HTMLResponse:
     with Session(runtime(request).engine) as session:
         offer = session.get(Offer, offer_id)
+        provider = offer.body.get("provider_actor_id") if offer is not None else None
+        provider_name = actor_name(session, provider) if provider else None
     if offer is None or offer.status == "draft":
         return templates.TemplateResponse(request, "not_found.html", {}, status_code=404)
     return templates.TemplateResponse(request, "offer.html", {
-        "offer": offer_state(offer, base_url=base_url(request)), "target_group_names": TARGET_GROUP_NAMES})
+        "offer": offer_state(offer, base_url=base_url(request)), "provider_name": provider_name,
+        "target_group_names": translated(TARGET_GROUP_NAMES), "format_names": translated(FORMAT_NAMES),
+        "accessible_names": translated(ACCESSIBLE_NAMES)})
