@@ -63,6 +63,11 @@ def gettext(message: str) -> str:
     return translations(current()).gettext(message)
 
 
+def translate(message: str) -> str:
+    """gettext for a msgid held in a variable (marked elsewhere with N_), so extraction skips it."""
+    return translations(current()).gettext(message)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current()).ngettext(singular, plural, n)
 

@@ -47,7 +47,7 @@ def field_name(slug: str) -> str:
     names = FIELDS.get(slug)
     if names is None:
         return slug
-    return i18n.gettext(names["de"])  # the names are in the catalogues (reference data)
+    return i18n.translate(names["de"])  # the names are in the catalogues (reference data)
 
 
 def field_names(slugs: list[str], lang: str | None = None) -> str:

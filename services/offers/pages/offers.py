@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from npa.contracts.offer_body import TARGET_GROUPS
-from npa.contracts.reference import FIELDS, districts
-from npa.infrastructure.i18n import gettext
-from npa.infrastructure.pages import make_templates
+from npa.contracts.reference import districts
+from npa.infrastructure.i18n import gettext, translate
+from npa.infrastructure.pages import field_name, language_names, make_templates
 from npa.infrastructure.portal import N_
 from services.offers.api.dependencies import base_url, runtime
-from services.offers.domain.languages import LANGUAGES, language_name
+from services.offers.domain.languages import LANGUAGES
 from services.offers.domain.search import SearchFilters
 from services.offers.models import Offer
 from services.offers.usecases import search
@@ -33,29 +33,31 @@ ACCESSIBLE_NAMES = {"ja": N_("ja"), "nein": N_("nein"), "unbekannt": N_("keine A
 
 
 def translated(names: dict[str, str]) -> dict[str, str]:
-    return {key: gettext(value) for key, value in names.items()}
+    return {key: translate(value) for key, value in names.items()}
+
+
 PROBLEMS = {
-    "q": "Der Suchtext ist zu lang (höchstens 200 Zeichen).",
-    "field": "Dieses Handlungsfeld gibt es nicht.",
-    "region": "Diese Region gibt es nicht. Bitte einen Landkreis, eine kreisfreie Stadt oder eine ARL-Region wählen.",
-    "language": "Diese Sprache kennen wir nicht: „{value}“. Bitte einen Namen wie „Arabisch“ oder „Ukrainisch“ "
-                "oder einen Sprachcode wie „ar“ eingeben.",
-    "target_group": "Diese Zielgruppe gibt es nicht.",
-    "postcode": "Bitte eine Postleitzahl oder ihren Anfang eingeben (1 bis 5 Ziffern), zum Beispiel 26121 oder 261.",
-    "city": "Bitte einen Ortsnamen eingeben (höchstens 100 Zeichen).",
-    "provider": "Diesen Träger gibt es nicht.",
-    "cursor": "Dieser Link zur nächsten Seite ist ungültig – die Suche beginnt wieder auf der ersten Seite.",
+    "q": N_("Der Suchtext ist zu lang (höchstens 200 Zeichen)."),
+    "field": N_("Dieses Handlungsfeld gibt es nicht."),
+    "region": N_("Diese Region gibt es nicht. Bitte einen Landkreis, eine kreisfreie Stadt oder eine ARL-Region wählen."),
+    "language": N_("Diese Sprache kennen wir nicht: „{value}“. Bitte einen Namen wie „Arabisch“ oder „Ukrainisch“ "
+                "oder einen Sprachcode wie „ar“ eingeben."),
+    "target_group": N_("Diese Zielgruppe gibt es nicht."),
+    "postcode": N_("Bitte eine Postleitzahl oder ihren Anfang eingeben (1 bis 5 Ziffern), zum Beispiel 26121 oder 261."),
+    "city": N_("Bitte einen Ortsnamen eingeben (höchstens 100 Zeichen)."),
+    "provider": N_("Diesen Träger gibt es nicht."),
+    "cursor": N_("Dieser Link zur nächsten Seite ist ungültig – die Suche beginnt wieder auf der ersten Seite."),
 }
-WIDER = {"q": "ohne Suchwörter", "field": "in allen Handlungsfeldern", "region": "in ganz Niedersachsen",
-         "language": "in allen Sprachen", "target_group": "für alle Zielgruppen",
-         "women_only": "auch Angebote, die nicht nur für Frauen sind", "free": "auch Angebote mit Kosten",
-         "childcare": "auch Angebote ohne Kinderbetreuung", "city": "an allen Orten", "postcode": "ohne Postleitzahl",
-         "provider": "von allen Trägern"}
+WIDER = {"q": N_("ohne Suchwörter"), "field": N_("in allen Handlungsfeldern"), "region": N_("in ganz Niedersachsen"),
+         "language": N_("in allen Sprachen"), "target_group": N_("für alle Zielgruppen"),
+         "women_only": N_("auch Angebote, die nicht nur für Frauen sind"), "free": N_("auch Angebote mit Kosten"),
+         "childcare": N_("auch Angebote ohne Kinderbetreuung"), "city": N_("an allen Orten"), "postcode": N_("ohne Postleitzahl"),
+         "provider": N_("von allen Trägern")}
 
 
 def region_name(region: str) -> str:
     district = districts().get(region)
-    return f"{district.name} ({district.kind})" if district else f"ARL-Region {region}"
+    return f"{district.name} ({district.kind})" if district else gettext("ARL-Region %(name)s") % {"name": region}
 
 
 def query_params(filters: SearchFilters) -> dict[str, str]:
@@ -72,20 +74,22 @@ def link(filters: SearchFilters, **more: str) -> str:
 
 
 def searched(filters: SearchFilters) -> list[dict[str, str]]:
-    """What was searched, in German, each with a link that searches without it."""
+    """What was searched, in the reader's language, each with a link that searches without it."""
+    _ = gettext
     labels = [
-        ("q", f"Suchwörter „{filters.text}“" if filters.terms else None),
-        ("field", f"Handlungsfeld: {FIELDS[filters.field]['de']}" if filters.field else None),
-        ("region", f"Region: {region_name(filters.region)}" if filters.region else None),
-        ("city", f"Ort: {filters.city}" if filters.city else None),
-        ("postcode", f"Postleitzahl: {filters.postcode}{'…' if len(filters.postcode) < 5 else ''}"
+        ("q", _("Suchwörter „%(words)s“") % {"words": filters.text} if filters.terms else None),
+        ("field", _("Handlungsfeld: %(name)s") % {"name": field_name(filters.field)} if filters.field else None),
+        ("region", _("Region: %(name)s") % {"name": region_name(filters.region)} if filters.region else None),
+        ("city", _("Ort: %(name)s") % {"name": filters.city} if filters.city else None),
+        ("postcode", _("Postleitzahl: %(code)s") % {"code": filters.postcode + ("…" if len(filters.postcode) < 5 else "")}
          if filters.postcode else None),
-        ("language", f"Sprache: {language_name(filters.language)}" if filters.language else None),
-        ("target_group", f"Zielgruppe: {TARGET_GROUP_NAMES[filters.target_group]}" if filters.target_group else None),
-        ("women_only", "nur für Frauen" if filters.women_only else None),
-        ("free", "kostenlos" if filters.free else None),
-        ("childcare", "mit Kinderbetreuung" if filters.childcare else None),
-        ("provider", "nur Angebote eines Trägers" if filters.provider else None),
+        ("language", _("Sprache: %(name)s") % {"name": language_names([filters.language])} if filters.language else None),
+        ("target_group", _("Zielgruppe: %(name)s") % {"name": translate(TARGET_GROUP_NAMES[filters.target_group])}
+         if filters.target_group else None),
+        ("women_only", _("nur für Frauen") if filters.women_only else None),
+        ("free", _("kostenlos") if filters.free else None),
+        ("childcare", _("mit Kinderbetreuung") if filters.childcare else None),
+        ("provider", _("nur Angebote eines Trägers") if filters.provider else None),
     ]
     return [{"label": label, "without": link(_without(filters, name))} for name, label in labels if label]
 
@@ -102,10 +106,10 @@ def _without(filters: SearchFilters, name: str) -> SearchFilters:
 
 def suggestion_label(dropped: str) -> str:
     if dropped.startswith("word:"):
-        return f"ohne das Wort „{dropped[5:]}“"
+        return gettext("ohne das Wort „%(word)s“") % {"word": dropped[5:]}
     if dropped.startswith("region→"):
-        return f"in der ganzen ARL-Region {dropped.split('→', 1)[1]}"
-    return WIDER[dropped]
+        return gettext("in der ganzen ARL-Region %(name)s") % {"name": dropped.split("→", 1)[1]}
+    return translate(WIDER[dropped])
 
 
 @router.get("/offers", response_class=HTMLResponse)
@@ -122,13 +126,13 @@ def offer_search(
     try:
         filters = search.parse_filters(status="published", **raw)
     except search.InvalidFilter as error:
-        problem = PROBLEMS[error.parameter].format(value=raw.get(error.parameter) or "")
+        problem = translate(PROBLEMS[error.parameter]).format(value=raw.get(error.parameter) or "")
         filters = None
     if filters is not None and cursor:
         try:
             position = search.Cursor.decode(cursor)
         except search.InvalidFilter:
-            problem, start = PROBLEMS["cursor"], 1
+            problem, start = translate(PROBLEMS["cursor"]), 1
     context: dict = {"raw": raw, "problem": problem, "offers": [], "total": 0, "searched": [], "suggestions": [],
                      "next_url": None, "first_url": None, "start": max(1, start)}
     if filters is not None:
