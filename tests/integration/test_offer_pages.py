@@ -56,8 +56,8 @@ async def test_an_offer_page_says_how_to_take_part_in_german_and_english(kafka_b
             assert fact in shown, fact
 
 
-async def test_provider_filters_link_actor_offers_and_examples(kafka_bootstrap, sqlite_url):  # noqa: ANN001
-    async with offers_with_actors(kafka_bootstrap, sqlite_url) as client:
+async def test_provider_filters_link_actor_offers_and_examples(kafka_bootstrap, database_url):  # noqa: ANN001
+    async with offers_with_actors(kafka_bootstrap, database_url) as client:
         await client.post("/api/v1/offers", json=OFFER, headers=ADMIN)
         await client.post("/api/v1/offers", json={"title": "Anderer Kurs", "fields": ["sprache"]}, headers=ADMIN)
         example = await publish(client, (await create_draft(client))["id"])
