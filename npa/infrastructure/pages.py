@@ -33,7 +33,7 @@ def make_templates(service_dir: Path | None = None) -> Jinja2Templates:
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.globals.update(FIELDS=FIELDS, DISTRICTS=districts(), ARL_REGIONS=ARL_REGIONS,
                                LANGUAGES=i18n.LANGUAGES, current_language=i18n.current, is_rtl=i18n.is_rtl,
-                               field_name=field_name, language_switch_url=language_switch_url)
+                               field_label=field_name, language_switch_url=language_switch_url)
     environment.filters["field_names"] = field_names
     environment.filters["district_name"] = district_name
     environment.filters["replace_page"] = replace_page
