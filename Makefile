@@ -4,13 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast system-packages bench faults faults-quick clean help
+.PHONY: run test test-fast system-packages bench faults faults-quick clean help catalogues
 
 help:
 	@echo "make run    start the whole platform locally (broker, SMTP sink, four services, demo data)"
 	@echo "make test   install everything and run the whole test suite"
 	@echo "make bench  run the benchmarks under bench/"
 	@echo "make faults the fault suite (bench/faults.py; make faults-quick: 10 s faults)"
+	@echo "make catalogues  update the translation catalogues (npa/locale) after a text changed"
 
 $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +27,14 @@ system-packages:
 
 test: $(STAMP) system-packages
 	$(PY) -m pytest
+
+# After a text changed: extract every text (babel.cfg) and merge it into the catalogues; then
+# translate the new entries (docs/translations.md). The catalogues are read as .po when a
+# service starts (no compiled .mo to fall behind; ADR 17); tests/unit/test_catalogues.py fails
+# while one is not current.
+catalogues: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o npa/locale/messages.pot .
+	$(VENV)/bin/pybabel update -i npa/locale/messages.pot -d npa/locale --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

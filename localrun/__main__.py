@@ -208,6 +208,8 @@ def print_urls(platform: Platform, services_ready: float, ready: float, seeded: 
         "NIEDERSACHSEN PACKT AN – lokale Plattform läuft / local platform is running",
         f"  ready in {ready:.1f} s (services ready after {services_ready:.1f} s); demo data: {seeded}",
         "",
+        f"  >>> Start here / hier beginnen: {platform.base_url('offers')}/",
+        "",
         f"  Akteure        {platform.base_url('actors')}/actors        API docs {platform.base_url('actors')}/docs",
         f"  Angebote       {platform.base_url('offers')}/offers        API docs {platform.base_url('offers')}/docs",
         f"  Benachricht.   {platform.base_url('notifications')}/        API docs {platform.base_url('notifications')}/docs",

@@ -54,6 +54,7 @@ class OfferBody(BaseModel):
     schedule: MultiLine | None = Field(None, max_length=500)
     registration_url: HttpUrl | None = None
     contact_email: EmailStr | None = None
+    contact_phone: str | None = Field(None, pattern=r"^\+?[0-9][0-9 ()/-]{2,38}$")
     accessible: Literal[ACCESSIBILITY] = "unbekannt"  # type: ignore[valid-type]
     provider_actor_id: SingleLine | None = Field(None, max_length=64)
 

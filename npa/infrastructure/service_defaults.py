@@ -3,21 +3,27 @@
 import asyncio
 import re
 import time
+from pathlib import Path
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from faststream.specification import AsyncAPI
-from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from npa.infrastructure import metrics, openapi_errors
+from npa.infrastructure import api_docs, error_pages, metrics, openapi_errors
 from npa.infrastructure.body_limit import BodyLimitMiddleware
 from npa.infrastructure.input_guard import InputGuardMiddleware
 from npa.infrastructure.redirects import RelativeRedirectMiddleware
 from npa.infrastructure.database import ping
+from npa.infrastructure.language_middleware import LanguageMiddleware
+from npa.infrastructure.portal import STATIC_PREFIX, Portal
+from npa.infrastructure.web_security import WebSecurityMiddleware
 from npa.infrastructure.runtime import ServiceRuntime
+
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 def create_service_app(
@@ -44,8 +50,12 @@ def create_service_app(
             if start_background:
                 await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # /docs: api_docs, offline and under the CSP
     app.state.runtime = runtime
+    app.state.portal = Portal(runtime.settings.service, runtime.settings.public_base_urls)
+    app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="portal-static")
+    error_pages.install(app)
     asyncapi = AsyncAPI(runtime.broker, title=f"{title} events", version="1.0.0", description=description)
 
     @app.middleware("http")
@@ -82,15 +92,14 @@ def create_service_app(
     def asyncapi_json() -> Response:
         return Response(asyncapi.to_specification().to_json(), media_type="application/json")
 
-    @app.get("/asyncapi", tags=["operations"], include_in_schema=False)
-    def asyncapi_html() -> HTMLResponse:
-        return HTMLResponse(get_asyncapi_html(asyncapi.to_specification(), try_it_out_path=None))
-
+    api_docs.install(app, asyncapi)
     for router in routers:
         app.include_router(router)
     openapi_errors.install(app)  # every status a route can answer, with its error shape
     app.add_middleware(RelativeRedirectMiddleware)  # a Location is never built from the Host header
     app.add_middleware(InputGuardMiddleware)  # control characters, lone surrogates, 64-bit integers → 422
+    app.add_middleware(LanguageMiddleware)
+    app.add_middleware(WebSecurityMiddleware, portal=app.state.portal)
     app.add_middleware(BodyLimitMiddleware, overrides=tuple(body_limit_overrides))  # outermost
     return app
 

@@ -7,13 +7,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
+from npa.infrastructure.i18n import gettext
 from npa.infrastructure.pages import make_templates
+from npa.infrastructure.portal import N_
 from services.actors import directory, domain
 from services.actors.api import runtime
 
 router = APIRouter(include_in_schema=False)
 templates = make_templates(Path(__file__).parent)
-templates.env.globals["KIND_NAMES"] = domain.KIND_NAMES
+templates.env.globals["KIND_NAMES"] = domain.KIND_NAMES  # German; templates translate them with _()
+# The kinds' German names, marked for the catalogues (the domain stays free of gettext).
+KIND_MSGIDS = (N_("Kommune"), N_("Land"), N_("Freier Träger"), N_("Kirche"), N_("Wirtschaft"), N_("Gewerkschaft"),
+               N_("Migrantenorganisation"), N_("Initiative"), N_("Bildungsträger"), N_("Sonstige"))
 PAGE_SIZE = 50
 
 
@@ -37,7 +42,8 @@ def actor_directory(
                                           multiplier=True if multiplier else None)
         position = directory.Cursor.decode(cursor) if cursor else None
     except directory.InvalidFilter as error:
-        context["error"] = f"Ungültiger Filter „{error.parameter}“: {error}"
+        context["error"] = gettext("Ungültiger Filter „%(name)s“: %(reason)s") % {"name": error.parameter,
+                                                                             "reason": error}
         return templates.TemplateResponse(request, "actors.html", context, status_code=422)
     with Session(runtime(request).engine) as session:
         page = directory.find_actors(session, filters, limit=limit, cursor=position)

@@ -95,7 +95,8 @@ async def test_subscribe_form_confirm_link_and_dashboard(platform, smtp_sink, br
     await page.get_by_label("E-Mail-Adresse").fill("koordinatorin@example.org")
     await page.get_by_label("Sprachförderung").check()
     await page.get_by_label("Arbeitsmarktintegration").check()
-    await page.select_option("#regions", ["Lüneburg", "03241"])
+    await page.get_by_label("die ganze Region Lüneburg").check()
+    await page.get_by_label("Region Hannover", exact=True).check()
     await page.screenshot(path=f"{artifacts}/subscribe-form.png", full_page=True)
     await page.get_by_role("button", name="Abonnieren").click()
     assert await page.get_by_role("heading", level=1).inner_text() == "Fast geschafft"

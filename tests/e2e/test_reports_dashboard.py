@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from services.reports.pages.map_shapes import ATTRIBUTION, ATTRIBUTION_URL
+from npa.infrastructure.map_shapes import ATTRIBUTION, ATTRIBUTION_URL
 from tests.integration import test_reports_expected as expected
 from tests.integration.test_reports_dataset import generate, produce_all
 from tests.support.processes import free_port

@@ -174,11 +174,11 @@ async def test_an_unsubscribed_reader_can_still_have_everything_deleted(client):
 
 async def test_english_pages_and_the_consent_text(client):  # noqa: ANN001
     german = await client.get("/subscriptions/new")
-    assert '<html lang="de">' in german.text and "Ihre Einwilligung" in german.text
+    assert '<html lang="de" dir="ltr">' in german.text and "Ihre Einwilligung" in german.text
     assert f"Fassung {domain.CONSENT_TEXT_VERSION}" in german.text and 'href="/subscriptions/new?lang=en"' in german.text
-    assert "täglich als Zusammenfassung (07:00 Uhr)" in german.text and "montags, 07:00 Uhr" in german.text
+    assert "täglich als Zusammenfassung (07:00 Uhr)" in german.text and "Montag, 07:00 Uhr" in german.text
     english = await client.get("/subscriptions/new", params={"lang": "en"})
-    assert '<html lang="en">' in english.text and "New offers by e-mail" in english.text
+    assert '<html lang="en" dir="ltr">' in english.text and "New offers by e-mail" in english.text
     assert "Your consent" in english.text and 'value="en" checked' in english.text
     done = await client.post("/subscriptions/new", data={"email": "sam@example.org", "fields": ["arbeit"],
                                                         "language": "en", "page_language": "en"})

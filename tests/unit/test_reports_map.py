@@ -9,7 +9,7 @@ from services.reports import domain, export
 from services.reports.domain import Facts, Offer
 from services.reports.pages.charts import bar_chart
 from services.reports.pages.choropleth import choropleth, class_ranges
-from services.reports.pages.map_shapes import ATTRIBUTION, map_shapes
+from npa.infrastructure.map_shapes import ATTRIBUTION, map_shapes
 
 HANNOVER = "03241"
 

@@ -1,22 +1,34 @@
 """The subscribe form, German at `/` and `/subscriptions/new`, English with `?lang=en`."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from npa.contracts.reference import is_field, is_region
 from services.notifications import domain
 from services.notifications.api import SubscriptionBody, submit_subscription
-from services.notifications.pages.common import DEFAULTS, form_errors, form_values, page, page_language
+from services.notifications.pages.common import (
+    DEFAULTS,
+    form_errors,
+    form_values,
+    mail_language,
+    page,
+    page_language,
+)
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
 @router.get("/subscriptions/new", response_class=HTMLResponse)
-def subscribe_form(request: Request, lang: str = "de") -> HTMLResponse:
-    language = page_language(lang)
-    return page(request, "subscribe.html", language, values={**DEFAULTS, "language": language}, errors={},
+def subscribe_form(request: Request, lang: str | None = None, fields: list[str] = Query([]),
+                   regions: list[str] = Query([])) -> HTMLResponse:
+    """The form, pre-filled with the fields and regions of a search ("Benachrichtigen Sie mich über
+    neue Angebote wie diese"); unknown values are left out, not an error."""
+    language = page_language(request.scope.get("state", {}).get("language", lang))
+    chosen = {"fields": [f for f in fields if is_field(f)][:5], "regions": [r for r in regions if is_region(r)][:49]}
+    return page(request, "subscribe.html", language, values={**DEFAULTS, "language": mail_language(language), **chosen}, errors={},
                 consent_version=domain.CONSENT_TEXT_VERSION)
 
 

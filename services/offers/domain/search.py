@@ -164,6 +164,8 @@ def full_text_query(filters: "SearchFilters", providers: Mapping[str, Iterable[s
     if filters.districts is not None:  # a state-wide offer serves every region
         parts.append(_any([_word(facet(DISTRICT, key), postgres) for key in [*sorted(filters.districts), STATE_WIDE]],
                           postgres))
+    if filters.provider is not None:
+        parts.append(_word(provider_token(filters.provider), postgres))
     if filters.postcode is not None:
         parts.append(_word(facet(POSTCODE, filters.postcode), postgres, prefix=len(filters.postcode) < 5))
     query = (" & " if postgres else " AND ").join(parts)
@@ -194,3 +196,4 @@ class SearchFilters:
     city: str | None = None  # as given, for display
     city_key: str | None = None
     postcode: str | None = None  # 1–5 leading digits
+    provider: str | None = None  # an actor id: that provider's offers only

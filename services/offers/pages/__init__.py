@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
-from services.offers.pages import examples, offers
+from npa.infrastructure import portal_pages
+from services.offers.pages import examples, home, offers
 
 router = APIRouter(include_in_schema=False)
-for module in (offers, examples):
+for module in (home, offers, examples, portal_pages):
     router.include_router(module.router)

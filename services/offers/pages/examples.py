@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from npa.contracts.reference import is_field, is_region
+from npa.infrastructure.i18n import gettext
 from npa.infrastructure.pages import make_templates
 from services.offers.api.dependencies import base_url, runtime
 from services.offers.domain import examples as domain
@@ -17,20 +18,22 @@ templates = make_templates(Path(__file__).parents[1])
 
 
 @router.get("/examples", response_class=HTMLResponse)
-def example_list(request: Request, field: str | None = None, region: str | None = None) -> HTMLResponse:
-    field, region = field or None, region or None
+def example_list(request: Request, field: str | None = None, region: str | None = None,
+                 actor: str | None = None) -> HTMLResponse:
+    field, region, actor = field or None, region or None, (actor or "").strip()[:64] or None
     problems = []
     if field is not None and not is_field(field):
-        problems.append(f"Unbekanntes Handlungsfeld „{field}“ – es wird nicht danach gefiltert.")
+        problems.append(gettext("Unbekanntes Handlungsfeld „%(value)s“ – es wird nicht danach gefiltert.") % {"value": field})
         field = None
     if region is not None and not is_region(region):
-        problems.append(f"Unbekannte Region „{region}“ – es wird nicht danach gefiltert.")
+        problems.append(gettext("Unbekannte Region „%(value)s“ – es wird nicht danach gefiltert.") % {"value": region})
         region = None
     with Session(runtime(request).engine) as session:
-        examples = usecases.find_examples(session, field=field, region=region)
+        examples = usecases.find_examples(session, field=field, region=region, actor=actor)
+        actor_name = usecases.actor_name(session, actor) if actor else None
     public_url = base_url(request)
     context = {"examples": [usecases.example_state(e, public_url) for e in examples],
-               "field": field, "region": region, "problems": problems}
+               "field": field, "region": region, "problems": problems, "actor": actor, "actor_name": actor_name}
     return templates.TemplateResponse(request, "examples.html", context, status_code=422 if problems else 200)
 
 

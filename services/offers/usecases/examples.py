@@ -100,7 +100,7 @@ def _apply(session: Session, example: Example, transition: domain.Transition, ba
 
 def find_examples(
     session: Session, *, status: str = domain.PUBLISHED, field: str | None = None, region: str | None = None,
-    text: str = "",
+    text: str = "", actor: str | None = None,
 ) -> list[Example]:
     """Examples of one status matching the filters, by title. Field and text are matched in
     Python: JSON list membership has no portable SQL, and editors curate a few hundred at most."""
@@ -109,4 +109,12 @@ def find_examples(
     return [
         example for example in session.exec(query)
         if domain.matches(example.body, field=field, districts=districts, text=text)
+        and (actor is None or example.body.get("actor_id") == actor)
     ]
+
+
+def latest_examples(session: Session, limit: int = 3) -> list[Example]:
+    """The most recently published good examples (for the home page)."""
+    query = (select(Example).where(Example.status == domain.PUBLISHED)  # type: ignore[arg-type]
+             .order_by(Example.published_at.desc(), Example.id).limit(limit))  # type: ignore[union-attr]
+    return list(session.exec(query))

@@ -43,6 +43,7 @@ def parse_filters(
     *, status: str = "published", q: str | None = None, field: str | None = None, region: str | None = None,
     language: str | None = None, target_group: str | None = None, women_only: bool | None = None,
     free: bool | None = None, childcare: bool | None = None, city: str | None = None, postcode: str | None = None,
+    provider: str | None = None,
 ) -> domain.SearchFilters:
     """Checks what a person or client asked for (empty means "any") and resolves names."""
     q, field, region, language, target_group, city, postcode = (
@@ -65,11 +66,14 @@ def parse_filters(
         raise InvalidFilter("postcode", f"postcode {postcode!r}: 1 to 5 digits (the start of a postcode)")
     if city is not None and (len(city) > 100 or domain.city_key(city) is None):
         raise InvalidFilter("city", f"city {city!r}: a place name of at most 100 characters")
+    provider = _blank(provider)
+    if provider is not None and (len(provider) > 100 or not domain.provider_token(provider)[3:]):
+        raise InvalidFilter("provider", f"provider {provider!r}: an actor id")
     return domain.SearchFilters(
         status=status, text=q or "", terms=domain.query_terms(q), field=field, region=region,
         districts=frozenset(districts_in(region)) if region else None, language=code, target_group=target_group,
         women_only=women_only, free=free, childcare=childcare, city=city, city_key=domain.city_key(city),
-        postcode=postcode,
+        postcode=postcode, provider=provider,
     )
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from npa.contracts.reference import FIELDS
 from npa.infrastructure.errors import invalid
@@ -13,7 +13,7 @@ from npa.infrastructure.pages import make_templates
 from services.reports import export
 from services.reports.api import reading
 from services.reports.pages.dashboard import dashboard_context
-from services.reports.pages.map_shapes import map_shapes
+from npa.infrastructure.map_shapes import map_shapes
 from services.reports.report import Report
 from services.reports.tables import TABLES
 
@@ -21,6 +21,7 @@ router = APIRouter(tags=["reports"])
 templates = make_templates(Path(__file__).parent.parent)
 map_shapes()  # project the district shapes at start-up, not in the first request
 
+STATIC = Path(__file__).parent.parent / "static"
 LANG_QUERY = Query("de", description="de: German headers; en: the API's field names")
 CSV_RESPONSE = {200: {"content": {"text/csv": {}}, "description": "`;`-separated, UTF-8 with BOM (see export.py)"}}
 
@@ -33,6 +34,23 @@ def dashboard(
     report: Report = Depends(reading),
 ) -> HTMLResponse:
     return templates.TemplateResponse(request, "reports.html", dashboard_context(report, field))
+
+
+@router.get("/reports/static/reports.css", include_in_schema=False)
+def reports_css() -> FileResponse:
+    return FileResponse(STATIC / "reports.css", media_type="text/css")
+
+
+@router.get("/reports/map.css", include_in_schema=False)
+def map_css() -> Response:
+    """Per district: draw its ring above the neighbours while it has focus or the pointer (a style
+    sheet, not inline, for the CSP; the same 45 districts for every page)."""
+    return Response(_ring_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
+
+def _ring_css() -> str:
+    selectors = [f".map-svg:has(#kreis-{ags}:is(:focus, :hover)) #ring-{ags}" for ags in sorted(map_shapes().shapes)]
+    return ",\n".join(selectors) + " { display: inline; }\n"
 
 
 def _csv(data: bytes, name: str) -> Response:

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from npa.contracts.reference import FIELDS, districts
+from npa.contracts.reference import districts
+from npa.infrastructure.i18n import gettext, ngettext
+from npa.infrastructure.pages import field_name
 from services.reports.domain import Counts, Coverage
-from services.reports.pages.map_shapes import map_shapes
+from npa.infrastructure.map_shapes import map_shapes
 
 CLASS_COUNT = 4
 PANEL_WIDTH = 250.0  # the info panel right of the map shows the focused district's numbers
@@ -63,22 +65,26 @@ def class_ranges(counts: list[int], classes: int = CLASS_COUNT) -> list[tuple[in
 
 
 def _offers(count: int) -> str:
-    return "1 aktives Angebot" if count == 1 else f"{count} aktive Angebote"
+    return ngettext("%(num)d aktives Angebot", "%(num)d aktive Angebote", count) % {"num": count}
 
 
 def _range_label(lower: int, upper: int) -> str:
-    return f"{lower} Angebot{'e' if lower != 1 else ''}" if lower == upper else f"{lower}–{upper} Angebote"
+    if lower == upper:
+        return ngettext("%(num)d Angebot", "%(num)d Angebote", lower) % {"num": lower}
+    return gettext("%(lower)d–%(upper)d Angebote") % {"lower": lower, "upper": upper}
 
 
 def district_lines(name: str, arl_region: str, counts: Counts) -> tuple[str, ...]:
-    lines = [name, f"ARL {arl_region}", _offers(counts.active_offers) if counts.active_offers else "Lücke: kein Angebot"]
+    lines = [name, f"ARL {arl_region}",
+             _offers(counts.active_offers) if counts.active_offers else gettext("Lücke: kein Angebot")]
     lines += [
-        f"{counts.new_offers} neu in 30 Tagen",
-        f"{counts.women_only_offers} nur für Frauen",
-        f"{counts.childcare_offers} mit Kinderbetreuung",
-        f"{counts.free_offers} kostenlos",
-        f"{counts.actors} Akteure, {counts.multipliers} Multiplikatoren",
-        f"{counts.examples} Gute Beispiele",
+        gettext("%(num)d neu in 30 Tagen") % {"num": counts.new_offers},
+        gettext("%(num)d nur für Frauen") % {"num": counts.women_only_offers},
+        gettext("%(num)d mit Kinderbetreuung") % {"num": counts.childcare_offers},
+        gettext("%(num)d kostenlos") % {"num": counts.free_offers},
+        gettext("%(actors)d Akteure, %(multipliers)d Multiplikatoren") % {"actors": counts.actors,
+                                                                          "multipliers": counts.multipliers},
+        gettext("%(num)d Gute Beispiele") % {"num": counts.examples},
     ]
     return tuple(lines)
 
@@ -94,18 +100,18 @@ def choropleth(coverage: Coverage, field: str) -> Choropleth:
     def css_of(count: int) -> str:
         return "k0" if count == 0 else f"k{bisect_left(uppers, count) + 1}"
 
-    field_name = FIELDS[field]["de"]
+    name_of_field = field_name(field)
     members = []
     for key in sorted(known, key=lambda key: known[key].name):
         count = counts[key].active_offers
-        state = _offers(count) if count else "keine aktiven Angebote, Lücke"
+        state = _offers(count) if count else gettext("keine aktiven Angebote, Lücke")
         members.append(MapDistrict(
             key, known[key].name, shapes.shapes[key].path, css_of(count), count,
-            f"{known[key].name}: {state} ({field_name})",
+            f"{known[key].name}: {state} ({name_of_field})",
             district_lines(known[key].name, known[key].arl_region, counts[key]),
         ))
     sizes = {css: sum(m.css == css for m in members) for css in [f"k{i}" for i in range(len(ranges) + 1)]}
-    legend = [LegendClass("k0", "0 Angebote – Lücke (schraffiert)", sizes["k0"])] + [
+    legend = [LegendClass("k0", gettext("0 Angebote – Lücke (schraffiert)"), sizes["k0"])] + [
         LegendClass(f"k{i}", _range_label(lower, upper), sizes[f"k{i}"]) for i, (lower, upper) in enumerate(ranges, 1)
     ]
     return Choropleth(field, shapes.width + PANEL_WIDTH, shapes.height, shapes.width, members, legend)

@@ -1,16 +1,26 @@
 """What the dashboard shows, computed once per request from one `Report`."""
 
+from datetime import date
 from itertools import groupby
 
+from babel.dates import format_skeleton
+
 from npa.contracts.reference import ARL_REGIONS, FIELDS, districts
+from npa.infrastructure import i18n
+from npa.infrastructure.i18n import gettext as _
+from npa.infrastructure.pages import field_name
+from npa.infrastructure.portal import N_
 from services.reports import domain
 from services.reports.pages.charts import bar_chart
 from services.reports.pages.choropleth import choropleth
-from services.reports.pages.map_shapes import ATTRIBUTION, ATTRIBUTION_URL
+from npa.infrastructure.map_shapes import ATTRIBUTION, ATTRIBUTION_URL
 from services.reports.report import Report
 from services.reports.tables import TABLES
 
 DEFAULT_FIELD = next(iter(FIELDS))
+# domain.POPULATION_NOTE_DE, marked for the catalogues (the template translates it)
+POPULATION_NOTE = N_("Absolute Zahlen: Einwohnerzahlen liegen der Plattform nicht vor, daher keine Werte je "
+                     "100.000 Einwohner; große Landkreise erscheinen dadurch besser versorgt.")
 RECENT_EXAMPLES = 8
 
 
@@ -20,8 +30,7 @@ def share(part: int, whole: int) -> str:
 
 def month_name(label: str) -> str:
     year, month = label.split("-")
-    names = ("Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez")
-    return f"{names[int(month) - 1]} {year}"
+    return format_skeleton("yMMM", date(int(year), int(month), 1), locale=i18n.locale(i18n.current()))
 
 
 def overview(report: Report) -> dict:
@@ -66,21 +75,23 @@ def overview(report: Report) -> dict:
 
 
 def charts(report: Report, field: str) -> dict:
-    field_name = FIELDS[field]["de"]
+    name = field_name(field)
     state = report.state_rows()
     regions = report.region_rows(field)
     trend = report.trends()[field]
     return {
-        "fields_chart": bar_chart("diagramm-felder", "Aktive Angebote je Handlungsfeld in Niedersachsen", [
-            (FIELDS[row["field"]]["de"], row["active_offers"], f"{row['active_offers']} ({row['new_offers']} neu)")
+        "fields_chart": bar_chart("diagramm-felder", _("Aktive Angebote je Handlungsfeld in Niedersachsen"), [
+            (field_name(row["field"]), row["active_offers"],
+             _("%(num)d (%(new)d neu)") % {"num": row["active_offers"], "new": row["new_offers"]})
             for row in state
         ]),
-        "regions_chart": bar_chart("diagramm-regionen", f"Aktive Angebote je ARL-Region: {field_name}", [
+        "regions_chart": bar_chart("diagramm-regionen", _("Aktive Angebote je ARL-Region: %(name)s") % {"name": name}, [
             (row["arl_region"], row["active_offers"],
-             f"{row['active_offers']} ({row['districts_without_offers']} von {row['districts']} LK ohne)")
+             _("%(num)d (%(without)d von %(all)d LK ohne)") % {
+                 "num": row["active_offers"], "without": row["districts_without_offers"], "all": row["districts"]})
             for row in regions
         ]),
-        "trend_chart": bar_chart("diagramm-verlauf", f"Aktive Angebote am Monatsende: {field_name}", [
+        "trend_chart": bar_chart("diagramm-verlauf", _("Aktive Angebote am Monatsende: %(name)s") % {"name": name}, [
             (month_name(point.month), point.active_offers,
              f"{point.active_offers} (+{point.new_offers} / −{point.ended_offers})")
             for point in trend
@@ -97,9 +108,9 @@ def gender(report: Report, field: str) -> dict:
                 "childcare_share": share(counts["childcare_offers"], active)}
 
     return {
-        "gender_by_field": [row(FIELDS[r["field"]]["de"], r) for r in report.state_rows()],
+        "gender_by_field": [row(field_name(r["field"]), r) for r in report.state_rows()],
         "gender_by_region": [row(r["arl_region"], r) for r in report.region_rows(field)]
-        + [row("Niedersachsen (mit landesweiten)", report.state_rows(field)[0])],
+        + [row(_("Niedersachsen (mit landesweiten)"), report.state_rows(field)[0])],
     }
 
 
@@ -107,7 +118,7 @@ def dashboard_context(report: Report, field: str | None) -> dict:
     chosen = field if field in FIELDS else DEFAULT_FIELD
     return {
         "field": chosen,
-        "field_name": FIELDS[chosen]["de"],
+        "field_name": field_name(chosen),
         "field_error": field is not None and field not in FIELDS,
         "as_of": report.as_of,
         "map": choropleth(report.by_district, chosen),
