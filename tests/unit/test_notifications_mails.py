@@ -94,6 +94,16 @@ def test_german_alert_names_the_offer_and_its_key_facts(renderer):  # noqa: ANN0
     assert "Abmelden" in text and "Abonnement verwalten" in text
 
 
+@pytest.mark.parametrize(("language", "unknown"), [("de", "keine Angabe"), ("en", "not stated")])
+def test_costs_and_languages_not_stated_read_as_such_never_free_or_german(renderer, language, unknown):  # noqa: ANN001
+    raw = renderer.offer_alert(to="anna@example.org", subscription_id="sub-1", language=language,
+                               event_id="event-1", offer=offer(costs=None, languages=None))
+    for body in parts(raw):
+        assert body.count(unknown) == 2, body  # Sprachen and Kosten
+        assert "kostenlos" not in body and "free" not in body
+        assert "Deutsch," not in body and "Deutsch\n" not in body and "German" not in body
+
+
 def test_alert_has_one_click_unsubscribe_headers_bound_to_the_subscription(renderer):  # noqa: ANN001
     raw = renderer.offer_alert(to="anna@example.org", subscription_id="sub-1", language="de",
                                event_id="event-1", offer=offer())

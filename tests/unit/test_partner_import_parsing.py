@@ -72,7 +72,7 @@ def test_csv_with_semicolons_umlauts_lists_booleans_and_german_dates():
     assert (first.women_only, first.childcare, str(first.starts_on), str(first.ends_on), first.city) == (
         True, False, "2026-03-01", "2026-06-30", "Lüneburg")
     assert rows[1].valid and rows[1].offer.title == "Mehrzeilig\nzweite Zeile" and rows[1].offer.childcare
-    assert rows[1].offer.languages == ["de"], "an empty cell means 'not given': the default applies"
+    assert rows[1].offer.languages is None, "an empty cell means 'not given': unknown, never German"
     assert errors_of(rows[2]) == {("offer", "women_only"), ("offer", "starts_on")}
 
 

@@ -40,8 +40,9 @@ def field_names(slugs: list[str], lang: str) -> str:
     return ", ".join(FIELDS[slug][lang] for slug in slugs if slug in FIELDS)
 
 
-def language_names(codes: list[str], lang: str) -> str:
-    return ", ".join(LANGUAGE_NAMES[code][_index(lang)] if code in LANGUAGE_NAMES else code for code in codes)
+def language_names(codes: list[str] | None, lang: str) -> str:
+    """"" when not stated (None, ADR 0013): the templates then say "keine Angabe"."""
+    return ", ".join(LANGUAGE_NAMES[code][_index(lang)] if code in LANGUAGE_NAMES else code for code in codes or ())
 
 
 def place_name(district: str | None, lang: str) -> str:

@@ -143,4 +143,10 @@ def offer_detail(offer_id: str, request: Request) -> HTMLResponse:
     if offer is None or offer.status == "draft":
         return templates.TemplateResponse(request, "not_found.html", {}, status_code=404)
     return templates.TemplateResponse(request, "offer.html", {
-        "offer": offer_state(offer, base_url=base_url(request)), "target_group_names": TARGET_GROUP_NAMES})
+        "offer": offer_state(offer, base_url=base_url(request)), "target_group_names": TARGET_GROUP_NAMES,
+        "language_names": language_names})
+
+
+def language_names(codes: list[str] | None) -> str:
+    """German names of an offer's languages; "" when the provider did not say (ADR 0013)."""
+    return ", ".join(language_name(code) for code in codes or ())
