@@ -101,3 +101,27 @@ def drop_inbox_retention_index() -> None:
     from alembic import op
 
     op.drop_index("ix_inbox_processed_at", table_name="inbox")
+
+
+def create_throttle_table() -> None:
+    """npa.infrastructure.throttle.ThrottleCount, for a service that throttles (ADR 14)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "throttle_counts",
+        sa.Column("scope", sa.String(length=40), nullable=False),
+        sa.Column("subject", sa.String(length=64), nullable=False),
+        sa.Column("window_start", sa.Integer(), nullable=False),
+        sa.Column("window_end", sa.Integer(), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("scope", "subject", "window_start"),
+    )
+    op.create_index("ix_throttle_counts_window_end", "throttle_counts", ["window_end"], unique=False)
+
+
+def drop_throttle_table() -> None:
+    from alembic import op
+
+    op.drop_index("ix_throttle_counts_window_end", table_name="throttle_counts")
+    op.drop_table("throttle_counts")

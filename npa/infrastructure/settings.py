@@ -134,6 +134,7 @@ class Settings:
     outbox_retention_hours: float = 24.0
     inbox_retention_hours: float = 168.0
     retention_interval_seconds: float = 300.0
+    mail_from_name: str = "Niedersachsen packt an – Benachrichtigungen"  # the sender's display name
 
     @property
     def public_base_url(self) -> str:
@@ -188,4 +189,5 @@ def load_settings(service: str) -> Settings:
         outbox_retention_hours=float(_env("NPA_OUTBOX_RETENTION_HOURS", "24")),
         inbox_retention_hours=float(_env("NPA_INBOX_RETENTION_HOURS", "168")),
         retention_interval_seconds=float(_env("NPA_RETENTION_INTERVAL_SECONDS", "300")),
+        mail_from_name=_env("NPA_MAIL_FROM_NAME", "Niedersachsen packt an – Benachrichtigungen"),
     )

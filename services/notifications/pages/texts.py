@@ -37,7 +37,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "confirmed_text": "Vielen Dank! Ab jetzt erhalten Sie Benachrichtigungen, die zu Ihrer Auswahl passen.",
         "view_settings": "Einstellungen ansehen oder ändern",
         "invalid_title": "Link ungültig", "invalid_heading": "Dieser Link funktioniert nicht",
-        "invalid_expired": "Der Link ist abgelaufen. Bestätigungslinks gelten sieben Tage.",
+        "invalid_expired": "Der Link ist abgelaufen. Bestätigungslinks gelten sieben Tage, Links zum Verwalten "
+                           "30 Tage; jede neue Benachrichtigung bringt einen aktuellen Link. Sie können Ihre Adresse "
+                           "auch neu eintragen: Nach der Bestätigung kommen Sie direkt zu Ihren Einstellungen.",
+        "already_confirmed": "Dieses Abonnement ist bereits bestätigt. Der Link zum Verwalten steht in jeder "
+                             "Benachrichtigung, die wir Ihnen schicken.",
+        "throttled": "Für diese Adresse oder von diesem Anschluss kamen gerade zu viele Anmeldungen. Bitte versuchen "
+                     "Sie es in {minutes} Minuten noch einmal.",
         "invalid_text": "Der Link ist ungültig oder nicht mehr gültig. Bitte prüfen Sie, ob Sie ihn vollständig "
                         "kopiert haben.", "subscribe_again": "Benachrichtigungen neu abonnieren",
         "manage_title": "Abonnement verwalten", "manage_heading": "Ihr Abonnement", "status": "Status",
@@ -91,7 +97,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "confirmed_text": "Thank you! From now on you receive alerts matching your choices.",
         "view_settings": "View or change your settings",
         "invalid_title": "Invalid link", "invalid_heading": "This link does not work",
-        "invalid_expired": "The link has expired. Confirmation links are valid for seven days.",
+        "invalid_expired": "The link has expired. Confirmation links are valid for seven days, links to manage a "
+                           "subscription for 30 days; every new alert brings a current link. You can also enter your "
+                           "address again: after confirming you get straight to your settings.",
+        "already_confirmed": "This subscription is already confirmed. The link to manage it is in every alert we "
+                             "send you.",
+        "throttled": "Too many subscribe requests came for this address or from this connection. Please try again "
+                     "in {minutes} minutes.",
         "invalid_text": "The link is invalid or no longer valid. Please check that you copied all of it.",
         "subscribe_again": "Subscribe again",
         "manage_title": "Manage your subscription", "manage_heading": "Your subscription", "status": "Status",
