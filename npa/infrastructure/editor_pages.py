@@ -21,9 +21,9 @@ def sign_out_url(request: Request) -> str:
     return f"{request.app.state.runtime.settings.public_base_urls['actors']}/editor/sign-out"
 
 
-def render(templates: Jinja2Templates, request: Request, name: str, editor: Editor, status: int = 200,
+def render(templates: Jinja2Templates, request: Request, template_name: str, editor: Editor, status: int = 200,
            **more: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context(request, editor, **more), status_code=status)
+    return templates.TemplateResponse(request, template_name, context(request, editor, **more), status_code=status)
 
 
 def done(request: Request, path: str) -> RedirectResponse:
