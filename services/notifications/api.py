@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from npa.contracts.validation import FieldSlugs, Regions
+from npa.infrastructure import throttle
 from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
-from npa.infrastructure import throttle
 from npa.infrastructure.outbox import utcnow
 from services.notifications import domain, usecases
 from services.notifications.models import Delivery
@@ -48,7 +48,7 @@ def count_subscribe_request(request: Request, email: str) -> None:
     client = request.client.host if request.client else "unknown"
     with runtime.transaction() as session:
         try:
-            throttle.hit(session, [(config.subscribe_per_address, throttle.subject_key(secret, email)),
+            throttle.hit(session, [(config.subscribe_per_address, throttle.subject_key(secret, domain.normalise_email(email))),
                                    (config.subscribe_per_client, throttle.subject_key(secret, client))])
         finally:
             session.commit()
