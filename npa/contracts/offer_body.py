@@ -43,7 +43,7 @@ class OfferBody(BaseModel):
     city: str | None = Field(None, max_length=100)
     address: str | None = Field(None, max_length=200)
     format: Literal[OFFER_FORMATS] = "vor_ort"  # type: ignore[valid-type]
-    # Not stated → None ("keine Angabe"): never guessed as German or free (ADR 0013).
+    # Not stated → None ("keine Angabe"): never guessed as German or free (ADR 19).
     languages: list[str] | None = Field(None, min_length=1, max_length=20)
     target_groups: list[Literal[TARGET_GROUPS]] = Field(default_factory=lambda: ["alle"])  # type: ignore[valid-type]
     women_only: bool = False

@@ -1,4 +1,4 @@
-"""The audit trail of editors' changes: who, what, when (ADR 15).
+"""The audit trail of editors' changes: who, what, when (ADR 21).
 
 A service records an entry in the same transaction as the change it describes, so a change
 is never without its entry and an entry never without its change. Entries name the editor

@@ -1,4 +1,4 @@
-"""Editor sessions: issued by the actors service at sign-in, verified by every service (ADR 15).
+"""Editor sessions: issued by the actors service at sign-in, verified by every service (ADR 21).
 
 The session is a cookie signed with the platform's secret (`NPA_SECRET_KEY`, its own salt): it
 names the editor (id, login, display name) and when it was issued, and is valid for

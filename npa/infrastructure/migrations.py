@@ -104,7 +104,7 @@ def drop_inbox_retention_index() -> None:
 
 
 def create_throttle_table() -> None:
-    """npa.infrastructure.throttle.ThrottleCount, for a service that throttles (ADR 14)."""
+    """npa.infrastructure.throttle.ThrottleCount, for a service that throttles (ADR 20)."""
     import sqlalchemy as sa
     from alembic import op
 
@@ -128,7 +128,7 @@ def drop_throttle_table() -> None:
 
 
 def create_audit_table() -> None:
-    """npa.infrastructure.audit.AuditEntry, for a service where editors change things (ADR 15)."""
+    """npa.infrastructure.audit.AuditEntry, for a service where editors change things (ADR 21)."""
     import sqlalchemy as sa
     import sqlmodel
     from alembic import op

@@ -63,7 +63,7 @@ class ActorField(SQLModel, table=True):
 
 
 class EditorAccount(SQLModel, table=True):
-    """An editor of the alliance office (ADR 15): created with `npa-editors create`, signs in on
+    """An editor of the alliance office (ADR 21): created with `npa-editors create`, signs in on
     this service's sign-in page; the password only as its argon2id hash."""
 
     __tablename__ = "editor_accounts"

@@ -41,7 +41,7 @@ class SubscriptionBody(Preferences):
 
 
 def count_subscribe_request(request: Request, email: str) -> None:
-    """Per address and per client, in the database (ADR 14): raises throttle.Throttled. Counted in
+    """Per address and per client, in the database (ADR 20): raises throttle.Throttled. Counted in
     its own transaction, so a refused request changes nothing else but still counts."""
     runtime = request.app.state.runtime
     config, secret = runtime.config, runtime.settings.secret_key

@@ -14,9 +14,9 @@
 | DIGEST_TIMEZONE | the local time zone of the digest times | Europe/Berlin |
 | DIGEST_CHECK_SECONDS | how often the digest worker looks for due digests | 60 |
 | PURGE_INTERVAL_SECONDS | how often unconfirmed requests older than 7 days are deleted | 3600 |
-| SUBSCRIBE_LIMIT_PER_ADDRESS | subscribe requests per address and window, `count/seconds` (ADR 14) | 5/3600 |
+| SUBSCRIBE_LIMIT_PER_ADDRESS | subscribe requests per address and window, `count/seconds` (ADR 20) | 5/3600 |
 | SUBSCRIBE_LIMIT_PER_CLIENT | subscribe requests per client (IP; behind a proxy set uvicorn's FORWARDED_ALLOW_IPS) | 20/3600 |
-| MANAGE_LINK_DAYS | how long a manage link (export, delete, preferences) in a mail works (ADR 14) | 30 |
+| MANAGE_LINK_DAYS | how long a manage link (export, delete, preferences) in a mail works (ADR 20) | 30 |
 | RETENTION_DAYS | deliveries, digests, digest items and item states older than this are deleted, but for what a guarantee needs (ADR 10); at least 8 | 30 |
 """
 

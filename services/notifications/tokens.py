@@ -6,7 +6,7 @@ erasure) after `manage_max_age` (30 days by default; every alert brings a fresh 
 forwarded or leaked old mail does not open someone's data for ever. Unsubscribe links do not
 expire: RFC 8058 mail clients and people use them long after a mail arrived, and the worst a
 leaked one can do is stop alerts. All are bound to the subscription id and lose their power
-when that subscription is cancelled (ADR 14).
+when that subscription is cancelled (ADR 20).
 """
 
 import hmac

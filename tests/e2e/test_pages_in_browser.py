@@ -75,7 +75,7 @@ async def test_directory_and_offer_pages_render_and_filter(platform, browser, ar
     assert await page.get_by_text("Sprechstunde Wohnungssuche").is_visible()
     assert await page.get_by_text("Schwimmkurs für Frauen").count() == 0
     assert await page.get_by_role("status").inner_text() == "1 Angebot"
-    await page.fill("#q", "")  # costs not stated (Sprachcafé) is not "free" (ADR 0013)
+    await page.fill("#q", "")  # costs not stated (Sprachcafé) is not "free" (ADR 19)
     await page.get_by_role("button", name="Filtern").click()
     await page.wait_for_url("**free=true**")
     assert await page.get_by_text("Sprachcafé Lüneburg").count() == 0

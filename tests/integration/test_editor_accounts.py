@@ -1,4 +1,4 @@
-"""Editor accounts (ADR 15) on real SQLite and PostgreSQL databases: created with
+"""Editor accounts (ADR 21) on real SQLite and PostgreSQL databases: created with
 `npa-editors`, argon2id hashes, sign-in with a signed session cookie (HttpOnly, SameSite=Strict,
 Secure under https), throttled guessing, no open redirect, and an actor registered through the
 editor pages with its event and its audit entry in the same transaction."""

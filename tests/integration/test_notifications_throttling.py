@@ -1,4 +1,4 @@
-"""Subscribe throttling (issue 10 point 5, ADR 14) on real SQLite and PostgreSQL databases:
+"""Subscribe throttling (issue 10 point 5, ADR 20) on real SQLite and PostgreSQL databases:
 per address and per client, counted in the database so two replicas share the limit; a refused
 request answers 429 with Retry-After, queues no mail and changes nothing. And the subscriber
 links: manage links expire, a confirmation link leads on to the manage page only once."""

@@ -1,8 +1,8 @@
-"""Revision 0005 on offers stored by revision 0004 (when a missing `costs` was stored as
+"""Revision 0007 on offers stored by revision 0004 (when a missing `costs` was stored as
 "kostenlos" and missing `languages` as ["de"]), on SQLite and PostgreSQL: the old defaults
 become "not stated", published offers get version + 1 and a corrective `de.npa.offer.updated`
 in the outbox (so reports and notifications follow), the "free" search facet follows, and the
-downgrade writes the defaults back (ADR 0013)."""
+downgrade writes the defaults back (ADR 19)."""
 
 import json
 from datetime import UTC, datetime
@@ -56,7 +56,7 @@ def stored(engine: sa.Engine) -> dict[str, tuple]:
     return {row.id: (row.version, row.body["costs"], row.body["languages"]) for row in rows}
 
 
-def test_revision_0005_turns_old_defaults_into_not_stated_and_tells_the_consumers(database_url):  # noqa: ANN001
+def test_revision_0007_turns_old_defaults_into_not_stated_and_tells_the_consumers(database_url):  # noqa: ANN001
     command.upgrade(alembic(database_url), "0004")
     engine = make_engine(database_url)
     with engine.begin() as connection:

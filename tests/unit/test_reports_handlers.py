@@ -44,10 +44,10 @@ def offer_event(type_: str, version: int, status: str = "published", **changes: 
 
 
 def test_an_offer_without_costs_or_languages_is_not_counted_free_nor_in_german(engine: Engine) -> None:
-    apply(engine, offer_event(offer_events.PUBLISHED, 1, languages=["de"]))  # as stored before ADR 0013
+    apply(engine, offer_event(offer_events.PUBLISHED, 1, languages=["de"]))  # as stored before ADR 19
     assert queries.load_active_offers(engine)[0].free
     apply(engine, offer_event(offer_events.UPDATED, 2, costs=None, languages=None,
-                              changed_fields=["costs", "languages"]))  # the corrective event of revision 0005
+                              changed_fields=["costs", "languages"]))  # the corrective event of revision 0007
     with Session(engine) as session:
         fact = session.get(OfferFact, "offer-1")
         assert (fact.version, fact.costs, fact.free, fact.languages) == (2, None, False, [])

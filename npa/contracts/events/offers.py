@@ -27,7 +27,7 @@ class OfferState(BaseModel):
     city: str | None = None
     address: str | None = None
     format: str | None = None
-    languages: list[str] | None = None  # None: the provider did not say (ADR 0013); was always a list before
+    languages: list[str] | None = None  # None: the provider did not say (ADR 19); was always a list before
     target_groups: list[str] = []
     women_only: bool = False
     childcare: bool = False

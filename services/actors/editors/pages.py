@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, the editors' start page and the actors service's audit trail (ADR 15).
+"""Sign-in, sign-out, the editors' start page and the actors service's audit trail (ADR 21).
 
 Sign-in is throttled per login and per client in the database (npa.infrastructure.throttle):
 10 tries per login and 30 per client in 15 minutes, then 429 with Retry-After.

@@ -48,7 +48,7 @@ def field_names(slugs: list[str], lang: str) -> str:
 
 
 def language_names(codes: list[str] | None, lang: str) -> str:
-    """"" when not stated (None, ADR 0013): the templates then say "keine Angabe"."""
+    """"" when not stated (None, ADR 19): the templates then say "keine Angabe"."""
     return ", ".join(LANGUAGE_NAMES[code][_index(lang)] if code in LANGUAGE_NAMES else code for code in codes or ())
 
 

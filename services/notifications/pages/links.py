@@ -48,7 +48,7 @@ def confirm(request: Request, token: str = "", lang: str = "de") -> HTMLResponse
     try:
         subscription_id = runtime.tokens.read(tokens.CONFIRM, token)
         with runtime.transaction() as session:
-            # used once (ADR 14): only the visit that applies a request leads on to the manage page
+            # used once (ADR 20): only the visit that applies a request leads on to the manage page
             applies = usecases.load_for_link(session, subscription_id).requested is not None
             subscription = usecases.confirm_subscription(session, subscription_id, utcnow())
             session.commit()

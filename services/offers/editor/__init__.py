@@ -1,5 +1,5 @@
 """Editor pages of the offers service: good examples, withdrawing offers, partners and their
-keys, and this service's audit trail (ADR 15). Every change is recorded in the audit trail in
+keys, and this service's audit trail (ADR 21). Every change is recorded in the audit trail in
 the transaction of the change and its event."""
 
 from fastapi import APIRouter

@@ -148,5 +148,5 @@ def offer_detail(offer_id: str, request: Request) -> HTMLResponse:
 
 
 def language_names(codes: list[str] | None) -> str:
-    """German names of an offer's languages; "" when the provider did not say (ADR 0013)."""
+    """German names of an offer's languages; "" when the provider did not say (ADR 19)."""
     return ", ".join(language_name(code) for code in codes or ())

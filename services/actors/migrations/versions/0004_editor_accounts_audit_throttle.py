@@ -1,4 +1,4 @@
-"""editor accounts, the audit trail of editors' changes, throttle counts for sign-in (ADR 15)
+"""editor accounts, the audit trail of editors' changes, throttle counts for sign-in (ADR 21)
 
 Revision ID: 0004
 Revises: 0003

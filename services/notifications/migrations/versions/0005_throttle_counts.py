@@ -1,4 +1,4 @@
-"""throttle counts: subscribe requests per address and per client, shared by every replica (ADR 14)
+"""throttle counts: subscribe requests per address and per client, shared by every replica (ADR 20)
 
 Revision ID: 0005
 Revises: 0004

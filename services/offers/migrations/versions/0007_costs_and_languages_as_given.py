@@ -1,13 +1,13 @@
 """costs and languages as given: the old defaults ("kostenlos", ["de"]) become "not stated"
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02 09:00:00.000000
 
 Until now an offer sent without `costs` was stored as "kostenlos" and one without `languages`
 as ["de"]. The stored body cannot tell such a default from a stated value, so every offer whose
 body holds exactly the old default is set to "not stated" (null) — the safe direction: an
-unknown price is never shown or counted as free (ADR 0013). Each published offer changed here
+unknown price is never shown or counted as free (ADR 19). Each published offer changed here
 gets version + 1 and a `de.npa.offer.updated` event (changed_fields `costs`/`languages`) in the
 outbox, in this transaction, so the reports and notifications copies, and any replay of the
 topic, end in the corrected state; such a change is not worth a mail (not reader-relevant).
@@ -29,8 +29,8 @@ from npa.infrastructure.settings import public_base_url
 from services.offers.domain import search
 
 # revision identifiers, used by Alembic.
-revision: str = '0005'
-down_revision: Union[str, Sequence[str], None] = '0004'
+revision: str = '0007'
+down_revision: Union[str, Sequence[str], None] = '0006'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
