@@ -44,11 +44,12 @@ class OfferBody(BaseModel):
     city: SingleLine | None = Field(None, max_length=100)
     address: SingleLine | None = Field(None, max_length=200)
     format: Literal[OFFER_FORMATS] = "vor_ort"  # type: ignore[valid-type]
-    languages: list[str] = Field(default_factory=lambda: ["de"], min_length=1, max_length=20)
+    # Not stated → None ("keine Angabe"): never guessed as German or free (ADR 19).
+    languages: list[str] | None = Field(None, min_length=1, max_length=20)
     target_groups: list[Literal[TARGET_GROUPS]] = Field(default_factory=lambda: ["alle"])  # type: ignore[valid-type]
     women_only: StrictBool = False
     childcare: StrictBool = False
-    costs: SingleLine = Field("kostenlos", max_length=200)
+    costs: SingleLine | None = Field(None, max_length=200)
     starts_on: date | None = None
     ends_on: date | None = None
     schedule: MultiLine | None = Field(None, max_length=500)
@@ -60,7 +61,9 @@ class OfferBody(BaseModel):
 
     @field_validator("languages")
     @classmethod
-    def language_codes(cls, value: list[str]) -> list[str]:
+    def language_codes(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
         bad = [code for code in value if not LANGUAGE_CODE.match(code)]
         if bad:
             raise ValueError(f"not ISO 639-1 codes: {bad}")

@@ -101,3 +101,57 @@ def drop_inbox_retention_index() -> None:
     from alembic import op
 
     op.drop_index("ix_inbox_processed_at", table_name="inbox")
+
+
+def create_throttle_table() -> None:
+    """npa.infrastructure.throttle.ThrottleCount, for a service that throttles (ADR 20)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "throttle_counts",
+        sa.Column("scope", sa.String(length=40), nullable=False),
+        sa.Column("subject", sa.String(length=64), nullable=False),
+        sa.Column("window_start", sa.Integer(), nullable=False),
+        sa.Column("window_end", sa.Integer(), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("scope", "subject", "window_start"),
+    )
+    op.create_index("ix_throttle_counts_window_end", "throttle_counts", ["window_end"], unique=False)
+
+
+def drop_throttle_table() -> None:
+    from alembic import op
+
+    op.drop_index("ix_throttle_counts_window_end", table_name="throttle_counts")
+    op.drop_table("throttle_counts")
+
+
+def create_audit_table() -> None:
+    """npa.infrastructure.audit.AuditEntry, for a service where editors change things (ADR 21)."""
+    import sqlalchemy as sa
+    import sqlmodel
+    from alembic import op
+
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("editor_id", sa.String(length=36), nullable=False),
+        sa.Column("editor", sa.String(length=220), nullable=False),
+        sa.Column("action", sa.String(length=60), nullable=False),
+        sa.Column("entity_kind", sa.String(length=20), nullable=False),
+        sa.Column("entity_id", sa.String(length=64), nullable=False),
+        sa.Column("summary", sa.String(length=500), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    for column in ("at", "editor_id", "entity_id"):
+        op.create_index(f"ix_audit_log_{column}", "audit_log", [column], unique=False)
+
+
+def drop_audit_table() -> None:
+    from alembic import op
+
+    for column in ("at", "editor_id", "entity_id"):
+        op.drop_index(f"ix_audit_log_{column}", table_name="audit_log")
+    op.drop_table("audit_log")

@@ -148,10 +148,17 @@ class Settings:
     # offers: the replay window of signed partner messages (ADR 0013)
     partner_signature_max_age_hours: float = 72.0
     partner_signature_max_skew_seconds: float = 300.0
+    mail_from_name: str = "Niedersachsen packt an – Benachrichtigungen"  # the sender's display name
 
     @property
     def public_base_url(self) -> str:
         return self.public_base_urls[self.service]
+
+
+def public_base_url(service: str) -> str:
+    """Base URL of a service's pages in links (also for migrations, which load no settings)."""
+    port = _env_int(f"NPA_{service.upper()}_PORT", DEFAULT_PORTS[service])
+    return _env(f"NPA_PUBLIC_BASE_URL_{service.upper()}", f"http://127.0.0.1:{port}").rstrip("/")
 
 
 def load_settings(service: str) -> Settings:
@@ -187,13 +194,7 @@ def load_settings(service: str) -> Settings:
         smtp_starttls=_env_bool("NPA_SMTP_STARTTLS", False),
         mail_from=_env("NPA_MAIL_FROM", "alerts@localhost"),
         var_dir=var_dir,
-        public_base_urls={
-            name: _env(
-                f"NPA_PUBLIC_BASE_URL_{name.upper()}",
-                f"http://127.0.0.1:{_env_int(f'NPA_{name.upper()}_PORT', port)}",
-            ).rstrip("/")
-            for name, port in DEFAULT_PORTS.items()
-        },
+        public_base_urls={name: public_base_url(name) for name in DEFAULT_PORTS},
         kafka_security=load_kafka_security(),
         consumer_max_batch=_env_positive("NPA_CONSUMER_MAX_BATCH", 500),
         consumer_batch_seconds=float(_env("NPA_CONSUMER_BATCH_SECONDS", "0.2")),
@@ -206,4 +207,5 @@ def load_settings(service: str) -> Settings:
         retention_interval_seconds=float(_env("NPA_RETENTION_INTERVAL_SECONDS", "300")),
         partner_signature_max_age_hours=float(_env("NPA_PARTNER_SIGNATURE_MAX_AGE_HOURS", "72")),
         partner_signature_max_skew_seconds=float(_env("NPA_PARTNER_SIGNATURE_MAX_SKEW_SECONDS", "300")),
+        mail_from_name=_env("NPA_MAIL_FROM_NAME", "Niedersachsen packt an – Benachrichtigungen"),
     )

@@ -7,6 +7,8 @@ from npa.infrastructure.runtime import ServiceRuntime
 from npa.infrastructure.service_defaults import create_service_app
 from npa.infrastructure.settings import Settings, load_settings
 from services.actors import api, pages
+from services.actors.editors import actor_pages
+from services.actors.editors import pages as editor_pages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -15,5 +17,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime,
         title="NPA Akteure / Actors",
         description="Registry of the alliance's actors; publishes npa.actors.v1.",
-        routers=[api.router, pages.router],
+        routers=[api.router, pages.router, editor_pages.router, actor_pages.router],
     )

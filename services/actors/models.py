@@ -13,7 +13,9 @@ from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from npa.infrastructure.inbox import EntityVersion, InboxEvent  # noqa: F401  (migrated here too)
+from npa.infrastructure.audit import AuditEntry  # noqa: F401  (migrated here too)
 from npa.infrastructure.outbox import OutboxMessage, utcnow  # noqa: F401
+from npa.infrastructure.throttle import ThrottleCount  # noqa: F401  (sign-in attempts)
 
 
 class Actor(SQLModel, table=True):
@@ -58,3 +60,19 @@ class ActorField(SQLModel, table=True):
 
     actor_id: str = Field(foreign_key="actors.id", primary_key=True, max_length=36)
     field: str = Field(primary_key=True, max_length=20)
+
+
+class EditorAccount(SQLModel, table=True):
+    """An editor of the alliance office (ADR 21): created with `npa-editors create`, signs in on
+    this service's sign-in page; the password only as its argon2id hash."""
+
+    __tablename__ = "editor_accounts"
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    login: str = Field(max_length=60, unique=True)
+    display_name: str = Field(max_length=150)
+    password_hash: str = Field(max_length=200)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    password_changed_at: datetime = Field(default_factory=utcnow)
+    last_sign_in_at: datetime | None = None

@@ -2,13 +2,14 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StrictBool
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from npa.contracts.validation import FieldSlugs, IsoDatetime, Regions
+from npa.infrastructure import throttle
 from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
 from npa.infrastructure.openapi_errors import known_query_only
@@ -40,9 +41,25 @@ class SubscriptionBody(Preferences):
     email: EmailStr
 
 
-def submit_subscription(request: Request, body: SubscriptionBody) -> None:
-    """Shared by the API and the form; the outcome is the same whatever the address's state."""
+def count_subscribe_request(request: Request, email: str) -> None:
+    """Per address and per client, in the database (ADR 20): raises throttle.Throttled. Counted in
+    its own transaction, so a refused request changes nothing else but still counts."""
     runtime = request.app.state.runtime
+    config, secret = runtime.config, runtime.settings.secret_key
+    client = request.client.host if request.client else "unknown"
+    with runtime.transaction() as session:
+        try:
+            throttle.hit(session, [(config.subscribe_per_address, throttle.subject_key(secret, domain.normalise_email(email))),
+                                   (config.subscribe_per_client, throttle.subject_key(secret, client))])
+        finally:
+            session.commit()
+
+
+def submit_subscription(request: Request, body: SubscriptionBody) -> None:
+    """Shared by the API and the form; the outcome is the same whatever the address's state.
+    Raises throttle.Throttled when the address or the client asked too often."""
+    runtime = request.app.state.runtime
+    count_subscribe_request(request, str(body.email))
     for attempt in (1, 2):
         try:
             with runtime.transaction() as session:
@@ -55,9 +72,15 @@ def submit_subscription(request: Request, body: SubscriptionBody) -> None:
     runtime.wake_sender.set()
 
 
-@router.post("/subscriptions", status_code=202, responses={202: {"description": "confirmation mail queued"}})
+@router.post("/subscriptions", status_code=202, responses={
+    202: {"description": "confirmation mail queued"},
+    429: {"description": "too many requests for this address or from this client; see Retry-After"}})
 def subscribe(body: SubscriptionBody, request: Request) -> dict:
-    submit_subscription(request, body)
+    try:
+        submit_subscription(request, body)
+    except throttle.Throttled as error:
+        raise HTTPException(429, f"too many subscribe requests; retry in {error.retry_after} s",
+                            headers={"Retry-After": str(error.retry_after)}) from None
     return {"status": "pending_confirmation"}
 
 

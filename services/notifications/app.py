@@ -1,5 +1,7 @@
 """Wiring of the notifications service: settings, runtime, sender and periodic workers, routers."""
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from npa.contracts import topics
@@ -27,8 +29,8 @@ class NotificationsRuntime(ServiceRuntime):
         super().__init__(settings, handlers.HANDLERS, publishes=(topics.NOTIFICATIONS,))
         self.on_consumer_commit(self.wake_sender.set)
         self.config = config
-        self.tokens = SubscriberTokens(settings.secret_key)
-        renderer = MailRenderer(mail_from=settings.mail_from, base_url=settings.public_base_url, signer=self.tokens,
+        self.tokens = SubscriberTokens(settings.secret_key, manage_max_age=timedelta(days=config.manage_link_days))
+        renderer = MailRenderer(mail_from=settings.mail_from, mail_from_name=settings.mail_from_name, base_url=settings.public_base_url, signer=self.tokens,
                                 actors_base_url=settings.public_base_urls.get("actors", ""))
         self.sender = DeliverySender(self.engine, settings, renderer, config.sender, self.wake_sender,
                                      on_staged=self.relay.wake)

@@ -16,6 +16,9 @@
 | DIGEST_CHECK_SECONDS | how often the digest worker looks for due digests | 60 |
 | PURGE_INTERVAL_SECONDS | how often unconfirmed requests older than 7 days are deleted | 3600 |
 | ERASURE_REWRITE_HOURS | PostgreSQL: after an erasure, the subscriptions table is rewritten (VACUUM FULL) at most this often, so an erased address leaves the data files (ADR 15); 0: never | 24 |
+| SUBSCRIBE_LIMIT_PER_ADDRESS | subscribe requests per address and window, `count/seconds` (ADR 20) | 5/3600 |
+| SUBSCRIBE_LIMIT_PER_CLIENT | subscribe requests per client (IP; behind a proxy set uvicorn's FORWARDED_ALLOW_IPS) | 20/3600 |
+| MANAGE_LINK_DAYS | how long a manage link (export, delete, preferences) in a mail works (ADR 20) | 30 |
 | RETENTION_DAYS | deliveries, digests, digest items and item states older than this are deleted, but for what a guarantee needs (ADR 10); at least 8 | 30 |
 """
 
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from npa.infrastructure.backoff import Backoff
+from npa.infrastructure.throttle import Limit
 from services.notifications.domain import DigestSchedule
 
 PREFIX = "NPA_NOTIFICATIONS_"
@@ -63,6 +67,9 @@ class NotificationsConfig:
     purge_interval_seconds: float = 3600.0
     retention_days: float = 30.0
     erasure_rewrite_hours: float = 24.0
+    subscribe_per_address: Limit = Limit("subscribe-address", 5, 3600)
+    subscribe_per_client: Limit = Limit("subscribe-client", 20, 3600)
+    manage_link_days: float = 30.0
 
     def __post_init__(self) -> None:
         if self.retention_days < MIN_RETENTION.days:
@@ -91,4 +98,17 @@ class NotificationsConfig:
                                         _env("DIGEST_WEEKLY_AT", "07:00"), _env("DIGEST_TIMEZONE", "Europe/Berlin"))
         return cls(sender, schedule, float(_env("DIGEST_CHECK_SECONDS", "60")),
                    float(_env("PURGE_INTERVAL_SECONDS", "3600")), float(_env("RETENTION_DAYS", "30")),
-                   float(_env("ERASURE_REWRITE_HOURS", "24")))
+                   float(_env("ERASURE_REWRITE_HOURS", "24")),
+                   _limit("subscribe-address", "SUBSCRIBE_LIMIT_PER_ADDRESS", "5/3600"),
+                   _limit("subscribe-client", "SUBSCRIBE_LIMIT_PER_CLIENT", "20/3600"),
+                   float(_env("MANAGE_LINK_DAYS", "30")))
+
+
+def _limit(scope: str, name: str, default: str) -> Limit:
+    """`count/seconds`, e.g. 5/3600; a count of 0 switches the limit off."""
+    text = _env(name, default)
+    count, _, seconds = text.partition("/")
+    try:
+        return Limit(scope, int(count), int(seconds))
+    except ValueError as error:
+        raise ValueError(f"{PREFIX}{name} must look like 5/3600 (count/seconds), got {text!r}") from error

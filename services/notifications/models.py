@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from npa.infrastructure.inbox import EntityVersion, InboxEvent  # noqa: F401  (migrated here too)
 from npa.infrastructure.outbox import OutboxMessage, utcnow  # noqa: F401
+from npa.infrastructure.throttle import ThrottleCount  # noqa: F401  (migrated here too)
 from services.notifications import domain
 
 

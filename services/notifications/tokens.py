@@ -1,9 +1,12 @@
 """Signed links for subscribers: confirm, manage and unsubscribe.
 
 Each purpose has its own salt, so a manage token cannot be replayed as a confirm token.
-Only the confirm token expires (7 days): manage and unsubscribe links sit in every
-alert mail and must keep working, so they are bound to the subscription id instead and
-lose their power when that subscription is cancelled.
+The confirm token expires after 7 days, the manage token (preferences, export of my data,
+erasure) after `manage_max_age` (30 days by default; every alert brings a fresh one), so a
+forwarded or leaked old mail does not open someone's data for ever. Unsubscribe links do not
+expire: RFC 8058 mail clients and people use them long after a mail arrived, and the worst a
+leaked one can do is stop alerts. All are bound to the subscription id and lose their power
+when that subscription is cancelled (ADR 20).
 """
 
 import hmac
@@ -18,6 +21,7 @@ from itsdangerous.encoding import base64_encode, int_to_bytes
 CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
 PURPOSES = (CONFIRM, MANAGE, UNSUBSCRIBE)
 CONFIRM_MAX_AGE = timedelta(days=7)
+MANAGE_MAX_AGE = timedelta(days=30)
 
 
 class InvalidToken(ValueError):
@@ -29,7 +33,10 @@ class InvalidToken(ValueError):
 
 
 class SubscriberTokens:
-    def __init__(self, secret_key: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, secret_key: str, clock: Callable[[], float] = time.time,
+                 manage_max_age: timedelta = MANAGE_MAX_AGE) -> None:
+        self._max_ages = {CONFIRM: int(CONFIRM_MAX_AGE.total_seconds()),
+                          MANAGE: int(manage_max_age.total_seconds()), UNSUBSCRIBE: None}
         class Signer(TimestampSigner):
             def get_timestamp(self) -> int:  # both signing and the age check use it
                 return int(clock())
@@ -58,7 +65,7 @@ class SubscriberTokens:
 
     def read(self, purpose: str, token: str) -> str:
         """The subscription id the token was issued for."""
-        max_age = int(CONFIRM_MAX_AGE.total_seconds()) if purpose == CONFIRM else None
+        max_age = self._max_ages[purpose]
         try:
             value = self._serializers[purpose].loads(token, max_age=max_age)
         except SignatureExpired as error:

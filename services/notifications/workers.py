@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from npa.infrastructure import throttle
 from npa.infrastructure.outbox import utcnow
 from npa.infrastructure.periodic import every, sweep
 from services.notifications import domain, metrics, usecases
@@ -43,4 +44,6 @@ def workers(engine: Engine, config: NotificationsConfig, policy: retention.Reten
                                    lambda: purge_now(engine), after=lambda _count: scrub()),
         "notifications-retention": every("notification rows pruned", interval_seconds,
                                          lambda: prune_now(engine, policy)),
+        "throttle-retention": every("throttle counts pruned", interval_seconds,
+                                    lambda: sweep(engine, lambda session: throttle.prune(session))),
     }

@@ -8,7 +8,7 @@ from npa.contracts import topics
 from npa.infrastructure.runtime import ServiceRuntime
 from npa.infrastructure.service_defaults import create_service_app
 from npa.infrastructure.settings import Settings, load_settings
-from services.offers import api, handlers, pages, workers
+from services.offers import api, editor, handlers, pages, workers
 from services.offers.api import partner_imports
 from services.offers.usecases import partner_status
 from services.offers.usecases.signing_keys import SignatureWindow
@@ -30,6 +30,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime,
         title="NPA Angebote / Offers",
         description="Integration offers, good examples and partners; publishes npa.offers.v1 and npa.examples.v1.",
-        routers=[api.router, pages.router],
+        routers=[api.router, pages.router, editor.router],
         body_limit_overrides=[(partner_imports.IMPORT_PATH, partner_imports.IMPORT_LIMIT)],
     )

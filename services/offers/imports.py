@@ -37,7 +37,8 @@ def _types(annotation: Any) -> tuple[Any, ...]:
     return get_args(annotation) if isinstance(annotation, UnionType) else (annotation,)
 
 
-LIST_FIELDS = frozenset(name for name, info in OfferBody.model_fields.items() if get_origin(info.annotation) is list)
+LIST_FIELDS = frozenset(name for name, info in OfferBody.model_fields.items()
+                        if any(get_origin(kind) is list for kind in _types(info.annotation)))
 BOOL_FIELDS = frozenset(name for name, info in OfferBody.model_fields.items() if info.annotation is bool)
 DATE_FIELDS = frozenset(name for name, info in OfferBody.model_fields.items() if date in _types(info.annotation))
 CSV_COLUMNS = ("external_id", "delete", *OfferBody.model_fields)

@@ -8,6 +8,7 @@ from npa.infrastructure.runtime import ServiceRuntime
 from npa.infrastructure.service_defaults import create_service_app
 from npa.infrastructure.settings import Settings, load_settings
 from services.reports import api, handlers, metrics, ops, pages, workers
+from services.reports.pages import dead_letters
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,7 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Read models of offers, good examples, actors and notifications per district × field and "
             "ARL region; consumes npa.offers.v1, npa.examples.v1, npa.actors.v1, npa.notifications.v1."
         ),
-        routers=[api.router, pages.router, ops.router],
+        routers=[api.router, pages.router, ops.router, dead_letters.router],
     )
     metrics.with_active_offers_gauge(app, runtime.engine)
     # The frameworks' ~160,000 objects live as long as the process: frozen, a full collection

@@ -31,7 +31,7 @@ def seed(urls: dict[str, str]) -> dict:
         offers = {}
         for external_id, body in {
             "wohnen-1": {"title": "Sprechstunde Wohnungssuche", "fields": ["wohnen"], "district": "03404",
-                         "languages": ["de", "uk"]},
+                         "languages": ["de", "uk"], "costs": "kostenlos"},
             "sprache-1": {"title": "Sprachcafé Lüneburg", "fields": ["sprache"], "district": "03355"},
             "frauen-1": {"title": "Schwimmkurs für Frauen", "fields": ["teilhabe"], "district": "03404",
                          "women_only": True, "target_groups": ["frauen"], "costs": "15 € pro Kurs"},
@@ -75,6 +75,14 @@ async def test_directory_and_offer_pages_render_and_filter(platform, browser, ar
     assert await page.get_by_text("Sprechstunde Wohnungssuche").is_visible()
     assert await page.get_by_text("Schwimmkurs für Frauen").count() == 0
     assert await page.get_by_role("status").inner_text() == "1 Angebot"
+    await page.fill("#q", "")  # costs not stated (Sprachcafé) is not "free" (ADR 19)
+    await page.get_by_role("button", name="Filtern").click()
+    await page.wait_for_url("**free=true**")
+    assert await page.get_by_text("Sprachcafé Lüneburg").count() == 0
+    await page.goto(f"{platform.urls['offers']}/offers/{data['offers']['sprache-1']['id']}")
+    assert await page.locator("dt:has-text('Kosten') + dd").inner_text() == "keine Angabe"
+    assert await page.locator("dt:has-text('Sprachen') + dd").inner_text() == "keine Angabe"
+    await page.goto(f"{platform.urls['offers']}/offers?free=true&q=sprechstunde")
 
     await page.get_by_role("link", name="Sprechstunde Wohnungssuche").click()
     await page.wait_for_url(f"**/offers/{data['offers']['wohnen-1']['id']}")

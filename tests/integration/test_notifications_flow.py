@@ -117,6 +117,9 @@ async def test_subscribe_confirm_alert_unsubscribe(database_url, kafka_bootstrap
         confirmation = (await eventually(lambda: smtp_sink.handler.to(address), timeout=20))[0]
         text = confirmation.get_body(("plain",)).get_content()
         assert [url for url in LINK.findall(text)] == [link_in(confirmation, "/subscriptions/confirm?token=")]
+        assert "Handlungsfelder: Sprachförderung" in text and "Regionen: ARL-Region Leine-Weser" in text
+        assert "Häufigkeit: sofort" in text  # the mail repeats what was chosen (issue 11 point 7)
+        assert confirmation["From"].addresses[0].display_name == "Niedersachsen packt an – Benachrichtigungen"
 
         # Double opt-in: nothing reaches an unconfirmed subscriber.
         early = offer_event(fields=["sprache"], district=HANNOVER)

@@ -94,6 +94,16 @@ def test_german_alert_names_the_offer_and_its_key_facts(renderer):  # noqa: ANN0
     assert "Abmelden" in text and "Abonnement verwalten" in text
 
 
+@pytest.mark.parametrize(("language", "unknown"), [("de", "keine Angabe"), ("en", "not stated")])
+def test_costs_and_languages_not_stated_read_as_such_never_free_or_german(renderer, language, unknown):  # noqa: ANN001
+    raw = renderer.offer_alert(to="anna@example.org", subscription_id="sub-1", language=language,
+                               event_id="event-1", offer=offer(costs=None, languages=None))
+    for body in parts(raw):
+        assert body.count(unknown) == 2, body  # Sprachen and Kosten
+        assert "kostenlos" not in body and "free" not in body
+        assert "Deutsch," not in body and "Deutsch\n" not in body and "German" not in body
+
+
 def test_alert_has_one_click_unsubscribe_headers_bound_to_the_subscription(renderer):  # noqa: ANN001
     raw = renderer.offer_alert(to="anna@example.org", subscription_id="sub-1", language="de",
                                event_id="event-1", offer=offer())
@@ -205,19 +215,55 @@ def test_html_part_escapes_offer_text(renderer):  # noqa: ANN001
     assert "Kurs <script>alert(1)</script>" in text  # the plain part stays plain
 
 
-@pytest.mark.parametrize("language", ["de", "en"])
-def test_confirmation_mail_carries_only_the_confirmation_link(renderer, language):  # noqa: ANN001
+CHOSEN = {"fields": ["sprache", "arbeit"], "regions": ["03241", "Lüneburg"], "frequency": "weekly",
+          "language": "de", "examples": True, "new_actors": False}
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("de", ["Handlungsfelder: Sprachförderung, Arbeitsmarktintegration", "Regionen: Region Hannover, ARL-Region Lüneburg",
+            "Häufigkeit: wöchentlich, eine Übersicht in der Woche", "Außerdem: gute Beispiele"]),
+    ("en", ["Fields of action: Language support", "Regions: Region Hannover, ARL region Lüneburg",
+            "Frequency: weekly, one digest a week", "Also: good examples"]),
+])
+def test_confirmation_mail_repeats_what_was_chosen_and_carries_only_the_confirmation_link(
+        renderer, language, expected):  # noqa: ANN001
     raw = renderer.confirmation(to="anna@example.org", subscription_id="sub-1", language=language,
-                                request_id="request-1")
+                                request_id="request-1", preferences=CHOSEN)
     message = parse(raw)
     assert "List-Unsubscribe" not in message
     text, html = parts(raw)
+    for line in expected:
+        assert line in text, text
+        label, names = line.split(": ", 1)
+        assert f">{label}</dt>" in html and names in html
     text_urls, html_urls = set(URL.findall(text)), set(URL.findall(html))
     assert text_urls == html_urls and len(text_urls) == 1
     (url,) = text_urls
     assert url.startswith(f"{BASE}/subscriptions/confirm?token=")
     assert SIGNER.read(tokens.CONFIRM, url.split("token=", 1)[1]) == "sub-1"
     assert "offer" not in text.lower() and "angebot:" not in text.lower()  # no other content
+
+
+def test_confirmation_mail_says_all_of_lower_saxony_when_no_region_was_chosen(renderer):  # noqa: ANN001
+    raw = renderer.confirmation(to="anna@example.org", subscription_id="sub-1", language="de",
+                                request_id="request-2", preferences={**CHOSEN, "regions": [], "examples": False})
+    text, _html = parts(raw)
+    assert "Regionen: ganz Niedersachsen" in text and "Außerdem" not in text
+
+
+def test_mails_come_from_the_named_sender():
+    renderer = MailRenderer(mail_from="alerts@npa.example", base_url=BASE, signer=SIGNER,
+                            mail_from_name="Niedersachsen packt an – Benachrichtigungen")
+    for raw in (renderer.confirmation(to="anna@example.org", subscription_id="sub-1", language="de",
+                                      request_id="request-1", preferences=CHOSEN),
+                renderer.offer_alert(to="anna@example.org", subscription_id="sub-1", language="de",
+                                     event_id="event-1", offer=offer())):
+        sender = parse(raw)["From"]
+        assert sender.addresses[0].display_name == "Niedersachsen packt an – Benachrichtigungen"
+        assert sender.addresses[0].addr_spec == "alerts@npa.example"
+    from_line = next(line for line in raw.split(b"\r\n") if line.startswith(b"From: "))
+    assert from_line.isascii() and b"=?utf-8?" in from_line  # the dash is encoded (RFC 2047)
+    assert b" <alerts@npa.example>\r\n" in raw  # the address itself stays plain
 
 
 def test_an_internationalised_address_is_written_as_utf8(renderer):  # noqa: ANN001

@@ -13,11 +13,17 @@ def bad_fields(body: dict) -> set[str]:
     return {".".join(map(str, error["loc"])) for error in info.value.errors()}
 
 
-def test_valid_offer_gets_defaults():
+def test_costs_and_languages_not_sent_stay_unknown():
     offer = OfferBody.model_validate(VALID)
-    assert offer.languages == ["de"]
-    assert offer.costs == "kostenlos"
+    assert offer.languages is None  # not German by default
+    assert offer.costs is None  # not free by default
     assert offer.state()["district"] == "03241"
+    assert (offer.state()["costs"], offer.state()["languages"]) == (None, None)
+
+
+def test_costs_and_languages_as_given():
+    offer = OfferBody.model_validate({**VALID, "costs": "kostenlos", "languages": ["uk", "de"]})
+    assert (offer.costs, offer.languages) == ("kostenlos", ["de", "uk"])
 
 
 def test_state_wide_offer_has_no_district():
@@ -32,6 +38,7 @@ def test_state_wide_offer_has_no_district():
         ({"fields": []}, "fields"),
         ({"title": ""}, "title"),
         ({"languages": ["deutsch"]}, "languages"),
+        ({"languages": []}, "languages"),
         ({"starts_on": "2026-03-01", "ends_on": "2026-02-01"}, "ends_on"),
         ({"registration_url": "not a url"}, "registration_url"),
         ({"contact_email": "nobody"}, "contact_email"),

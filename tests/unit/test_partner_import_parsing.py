@@ -132,3 +132,11 @@ def test_csv_column_kinds_follow_the_offer_body():
     assert imports.BOOL_FIELDS == {"women_only", "childcare"}
     assert imports.DATE_FIELDS == {"starts_on", "ends_on"}
     assert "accessible" not in imports.BOOL_FIELDS, "accessible is ja/nein/unbekannt text, not a boolean"
+
+
+def test_csv_empty_languages_and_costs_cells_mean_not_given():
+    text = "external_id;title;fields;languages;costs\nvhs-9;Sprachcafé;sprache;;\n"
+    rows = imports.parse(text.encode(), "csv")
+    assert rows[0].valid and rows[0].offer is not None
+    assert rows[0].offer.languages is None, "an empty cell means 'not given': unknown, never German"
+    assert rows[0].offer.costs is None, "an empty cell means 'not given': unknown, never free"

@@ -43,6 +43,18 @@ def offer_event(type_: str, version: int, status: str = "published", **changes: 
     return new_event(source=offer_events.SOURCE, type=type_, subject="offer-1", data=state.model_dump(mode="json"))
 
 
+def test_an_offer_without_costs_or_languages_is_not_counted_free_nor_in_german(engine: Engine) -> None:
+    apply(engine, offer_event(offer_events.PUBLISHED, 1, languages=["de"]))  # as stored before ADR 19
+    assert queries.load_active_offers(engine)[0].free
+    apply(engine, offer_event(offer_events.UPDATED, 2, costs=None, languages=None,
+                              changed_fields=["costs", "languages"]))  # the corrective event of revision 0007
+    with Session(engine) as session:
+        fact = session.get(OfferFact, "offer-1")
+        assert (fact.version, fact.costs, fact.free, fact.languages) == (2, None, False, [])
+    active = queries.load_active_offers(engine)
+    assert [(offer.free, offer.languages) for offer in active] == [(False, ())]
+
+
 def test_every_event_type_of_the_consumed_topics_has_a_handler() -> None:
     assert set(topics_of(handlers.HANDLERS)) == {topics.OFFERS, topics.EXAMPLES, topics.ACTORS, topics.NOTIFICATIONS}
     for module in (offer_events, example_events, actor_events, notification_events):

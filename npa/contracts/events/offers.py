@@ -28,11 +28,11 @@ class OfferState(BaseModel):
     city: str | None = None
     address: str | None = None
     format: str | None = None
-    languages: list[str] = []
+    languages: list[str] | None = None  # None: the provider did not say (ADR 19); was always a list before
     target_groups: list[str] = []
     women_only: bool = False
     childcare: bool = False
-    costs: str | None = None
+    costs: str | None = None  # None: the provider did not say; never "kostenlos" by default
     starts_on: date | None = None
     ends_on: date | None = None
     schedule: str | None = None

@@ -1,7 +1,9 @@
 """How facts read in a mail, in German and English: places, dates, languages, target groups."""
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -29,6 +31,11 @@ CHANGE_NAMES = {
     "ends_on": ("Ende", "end"), "schedule": ("Zeiten", "times"), "status": ("Status", "status"),
 }
 STATEWIDE = {"de": "landesweit", "en": "statewide (all of Lower Saxony)"}
+FREQUENCY_NAMES = {"immediate": ("sofort, eine E-Mail je Meldung", "immediately, one e-mail per item"),
+                   "daily": ("täglich, eine Übersicht am Tag", "daily, one digest a day"),
+                   "weekly": ("wöchentlich, eine Übersicht in der Woche", "weekly, one digest a week")}
+CHOSEN_LABELS = {"fields": ("Handlungsfelder", "Fields of action"), "regions": ("Regionen", "Regions"),
+                 "frequency": ("Häufigkeit", "Frequency"), "extras": ("Außerdem", "Also")}
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -40,8 +47,34 @@ def field_names(slugs: list[str], lang: str) -> str:
     return ", ".join(FIELDS[slug][lang] for slug in slugs if slug in FIELDS)
 
 
-def language_names(codes: list[str], lang: str) -> str:
-    return ", ".join(LANGUAGE_NAMES[code][_index(lang)] if code in LANGUAGE_NAMES else code for code in codes)
+def language_names(codes: list[str] | None, lang: str) -> str:
+    """"" when not stated (None, ADR 19): the templates then say "keine Angabe"."""
+    return ", ".join(LANGUAGE_NAMES[code][_index(lang)] if code in LANGUAGE_NAMES else code for code in codes or ())
+
+
+def region_names(regions: list[str], lang: str) -> str:
+    """A subscription's regions: district names and ARL regions; none = all of Lower Saxony."""
+    if not regions:
+        return "ganz Niedersachsen" if lang == "de" else "all of Lower Saxony"
+    known = districts()
+    return ", ".join(known[key].name if key in known else (f"ARL-Region {key}" if lang == "de" else
+                                                          f"ARL region {key}") for key in regions)
+
+
+def chosen(preferences: Mapping[str, Any], lang: str) -> tuple[tuple[str, str], ...]:
+    """What a subscriber chose, as (label, names) lines for the confirmation mail."""
+    index = _index(lang)
+    extras = [name for flag, name in (("examples", ("gute Beispiele", "good examples")),
+                                      ("new_actors", ("neue Akteure", "new actors"))) if preferences.get(flag)]
+    lines = [
+        (CHOSEN_LABELS["fields"][index], field_names(list(preferences.get("fields") or []), lang)),
+        (CHOSEN_LABELS["regions"][index], region_names(list(preferences.get("regions") or []), lang)),
+        (CHOSEN_LABELS["frequency"][index],
+         FREQUENCY_NAMES.get(str(preferences.get("frequency")), ("", ""))[index]),
+    ]
+    if extras:
+        lines.append((CHOSEN_LABELS["extras"][index], ", ".join(extra[index] for extra in extras)))
+    return tuple(lines)
 
 
 def place_name(district: str | None, lang: str) -> str:

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 from typing import Any
 
 from services.notifications import domain, tokens
@@ -53,8 +53,10 @@ class RenderedMail:
 
 class MailRenderer:
     def __init__(self, *, mail_from: str, base_url: str, signer: tokens.SubscriberTokens,
-                 actors_base_url: str = "", cache_size: int = 256) -> None:
+                 actors_base_url: str = "", cache_size: int = 256, mail_from_name: str = "") -> None:
         self.mail_from = mail_from
+        # "Niedersachsen packt an – Benachrichtigungen" <alerts@…>: the header encodes the name
+        self.from_header = formataddr((mail_from_name, mail_from)) if mail_from_name else mail_from
         self.base_url = base_url
         self.actors_base_url = actors_base_url
         self.signer = signer
@@ -71,7 +73,9 @@ class MailRenderer:
         assert subscription is not None
         to, sid, lang, eid = subscription.email, subscription.id, subscription.language, delivery.event_id
         if delivery.kind == domain.CONFIRMATION:
-            return RenderedMail(to, self.confirmation(to=to, subscription_id=sid, language=lang, request_id=eid))
+            chosen = mail.preferences or {}
+            return RenderedMail(to, self.confirmation(to=to, subscription_id=sid, language=lang, request_id=eid,
+                                                      preferences=chosen))
         if delivery.kind == domain.DIGEST:
             assert mail.digest is not None
             entries = [(entry, mail.digest_items[entry["event_id"]].data) for entry in mail.digest.entries
@@ -88,12 +92,16 @@ class MailRenderer:
 
     # --- one builder per kind of mail -----------------------------------------------------
 
-    def confirmation(self, *, to: str, subscription_id: str, language: str, request_id: str) -> bytes:
-        """Carries nothing but the confirmation link: a form anyone can fill in must not
-        be a way to send content to a stranger's mailbox."""
-        prepared = self._prepared(("confirmation", language), lambda: self._prepare(
+    def confirmation(self, *, to: str, subscription_id: str, language: str, request_id: str,
+                     preferences: Mapping[str, Any]) -> bytes:
+        """The confirmation link and what was chosen (fields, regions, frequency, extras). Only
+        names from fixed lists: a form anyone can fill in must not be a way to send a
+        stranger's text to someone's mailbox."""
+        chosen = formatting.chosen(preferences, language)
+        key = ("confirmation", language, *(f"{name}={value}" for name, value in chosen))
+        prepared = self._prepared(key, lambda: self._prepare(
             "confirmation", language, SUBJECTS["confirmation"][language != "de"],
-            {"confirm_url": placeholder("confirm"), "lang": language}, one_click=False))
+            {"confirm_url": placeholder("confirm"), "lang": language, "chosen": chosen}, one_click=False))
         return self._complete(prepared, to, subscription_id, request_id,
                               {"confirm": tokens.confirm_link(self.base_url, self.signer, subscription_id)})
 
@@ -142,7 +150,7 @@ class MailRenderer:
         context = {**context, "subject": subject}
         text = self._env.get_template(f"{name}.{language}.txt").render(context)
         html = self._env.get_template(f"{name}.{language}.html").render(context)
-        return PreparedMail.build(mail_from=self.mail_from, subject=subject, language=language, text=text, html=html,
+        return PreparedMail.build(mail_from=self.from_header, subject=subject, language=language, text=text, html=html,
                                   one_click=one_click)
 
     def _prepared(self, key: tuple[str, ...], build: Callable[[], PreparedMail]) -> PreparedMail:

@@ -48,12 +48,14 @@ def confirm(request: Request, token: str = "", lang: str = "de") -> HTMLResponse
     try:
         subscription_id = runtime.tokens.read(tokens.CONFIRM, token)
         with runtime.transaction() as session:
+            # used once (ADR 20): only the visit that applies a request leads on to the manage page
+            applies = usecases.load_for_link(session, subscription_id).requested is not None
             subscription = usecases.confirm_subscription(session, subscription_id, utcnow())
             session.commit()
     except (tokens.InvalidToken, usecases.LinkNoLongerValid) as error:
         return invalid_link(request, error, page_language(lang))
     return page(request, "confirmed.html", subscription.language,
-                manage_url=links_for(request, subscription.id)["manage"])
+                manage_url=links_for(request, subscription.id)["manage"] if applies else None)
 
 
 @router.get("/subscriptions/unsubscribe", response_class=HTMLResponse)

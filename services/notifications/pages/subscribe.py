@@ -6,6 +6,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from npa.contracts.reference import is_field, is_region
+from npa.infrastructure.throttle import Throttled
 from services.notifications import domain
 from services.notifications.api import SubscriptionBody, submit_subscription
 from services.notifications.pages.common import (
@@ -42,5 +43,12 @@ async def subscribe(request: Request) -> HTMLResponse:
     except ValidationError as error:
         return page(request, "subscribe.html", language, 422, values=values, errors=form_errors(error, language),
                     consent_version=domain.CONSENT_TEXT_VERSION)
-    await run_in_threadpool(submit_subscription, request, body)
+    try:
+        await run_in_threadpool(submit_subscription, request, body)
+    except Throttled as error:
+        minutes = max(1, -(-error.retry_after // 60))
+        response = page(request, "subscribe.html", language, 429, values=values, errors={},
+                        consent_version=domain.CONSENT_TEXT_VERSION, throttled_minutes=minutes)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     return page(request, "subscribe_done.html", language)

@@ -31,6 +31,7 @@ class DueMail:
     item: ItemSnapshot | None = None  # alerts, updates, withdrawal notices
     digest: Digest | None = None
     digest_items: dict[str, ItemSnapshot] = field(default_factory=dict)  # by event id, for the entries
+    preferences: dict[str, Any] | None = None  # confirmations: what the request chose, repeated in the mail
     verdict: str = SEND
     reason: str = ""
 
@@ -79,6 +80,10 @@ def load_mails(session: Session, deliveries: list) -> list[DueMail]:
     item_events = {d.event_id for d in deliveries if d.kind in domain.ITEM_MAIL_KINDS}
     entry_events = {entry["event_id"] for digest in digests.values() for entry in digest.entries}
     snapshots = {s.event_id: s for s in _in(session, ItemSnapshot, ItemSnapshot.event_id, item_events | entry_events)}
+    confirming = {d.subscription_id for d in deliveries if d.kind == domain.CONFIRMATION}
+    chosen = {row.id: row.requested or {name: getattr(row, name) for name in domain.PREFERENCE_NAMES}
+              for row in _rows(session, Subscription, confirming,
+                               columns=("id", "requested", *domain.PREFERENCE_NAMES))} if confirming else {}
     mails = []
     for delivery in deliveries:
         digest = digests.get(delivery.event_id) if delivery.kind == domain.DIGEST else None
@@ -86,7 +91,8 @@ def load_mails(session: Session, deliveries: list) -> list[DueMail]:
             delivery, subscriptions.get(delivery.subscription_id), item=snapshots.get(delivery.event_id),
             digest=digest,
             digest_items={e["event_id"]: snapshots[e["event_id"]] for e in digest.entries
-                          if e["event_id"] in snapshots} if digest else {}))
+                          if e["event_id"] in snapshots} if digest else {},
+            preferences=chosen.get(delivery.subscription_id) if delivery.kind == domain.CONFIRMATION else None))
     _decide(session, mails)
     return mails
 

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from npa.infrastructure.auth import hash_api_key, new_api_key
 from npa.infrastructure.outbox import utcnow
-from services.offers.models import Partner, PartnerKey
+from services.offers.models import KnownActor, Partner, PartnerKey
 
 
 def issue_key(session: Session, partner: Partner) -> tuple[PartnerKey, str]:
@@ -55,3 +55,21 @@ def keys_of(session: Session, partner_id: str) -> list[PartnerKey]:
 def key_view(key: PartnerKey, now: datetime | None = None) -> dict:
     return {"id": key.id, "created_at": key.created_at, "expires_at": key.expires_at,
             "revoked_at": key.revoked_at, "usable": is_usable(key, now or utcnow())}
+
+
+class UnknownPartnerActor(ValueError):
+    """The partner's actor is not a known, active actor."""
+
+    field = "actor_id"
+
+
+def create_partner(session: Session, name: str, actor_id: str) -> tuple[Partner, PartnerKey, str]:
+    """A partner for a known, active actor, with its first key (the plain key is returned once)."""
+    actor = session.get(KnownActor, actor_id)
+    if actor is None or not actor.active:
+        raise UnknownPartnerActor(f"unknown or inactive actor {actor_id!r} "
+                                  "(a newly registered actor appears here within seconds)")
+    partner = Partner(name=name, actor_id=actor_id)
+    session.add(partner)
+    key, plain = issue_key(session, partner)
+    return partner, key, plain

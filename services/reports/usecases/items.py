@@ -48,7 +48,7 @@ def on_offer_events(session: Session, events: list[CloudEvent]) -> None:
             "id": state.id, "version": state.version, "status": status, "title": state.title[:200],
             "district": state.district, "fields": sorted(set(state.fields)), "women_only": state.women_only,
             "childcare": state.childcare, "costs": state.costs[:200] if state.costs else state.costs,
-            "free": domain.is_free(state.costs), "languages": sorted(set(state.languages)),
+            "free": domain.is_free(state.costs), "languages": sorted(set(state.languages or ())),
             "provider_actor_id": state.provider_actor_id,
             "published_at": first_published or (event.time if domain.is_active(status) else None),
             "updated_at": _newest(before, event.time),

@@ -16,7 +16,7 @@ class OfferFigures(BaseModel):
     title: str
     fields: list[str]
     district: str | None = None
-    languages: list[str] = Field(default_factory=list)
+    languages: list[str] | None = None  # None: not stated (ADR 19); counted as no language
     women_only: bool = False
     childcare: bool = False
     costs: str | None = None

@@ -1,0 +1,48 @@
+"""What every service's editor pages share: their context (who is signed in, the navigation
+across services), form errors in German, and the audit page of the service's own trail."""
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from npa.infrastructure import audit
+from npa.infrastructure.editor_session import Editor, editor_links
+
+
+def context(request: Request, editor: Editor, **more: Any) -> dict[str, Any]:
+    return {"editor": editor, "editor_nav": editor_links(request), "sign_out_url": sign_out_url(request), **more}
+
+
+def sign_out_url(request: Request) -> str:
+    return f"{request.app.state.runtime.settings.public_base_urls['actors']}/editor/sign-out"
+
+
+def render(templates: Jinja2Templates, request: Request, template_name: str, editor: Editor, status: int = 200,
+           **more: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, template_name, context(request, editor, **more), status_code=status)
+
+
+def done(request: Request, path: str) -> RedirectResponse:
+    """After a change: see the result (303, POST → GET), on this service's public URL."""
+    return RedirectResponse(f"{request.app.state.runtime.settings.public_base_url}{path}", status_code=303)
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    """{field: German message} from a body model's validation error."""
+    found: dict[str, str] = {}
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else "form"
+        found.setdefault(name, f"Bitte prüfen: {item['msg']}")
+    return found
+
+
+def audit_page(templates: Jinja2Templates, request: Request, editor: Editor, title: str,
+               entity_id: str | None = None) -> HTMLResponse:
+    with Session(request.app.state.runtime.engine) as session:
+        entries = audit.recent(session, 200, entity_id=entity_id or None)
+    return render(templates, request, "editor_audit.html", editor, entries=entries, title=title,
+                  entity_id=entity_id or "")

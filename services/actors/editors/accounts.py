@@ -1,0 +1,106 @@
+"""Editor accounts: create, change password, (de)activate, authenticate. Passwords are hashed
+with argon2id (argon2-cffi's defaults, RFC 9106's second recommended profile); a hash made
+with older parameters is renewed at the next sign-in. No framework imports."""
+
+import re
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlmodel import Session, select
+
+from npa.infrastructure.editor_session import Editor
+from npa.infrastructure.outbox import utcnow
+from services.actors.models import EditorAccount
+
+HASHER = PasswordHasher()
+# Verified against when the login is unknown, so the answer takes as long as for a known one.
+_UNKNOWN = HASHER.hash("not a password of anyone")
+LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
+MIN_PASSWORD_LENGTH = 12
+
+
+class AccountError(ValueError):
+    """A rule for accounts was broken; `field` names the input at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_login(login: str) -> str:
+    return login.strip().casefold()
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password", f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > 1000:
+        raise AccountError("password", "the password is longer than 1000 characters")
+
+
+def find(session: Session, login: str) -> EditorAccount | None:
+    return session.exec(select(EditorAccount).where(EditorAccount.login == normalise_login(login))).first()
+
+
+def create_account(session: Session, login: str, display_name: str, password: str) -> EditorAccount:
+    login = normalise_login(login)
+    if not LOGIN.match(login):
+        raise AccountError("login", "a login is 2–60 of a-z, 0-9, '.', '_', '-', starting with a letter or digit")
+    display_name = " ".join(display_name.split())
+    if not 2 <= len(display_name) <= 150 or not display_name.isprintable():
+        raise AccountError("display_name", "a display name is 2–150 printable characters")
+    if find(session, login) is not None:
+        raise AccountError("login", f"an account {login!r} exists already")
+    check_password(password)
+    account = EditorAccount(login=login, display_name=display_name, password_hash=HASHER.hash(password))
+    session.add(account)
+    return account
+
+
+def set_password(session: Session, login: str, password: str) -> EditorAccount:
+    account = _existing(session, login)
+    check_password(password)
+    account.password_hash, account.password_changed_at = HASHER.hash(password), utcnow()
+    session.add(account)
+    return account
+
+
+def set_active(session: Session, login: str, active: bool) -> EditorAccount:
+    account = _existing(session, login)
+    account.active = active
+    session.add(account)
+    return account
+
+
+def _existing(session: Session, login: str) -> EditorAccount:
+    account = find(session, login)
+    if account is None:
+        raise AccountError("login", f"no account {normalise_login(login)!r}")
+    return account
+
+
+def authenticate(session: Session, login: str, password: str, now: datetime | None = None) -> Editor | None:
+    """The editor, if the login exists, is active and the password is right; else None."""
+    account = find(session, login) if len(login) <= 60 and len(password) <= 1000 else None
+    if account is None or not account.active:
+        _verify(_UNKNOWN, password)
+        return None
+    if not _verify(account.password_hash, password):
+        return None
+    if HASHER.check_needs_rehash(account.password_hash):
+        account.password_hash = HASHER.hash(password)
+    account.last_sign_in_at = now or utcnow()
+    session.add(account)
+    return as_editor(account)
+
+
+def as_editor(account: EditorAccount) -> Editor:
+    return Editor(account.id, account.login, account.display_name)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return HASHER.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False

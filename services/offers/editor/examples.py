@@ -1,0 +1,122 @@
+"""Editors write, publish, update and withdraw good examples."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session, select
+from starlette.datastructures import FormData
+
+from npa.infrastructure import audit, editor_pages
+from npa.infrastructure.editor_session import Editor, require_editor
+from services.offers.api.examples import ExampleBody
+from services.offers.editor.common import active_actors, templates
+from services.offers.models import Example
+from services.offers.usecases import examples as usecases
+
+router = APIRouter(include_in_schema=False)
+TEXTS = ("title", "situation", "goals", "measures", "results", "actor_id", "contact_email", "period", "url", "district")
+EMPTY: dict[str, Any] = {**{name: "" for name in TEXTS}, "fields": []}
+STATUS_NAMES = {"draft": "Entwurf", "published": "veröffentlicht", "withdrawn": "zurückgezogen"}
+
+
+def form_values(form: FormData) -> dict[str, Any]:
+    return {**{name: str(form.get(name) or "").strip() for name in TEXTS},
+            "fields": [str(v) for v in form.getlist("fields")]}
+
+
+def body_of(values: dict[str, Any]) -> dict[str, Any]:
+    return {**values, "district": values["district"] or None, "url": values["url"] or None}
+
+
+def _base(request: Request) -> str:
+    return request.app.state.runtime.settings.public_base_url
+
+
+def _form(request: Request, editor: Editor, values: dict, errors: dict, example: Example | None = None,
+          status: int = 200, **more: Any) -> HTMLResponse:
+    with Session(request.app.state.runtime.engine) as session:
+        actors = active_actors(session)
+    return editor_pages.render(templates, request, "editor_example_form.html", editor, status, values=values,
+                               errors=errors, example=example, actors=actors, status_names=STATUS_NAMES, **more)
+
+
+@router.get("/editor/examples", response_class=HTMLResponse)
+def example_list(request: Request, editor: Editor = Depends(require_editor)) -> HTMLResponse:
+    with Session(request.app.state.runtime.engine) as session:
+        examples = list(session.exec(select(Example).order_by(Example.updated_at.desc()).limit(200)))  # type: ignore[attr-defined]
+    return editor_pages.render(templates, request, "editor_examples.html", editor, examples=examples,
+                               status_names=STATUS_NAMES)
+
+
+@router.get("/editor/examples/new", response_class=HTMLResponse)
+def new_example(request: Request, editor: Editor = Depends(require_editor)) -> HTMLResponse:
+    return _form(request, editor, dict(EMPTY), {})
+
+
+@router.post("/editor/examples/new", response_class=HTMLResponse)
+async def create_example(request: Request, editor: Editor = Depends(require_editor)) -> Response:
+    values = form_values(await request.form())
+    try:
+        body = ExampleBody.model_validate(body_of(values))
+        with request.app.state.runtime.transaction() as session:
+            example = usecases.create_draft(session, body.model_dump(mode="json"))
+            session.flush()
+            audit.record(session, editor, "example.drafted", "example", example.id, example.title)
+            session.commit()
+    except ValidationError as error:
+        return _form(request, editor, values, editor_pages.field_errors(error), status=422)
+    except usecases.UnknownActor as error:
+        return _form(request, editor, values, {"actor_id": f"Bitte prüfen: {error}"}, status=422)
+    return editor_pages.done(request, f"/editor/examples/{example.id}?saved=1")
+
+
+@router.get("/editor/examples/{example_id}", response_class=HTMLResponse)
+def edit_example(example_id: str, request: Request, saved: bool = False,
+                 editor: Editor = Depends(require_editor)) -> HTMLResponse:
+    with Session(request.app.state.runtime.engine) as session:
+        example = usecases.find_example(session, example_id)
+    if example is None:
+        return editor_pages.render(templates, request, "not_found.html", editor, 404)
+    values = {**EMPTY, **{name: example.body.get(name) or EMPTY[name] for name in EMPTY}}
+    return _form(request, editor, values, {}, example, saved=saved,
+                 public_url=usecases.page_url(_base(request), example.id))
+
+
+@router.post("/editor/examples/{example_id}", response_class=HTMLResponse)
+async def update_example(example_id: str, request: Request, editor: Editor = Depends(require_editor)) -> Response:
+    values = form_values(await request.form())
+    with request.app.state.runtime.transaction() as session:
+        example = usecases.find_example(session, example_id, for_update=True)
+        if example is None:
+            return editor_pages.render(templates, request, "not_found.html", editor, 404)
+        try:
+            body = ExampleBody.model_validate(body_of(values)).model_dump(mode="json")
+            transition = usecases.update_example(session, example, body, base_url=_base(request))
+        except ValidationError as error:
+            return _form(request, editor, values, editor_pages.field_errors(error), example, 422)
+        except usecases.UnknownActor as error:
+            return _form(request, editor, values, {"actor_id": f"Bitte prüfen: {error}"}, example, 422)
+        if transition.changed_fields:
+            audit.record(session, editor, "example.updated", "example", example.id,
+                         f"{example.title}: {', '.join(transition.changed_fields)}")
+        session.commit()
+    return editor_pages.done(request, f"/editor/examples/{example_id}?saved=1")
+
+
+@router.post("/editor/examples/{example_id}/{step}", response_class=HTMLResponse)
+def change_status(example_id: str, step: str, request: Request, editor: Editor = Depends(require_editor)) -> Response:
+    """`publish` (a draft, or a withdrawn example again) or `withdraw`."""
+    steps = {"publish": (usecases.publish_example, "example.published"),
+             "withdraw": (usecases.withdraw_example, "example.withdrawn")}
+    with request.app.state.runtime.transaction() as session:
+        example = usecases.find_example(session, example_id, for_update=True)
+        if example is None or step not in steps:
+            return editor_pages.render(templates, request, "not_found.html", editor, 404)
+        change, action = steps[step]
+        transition = change(session, example, base_url=_base(request))
+        if transition.changed_fields:
+            audit.record(session, editor, action, "example", example.id, example.title)
+        session.commit()
+    return editor_pages.done(request, f"/editor/examples/{example_id}?saved=1")
