@@ -1,5 +1,7 @@
 """Signed subscriber links: purpose-bound, tamper-proof, confirm links expire after 7 days."""
 
+from datetime import timedelta
+
 import pytest
 
 from services.notifications import tokens
@@ -56,13 +58,21 @@ def test_confirm_token_expires_after_seven_days():
     assert raised.value.expired
 
 
-def test_manage_and_unsubscribe_tokens_do_not_expire():
+def test_manage_tokens_expire_after_30_days_unsubscribe_tokens_never():
+    """ADR 14: a manage link opens the subscriber's data, an unsubscribe link only stops mails."""
     clock = Clock()
     signer = SubscriberTokens(SECRET, clock=clock)
     manage, unsubscribe = signer.sign(tokens.MANAGE, "sub-1"), signer.sign(tokens.UNSUBSCRIBE, "sub-1")
-    clock.now += 3 * 365 * DAY
+    clock.now += 29 * DAY
     assert signer.read(tokens.MANAGE, manage) == "sub-1"
+    clock.now += 2 * DAY
+    with pytest.raises(tokens.InvalidToken) as expired:
+        signer.read(tokens.MANAGE, manage)
+    assert expired.value.expired
+    clock.now += 3 * 365 * DAY
     assert signer.read(tokens.UNSUBSCRIBE, unsubscribe) == "sub-1"
+    longer = SubscriberTokens(SECRET, clock=clock, manage_max_age=timedelta(days=4 * 365))
+    assert longer.read(tokens.MANAGE, manage) == "sub-1"  # NPA_NOTIFICATIONS_MANAGE_LINK_DAYS
 
 
 def test_links_carry_url_safe_tokens():
