@@ -92,7 +92,7 @@ async def test_every_page_passes_axe_at_both_widths_without_sideways_scroll(plat
             answer = client.get(url)
             assert answer.status_code == 200 and 'aria-label="Hauptnavigation"' in answer.text, url
     if SCREENSHOTS.is_dir():  # refresh the README's pictures when the folder exists
-        for picture in Path(artifacts).glob("portal-*.png"):
+        for picture in Path(artifacts).glob("portal-*-[0-9]*.png"):
             shutil.copy(picture, SCREENSHOTS / picture.name)
 
 
