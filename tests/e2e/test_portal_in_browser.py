@@ -194,3 +194,31 @@ async def test_language_switch_in_four_languages_is_remembered(platform, browser
         assert await html.get_attribute("lang") == code
         await page.goto(f"{platform.urls['offers']}/offers")
     await page.close()
+
+
+async def test_api_catalogues_work_without_internet(platform, browser):  # noqa: ANN001
+    """/docs (Swagger UI) and /asyncapi render with every request off the machine refused, and
+    the page's CSP blocks nothing they need."""
+    context = await browser.new_context(locale="en-GB")
+    outside: list[str] = []
+
+    async def only_local(route) -> None:  # noqa: ANN001
+        if route.request.url.startswith("http://127.0.0.1:"):
+            await route.continue_()
+        else:
+            outside.append(route.request.url)
+            await route.abort()
+
+    await context.route("**/*", only_local)
+    page = await context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
+            else None)
+    for name, url in platform.urls.items():
+        await page.goto(f"{url}/docs")
+        await page.wait_for_selector(".opblock", timeout=15000)
+        assert await page.locator(".opblock").count() > 3, name
+        await page.goto(f"{url}/asyncapi")
+        assert await page.locator("h3 code").count() >= 1, name
+    assert outside == [] and refused == []
+    await context.close()
