@@ -109,6 +109,16 @@ def rgb(css: str) -> tuple[float, ...]:
     return tuple(float(v) for v in re.findall(r"[\d.]+", css)[:3])
 
 
+async def accessible_at_both_widths(page) -> None:  # noqa: ANN001
+    """axe finds nothing and nothing scrolls sideways, at 1280 and at 360 px (pages reached by a flow)."""
+    for width in WIDTHS:
+        await page.set_viewport_size({"width": width, "height": 900})
+        result = await Axe().run(page)
+        assert [v["id"] for v in result.response["violations"]] == [], (page.url, width)
+        assert await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    await page.set_viewport_size({"width": 1280, "height": 900})
+
+
 async def tab_to(page, selector: str, limit: int = 250) -> None:  # noqa: ANN001
     """Press Tab until the element matching `selector` has the focus, as a keyboard user would."""
     for _ in range(limit):
@@ -150,22 +160,27 @@ async def test_keyboard_walk_from_search_to_unsubscribe(platform, smtp_sink, bro
     await tab_to(page, "form button[type=submit]")
     await page.keyboard.press("Enter")
     await page.wait_for_selector("h1:text('Fast geschafft')")
+    await accessible_at_both_widths(page)
 
     mail = smtp_sink.handler.wait_for(1)[0]
     link = next(word for word in mail.get_body(preferencelist=("plain",)).get_content().split()
                 if "/subscriptions/confirm?token=" in word)
     await page.goto(link)  # a mail client opens the link
     assert await page.get_by_role("heading", level=1).inner_text() == "Abonnement bestätigt"
+    await accessible_at_both_widths(page)
     await tab_to(page, "main a[href*='/subscriptions/manage']")
     await page.keyboard.press("Enter")
     await page.wait_for_selector("h1:text('Ihr Abonnement')")
     assert await page.get_by_role("radio", name=re.compile("wöchentlich")).is_checked()
+    await accessible_at_both_widths(page)
     await tab_to(page, "main a[href*='/subscriptions/unsubscribe']")
     await page.keyboard.press("Enter")
     await page.wait_for_selector("h1:text('Benachrichtigungen abbestellen?')")
+    await accessible_at_both_widths(page)
     await tab_to(page, "main form button")
     await page.keyboard.press("Enter")
     await page.wait_for_selector("h1:text('Sie sind abgemeldet')")
+    await accessible_at_both_widths(page)
     await page.screenshot(path=f"{artifacts}/portal-keyboard-unsubscribed.png", full_page=True)
     await page.close()
 
