@@ -6,13 +6,16 @@ from urllib.parse import parse_qs
 from npa.infrastructure import i18n
 
 
+MACHINE_PATHS = ("/api/", "/metrics", "/healthz", "/readyz", "/openapi.json", "/asyncapi.json")
+
+
 class LanguageMiddleware:
     def __init__(self, app) -> None:  # noqa: ANN001
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope["path"].startswith(MACHINE_PATHS):
+            await self.app(scope, receive, send)  # programs get JSON in the contract's words
             return
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
         query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]

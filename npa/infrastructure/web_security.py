@@ -5,9 +5,10 @@ response a Content-Security-Policy without inline script or style (pages load th
 from the service itself), `frame-ancestors 'none'` (and `X-Frame-Options: DENY` for old browsers).
 
 CSRF: a form post from another site is refused. Browsers send `Origin` on every POST (and
-`Sec-Fetch-Site`): an unsafe request to a page path (not /api/) is accepted only when its
-Origin is one of the portal's own origins (the public base URLs of the four services), or,
-without Origin, when Sec-Fetch-Site says same-origin / same-site / none. A request with
+`Sec-Fetch-Site`): an unsafe request to a page path (not /api/) is accepted only when
+Sec-Fetch-Site is same-origin, or its Origin is one of the portal's own origins (the public base
+URLs of the four services) or the origin of the request itself (scheme and Host: the page was
+served from here), or, without Origin, when Sec-Fetch-Site says same-site / none. A request with
 neither header comes from no browser (curl, a mail provider's RFC 8058 one-click unsubscribe)
 and carries no ambient credentials, so it passes. /api/ paths authenticate with bearer
 tokens, which a browser never attaches on its own: they are not checked (ADR 18).
@@ -37,14 +38,18 @@ class WebSecurityMiddleware:
         self.origins = portal.origins()
         self.csp = content_security_policy(portal).encode()
 
-    def refusal(self, headers: dict[str, str]) -> str | None:
-        """Why an unsafe request to a page path is refused, or None."""
+    def refusal(self, headers: dict[str, str], scheme: str) -> str | None:
+        """Why an unsafe request to a page path is refused, or None. The browser sets Origin,
+        Host and Sec-Fetch-Site itself; a page of another site can change none of them."""
+        site = headers.get("sec-fetch-site")
+        if site == "same-origin":
+            return None
         origin = headers.get("origin")
         if origin is not None:
-            if origin.lower() in self.origins:
+            origin = origin.lower()
+            if origin in self.origins or origin == f"{scheme}://{headers.get('host', '').lower()}":
                 return None
             return f"Origin {origin!r} is not one of this portal's origins"
-        site = headers.get("sec-fetch-site")
         if site is not None and site not in TRUSTED_FETCH_SITES:
             return f"Sec-Fetch-Site {site!r}: a form of another site"
         return None
@@ -55,7 +60,7 @@ class WebSecurityMiddleware:
             return
         if scope["method"] not in SAFE_METHODS and not scope["path"].startswith("/api/"):
             headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
-            reason = self.refusal(headers)
+            reason = self.refusal(headers, scope.get("scheme", "http"))
             if reason is not None:
                 await self.forbid(send, reason, "text/html" in headers.get("accept", ""))
                 return

@@ -9,7 +9,8 @@ from tests.support.services import ADMIN
 
 pytestmark = pytest.mark.e2e
 
-SECTIONS = ["Ausgangslage", "Ziele", "Maßnahmen", "Ergebnisse", "Zeitraum", "Kontakt", "Mehr erfahren"]
+# period, contact and project page stand in the facts list above the sections
+SECTIONS = ["Ausgangslage", "Ziele", "Maßnahmen", "Ergebnisse", "Passend dazu"]
 
 
 def example_body(actor_id: str, title: str, fields: list[str], district: str | None) -> dict:
@@ -52,7 +53,7 @@ def seed(urls: dict[str, str]) -> dict[str, dict]:
 
 
 async def visible_titles(page) -> list[str]:  # noqa: ANN001
-    return await page.locator(".examples h2").all_inner_texts()
+    return await page.locator("main .list h2").all_inner_texts()
 
 
 async def test_example_list_filters_and_detail_shows_every_section(platform, browser, artifacts):  # noqa: ANN001
@@ -88,7 +89,7 @@ async def test_example_list_filters_and_detail_shows_every_section(platform, bro
     contact = page.get_by_role("link", name="gute-beispiele@caritas-os.example")
     assert await contact.get_attribute("href") == "mailto:gute-beispiele@caritas-os.example"
     assert await page.get_by_text("Caritasverband Osnabrück").first.is_visible()
-    project = page.get_by_role("link", name="Zur Projektseite")
+    project = page.get_by_role("link", name="https://caritas-os.example/lotsen")
     assert await project.get_attribute("href") == "https://caritas-os.example/lotsen"
     await page.screenshot(path=f"{artifacts}/example-detail.png", full_page=True)
 

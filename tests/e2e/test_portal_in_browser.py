@@ -92,7 +92,7 @@ async def test_every_page_passes_axe_at_both_widths_without_sideways_scroll(plat
             answer = client.get(url)
             assert answer.status_code == 200 and 'aria-label="Hauptnavigation"' in answer.text, url
     if SCREENSHOTS.is_dir():  # refresh the README's pictures when the folder exists
-        for picture in Path(artifacts).glob("portal-*.png"):
+        for picture in Path(artifacts).glob("portal-*-[0-9]*.png"):
             shutil.copy(picture, SCREENSHOTS / picture.name)
 
 
@@ -107,6 +107,16 @@ def contrast(first: tuple[float, ...], second: tuple[float, ...]) -> float:
 
 def rgb(css: str) -> tuple[float, ...]:
     return tuple(float(v) for v in re.findall(r"[\d.]+", css)[:3])
+
+
+async def accessible_at_both_widths(page) -> None:  # noqa: ANN001
+    """axe finds nothing and nothing scrolls sideways, at 1280 and at 360 px (pages reached by a flow)."""
+    for width in WIDTHS:
+        await page.set_viewport_size({"width": width, "height": 900})
+        result = await Axe().run(page)
+        assert [v["id"] for v in result.response["violations"]] == [], (page.url, width)
+        assert await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    await page.set_viewport_size({"width": 1280, "height": 900})
 
 
 async def tab_to(page, selector: str, limit: int = 250) -> None:  # noqa: ANN001
@@ -150,22 +160,27 @@ async def test_keyboard_walk_from_search_to_unsubscribe(platform, smtp_sink, bro
     await tab_to(page, "form button[type=submit]")
     await page.keyboard.press("Enter")
     await page.wait_for_selector("h1:text('Fast geschafft')")
+    await accessible_at_both_widths(page)
 
     mail = smtp_sink.handler.wait_for(1)[0]
     link = next(word for word in mail.get_body(preferencelist=("plain",)).get_content().split()
                 if "/subscriptions/confirm?token=" in word)
     await page.goto(link)  # a mail client opens the link
     assert await page.get_by_role("heading", level=1).inner_text() == "Abonnement bestätigt"
+    await accessible_at_both_widths(page)
     await tab_to(page, "main a[href*='/subscriptions/manage']")
     await page.keyboard.press("Enter")
     await page.wait_for_selector("h1:text('Ihr Abonnement')")
     assert await page.get_by_role("radio", name=re.compile("wöchentlich")).is_checked()
+    await accessible_at_both_widths(page)
     await tab_to(page, "main a[href*='/subscriptions/unsubscribe']")
     await page.keyboard.press("Enter")
     await page.wait_for_selector("h1:text('Benachrichtigungen abbestellen?')")
+    await accessible_at_both_widths(page)
     await tab_to(page, "main form button")
     await page.keyboard.press("Enter")
     await page.wait_for_selector("h1:text('Sie sind abgemeldet')")
+    await accessible_at_both_widths(page)
     await page.screenshot(path=f"{artifacts}/portal-keyboard-unsubscribed.png", full_page=True)
     await page.close()
 
@@ -194,3 +209,31 @@ async def test_language_switch_in_four_languages_is_remembered(platform, browser
         assert await html.get_attribute("lang") == code
         await page.goto(f"{platform.urls['offers']}/offers")
     await page.close()
+
+
+async def test_api_catalogues_work_without_internet(platform, browser):  # noqa: ANN001
+    """/docs (Swagger UI) and /asyncapi render with every request off the machine refused, and
+    the page's CSP blocks nothing they need."""
+    context = await browser.new_context(locale="en-GB")
+    outside: list[str] = []
+
+    async def only_local(route) -> None:  # noqa: ANN001
+        if route.request.url.startswith("http://127.0.0.1:"):
+            await route.continue_()
+        else:
+            outside.append(route.request.url)
+            await route.abort()
+
+    await context.route("**/*", only_local)
+    page = await context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
+            else None)
+    for name, url in platform.urls.items():
+        await page.goto(f"{url}/docs")
+        await page.wait_for_selector(".opblock", timeout=15000)
+        assert await page.locator(".opblock").count() > 3, name
+        await page.goto(f"{url}/asyncapi")
+        assert await page.locator("h3 code").count() >= 1, name
+    assert outside == [] and refused == []
+    await context.close()

@@ -60,7 +60,7 @@ async def test_map_of_45_districts_keyboard_focus_legend_and_field_choice(report
             return (await client.get("/api/v1/reports/coverage")).json()["rows"] == want
         await eventually(consumed, timeout=30)
 
-    page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+    page = await browser.new_page(viewport={"width": 1280, "height": 1000}, locale="de-DE")
     foreign = []
     page.on("request", lambda request: None if request.url.startswith(reports_url) else foreign.append(request.url))
     await page.goto(f"{reports_url}/reports?field=sprache")

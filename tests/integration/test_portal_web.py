@@ -92,6 +92,11 @@ async def test_form_posts_from_another_site_are_refused_and_change_nothing(servi
     assert as_json.status_code == 403 and as_json.json()["detail"][0]["loc"] == ["header", "origin"]
     cross = await client.post("/subscriptions/new", data=form, headers={"Sec-Fetch-Site": "cross-site"})
     assert cross.status_code == 403
+    # served under another name than the configured one (http://localhost instead of 127.0.0.1):
+    # another site's form still fails, the page's own form works
+    spoofed = await client.post("/subscriptions/new", data=form, headers={"Origin": "http://evil.example",
+                                                                          "Sec-Fetch-Site": "cross-site"})
+    assert spoofed.status_code == 403
     admin = {"Authorization": f"Bearer {client.app.state.runtime.settings.admin_token}"}
     deliveries = await client.get("/api/v1/deliveries", headers=admin)
     assert deliveries.json()["items"] == []  # no confirmation mail was queued
@@ -99,6 +104,12 @@ async def test_form_posts_from_another_site_are_refused_and_change_nothing(servi
     own = await client.post("/subscriptions/new", data=form, headers={**HTML, "Origin": "http://portal.test",
                                                                       "Sec-Fetch-Site": "same-origin"})
     assert own.status_code == 200 and "Fast geschafft" in own.text
+    same_host = await client.post("/subscriptions/new", data={**form, "email": "vier@example.org"},
+                                  headers={"Origin": "http://portal.test", "Host": "portal.test"})
+    assert same_host.status_code == 200
+    other_name = await client.post("/subscriptions/new", data={**form, "email": "fuenf@example.org"},
+                                   headers={"Origin": "http://localhost:8003", "Host": "localhost:8003"})
+    assert other_name.status_code == 200
     # no browser at all (a mail provider's one-click unsubscribe, curl): no Origin, nothing to forge
     plain = await client.post("/subscriptions/new", data={**form, "email": "zwei@example.org"})
     assert plain.status_code == 200
