@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from npa.contracts.signatures import parse_public_key
 from npa.infrastructure.errors import invalid
+from npa.infrastructure.openapi_errors import ERROR
 from services.offers.api.dependencies import authorize_partner, load_partner, runtime
 from services.offers.models import PartnerSigningKey
 from services.offers.usecases import signing_keys
@@ -22,7 +23,8 @@ class SigningKeyBody(BaseModel):
                             "a PEM PUBLIC KEY block (`npa-partner keygen` prints it)")
 
 
-@router.post("/partners/{partner_id}/signing-keys", status_code=201, dependencies=[Depends(authorize_partner)])
+@router.post("/partners/{partner_id}/signing-keys", status_code=201, dependencies=[Depends(authorize_partner)],
+             responses={409: {**ERROR, "description": "this public key is registered already"}})
 def register_signing_key(partner_id: str, body: SigningKeyBody, request: Request) -> dict:
     """Register a public key; messages signed with its private key are accepted from now on."""
     try:
