@@ -80,6 +80,8 @@ def offer_message(partner: dict, external_id: str, title: str, number: int) -> t
              "summary": "Kurs am Vormittag mit Kinderbetreuung, vier Termine pro Woche, Einstieg jederzeit.",
              "description": "Ein Angebot aus dem Benchmark. " * 12, "city": "Hannover", "postcode": "30159",
              "languages": ["de", "ar"], "target_groups": ["erwachsene"], "costs": "kostenlos"}
+    if not isinstance(partner, dict) or "signing_key" not in partner:
+        raise TypeError("offer_message needs the partner dict of register_partner (its signing key signs; ADR 13)")
     event = partner["signing_key"].sign(upserted(partner["id"], external_id, offer))
     return event.subject.encode(), event.model_dump_json().encode(), headers_of(event)
 

@@ -66,10 +66,19 @@ def encode(event: CloudEvent) -> bytes:
     return event.model_dump_json().encode("utf-8")
 
 
-# What may hide a control character, a huge integer or an infinite number in JSON text (lone
-# surrogates are refused by the parser itself): only a message that matches is walked.
-_SUSPECT = re.compile(rb"\\u00[0189a-fA-F][0-9a-fA-F]|\\u007[fF]|\\u202[89]|\\[bf]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-                      rb"|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]|\d{19,}|[eE][+-]?\d{3,}")
+# What may hide a control character or a huge integer in JSON text (lone surrogates are refused
+# by the parser itself, raw control bytes too): only a message that has one of these is walked.
+# Substring tests (and a C translate for long numbers): ~2 µs a message; one regex alternation
+# over every message cost ~140 µs.
+_ESCAPED_CONTROL = re.compile(rb"\\u00[0189][0-9a-fA-F]|\\u007[fF]|\\u202[89]|\\[bf]")
+_DIGITS_ONLY = bytes(ord("9") if 48 <= byte <= 57 else ord(" ") for byte in range(256))  # digits → 9, rest → space
+_NINETEEN_DIGITS = b"9" * 19  # the shortest integer that may not fit in 64 bits
+
+
+def _suspect(raw: bytes) -> bool:
+    return ((b"\\" in raw and _ESCAPED_CONTROL.search(raw) is not None)
+            or b"\xc2" in raw or b"\xe2\x80\xa8" in raw or b"\xe2\x80\xa9" in raw
+            or _NINETEEN_DIGITS in raw.translate(_DIGITS_ONLY))
 
 
 def decode(raw: bytes) -> CloudEvent:
@@ -77,7 +86,7 @@ def decode(raw: bytes) -> CloudEvent:
     text and numbers that no field may hold are refused with their place (npa.contracts.text)."""
     try:
         event = CloudEvent.model_validate_json(raw)
-        if _SUSPECT.search(raw):
+        if _suspect(raw):
             found = find_unsafe(json.loads(raw))
             if found is not None:
                 raise MalformedEvent(f"{'.'.join(str(part) for part in found[0])}: {found[1]}")

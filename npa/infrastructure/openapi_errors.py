@@ -72,6 +72,9 @@ def complete(document: dict) -> dict:
                 if status == "422" and status in responses:
                     responses[status] = _error_response(SHARED[status])  # also the guard's answers
                 responses.setdefault(status, _error_response(SHARED[status]))
+            for status, response in responses.items():  # a route's own 4xx: the same shape
+                if status.startswith("4") and not response.get("content"):
+                    response["content"] = {"application/json": {"schema": ERROR_REF}}
     return document
 
 

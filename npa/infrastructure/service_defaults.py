@@ -72,7 +72,8 @@ def create_service_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok", "service": runtime.settings.service}
 
-    @app.get("/readyz", tags=["operations"])
+    @app.get("/readyz", tags=["operations"],
+             responses={503: {"description": "database or broker unreachable (the body says which)"}})
     async def readyz() -> JSONResponse:
         checks = {"database": "ok", "broker": "ok"}
         try:

@@ -156,3 +156,21 @@ async def test_offers_boundary_on_rest_and_on_the_bus(kafka_bootstrap, sqlite_ur
         reasons = sorted(dict(record.headers)["npa-dlq-reason"].decode() for record in parked)
         assert reasons[0].startswith("data.offer.description: contains the control character U+0000"), reasons
         assert reasons[1].startswith("data.offer.title: Value error, contains the control character U+000D"), reasons
+
+
+async def test_notifications_parks_an_offer_event_whose_title_breaks_lines(kafka_bootstrap, sqlite_url, smtp_sink):  # noqa: ANN001
+    from npa.contracts.envelope import new_event
+    from npa.contracts.events import offers as offer_events
+
+    settings = service_settings("notifications", database_url=sqlite_url, bootstrap=kafka_bootstrap,
+                                smtp_port=smtp_sink.port)
+    async with running_service(settings):
+        state = offer_events.OfferState(id="offer-1", version=1, status="published", title="Deutschkurs",
+                                        fields=["sprache"], district="03241").model_dump(mode="json")
+        event = new_event(source=offer_events.SOURCE, type=offer_events.PUBLISHED, subject="offer-1",
+                          data={**state, "title": "Deutschkurs\r\nBcc: alle@example.org"})
+        await produce(kafka_bootstrap, topics.OFFERS, encode(event), key=b"offer-1")
+        parked = await read_topic(kafka_bootstrap, topics.dead_letter(topics.OFFERS), expected=1)
+        assert len(parked) == 1
+        reason = dict(parked[0].headers)["npa-dlq-reason"].decode()
+        assert reason.startswith("data.title: Value error, contains the control character U+000D"), reason

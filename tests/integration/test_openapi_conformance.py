@@ -71,3 +71,23 @@ def failures_of(service: str, broker: str, folder) -> list[str]:  # noqa: ANN001
 def test_every_route_answers_as_declared(service, broker, tmp_path):  # noqa: ANN001
     found = failures_of(service, broker, tmp_path)
     assert not found, "\n\n".join(found)
+
+
+def test_answers_no_example_reaches_are_declared_too(tmp_path):  # noqa: ANN001
+    """Statuses that need a state the fuzzing does not build (a withdrawn offer, a used-up rate,
+    a broker away) are in the document with the one error shape."""
+    app = importlib.import_module("services.offers.app").create_app(
+        service_settings("offers", database_url=f"sqlite:///{tmp_path}/o.db", bootstrap="127.0.0.1:9"))
+    paths = app.openapi()["paths"]
+    declared = {(method.upper(), path): set(operation["responses"]) for path, operations in paths.items()
+                for method, operation in operations.items()}
+    assert {"409"} <= declared[("PATCH", "/api/v1/offers/{offer_id}")]
+    assert {"201", "200", "429", "401", "403", "404", "413", "422"} <= \
+        declared[("PUT", "/api/v1/partners/{partner_id}/offers/{external_id}")]
+    assert {"409"} <= declared[("POST", "/api/v1/partners/{partner_id}/signing-keys")]
+    assert {"503"} <= declared[("GET", "/readyz")]
+    for (method, path), statuses in declared.items():
+        for status in statuses - {"200", "201", "202", "204", "503"}:
+            content = paths[path][method.lower()]["responses"][status].get("content", {})
+            schema = content.get("application/json", {}).get("schema", {})
+            assert schema.get("$ref", "").endswith(("/Error", "/HTTPValidationError")), (method, path, status, schema)

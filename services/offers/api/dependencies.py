@@ -8,6 +8,7 @@ from sqlmodel import Session
 from npa.infrastructure.auth import bearer_token, is_admin
 from npa.infrastructure.runtime import ServiceRuntime
 from services.offers.api import rate_limit
+from services.offers.models import Partner
 from services.offers.usecases.partners import partner_for_key
 
 
@@ -45,3 +46,11 @@ def authorize_partner(request: Request, partner_id: str, token: str = Depends(be
     if rate_limit.is_limited_route(request):
         rate_limit.charge(request, partner.id)
     return PartnerAccess(partner.id, admin=False)
+
+
+def load_partner(session: Session, partner_id: str) -> Partner:
+    """The partner named in the path, or 404."""
+    partner = session.get(Partner, partner_id)
+    if partner is None:
+        raise HTTPException(404, f"partner {partner_id} not found")
+    return partner

@@ -11,6 +11,7 @@ from npa.contracts.offer_body import TARGET_GROUPS, OfferBody
 from npa.contracts.validation import FieldSlug, RegionName
 from npa.infrastructure.auth import is_admin, require_admin
 from npa.infrastructure.errors import invalid
+from npa.infrastructure.openapi_errors import ERROR
 from services.offers import usecases
 from services.offers.api.dependencies import base_url, runtime
 from services.offers.usecases import search
@@ -111,7 +112,8 @@ def get_offer(offer_id: str, request: Request) -> dict:
     return usecases.offer_state(offer, base_url=base_url(request))
 
 
-@router.patch("/offers/{offer_id}", dependencies=[Depends(require_admin)])
+@router.patch("/offers/{offer_id}", dependencies=[Depends(require_admin)],
+              responses={409: {**ERROR, "description": "the offer is withdrawn or expired"}})
 def update_offer(offer_id: str, patch: OfferPatch, request: Request) -> dict:  # type: ignore[valid-type]
     changes: dict[str, Any] = patch.model_dump(mode="json", exclude_unset=True)  # type: ignore[attr-defined]
     with runtime(request).transaction() as session:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 
 from npa.contracts.offer_body import OfferBody
 from npa.infrastructure.errors import invalid
+from npa.infrastructure.openapi_errors import ERROR
 from services.offers import usecases
 from services.offers.api.dependencies import authorize_partner, base_url, runtime
 from services.offers.models import Partner
@@ -15,7 +16,9 @@ router = APIRouter(tags=["partners"])
 ExternalId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._~-]+$")]
 
 
-@router.put("/partners/{partner_id}/offers/{external_id}", dependencies=[Depends(authorize_partner)])
+@router.put("/partners/{partner_id}/offers/{external_id}", dependencies=[Depends(authorize_partner)],
+            responses={201: {"description": "created"}, 200: {"description": "updated or unchanged (`result`)"},
+                       429: {**ERROR, "description": "the partner's rate is used up; `Retry-After`"}})
 def upsert_partner_offer(partner_id: str, external_id: ExternalId, body: OfferBody, request: Request, response: Response) -> dict:
     with runtime(request).transaction() as session:
         partner = session.get(Partner, partner_id)
@@ -37,7 +40,8 @@ def upsert_partner_offer(partner_id: str, external_id: ExternalId, body: OfferBo
 
 
 @router.delete("/partners/{partner_id}/offers/{external_id}", status_code=204,
-               dependencies=[Depends(authorize_partner)])
+               dependencies=[Depends(authorize_partner)],
+               responses={429: {**ERROR, "description": "the partner's rate is used up; `Retry-After`"}})
 def withdraw_partner_offer(partner_id: str, external_id: ExternalId, request: Request) -> Response:
     with runtime(request).transaction() as session:
         offer = usecases.find_partner_offer(session, partner_id, external_id)

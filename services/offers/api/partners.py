@@ -9,7 +9,7 @@ from sqlmodel import Session
 from npa.contracts.text import SingleLine
 from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
-from services.offers.api.dependencies import authorize_partner, runtime
+from services.offers.api.dependencies import authorize_partner, load_partner, runtime
 from services.offers.models import KnownActor, Partner, PartnerKey
 from services.offers.usecases import partners
 
@@ -38,17 +38,10 @@ def create_partner(body: PartnerBody, request: Request) -> dict:
             "key_id": key.id}
 
 
-def _partner(session: Session, partner_id: str) -> Partner:
-    partner = session.get(Partner, partner_id)
-    if partner is None:
-        raise HTTPException(404, f"partner {partner_id} not found")
-    return partner
-
-
 @router.get("/partners/{partner_id}/keys", dependencies=[Depends(authorize_partner)])
 def list_keys(partner_id: str, request: Request) -> dict:
     with Session(runtime(request).engine) as session:
-        _partner(session, partner_id)
+        load_partner(session, partner_id)
         return {"items": [partners.key_view(key) for key in partners.keys_of(session, partner_id)]}
 
 
@@ -60,7 +53,7 @@ def rotate_key(
 ) -> dict:
     """Issue a new key; older keys keep working for `grace_hours` (0 = revoke them now)."""
     with runtime(request).transaction() as session:
-        partner = _partner(session, partner_id)
+        partner = load_partner(session, partner_id)
         key, api_key, old_keys_expire_at = partners.rotate_keys(session, partner, timedelta(hours=grace_hours))
         session.commit()
     return {"key_id": key.id, "api_key": api_key, "old_keys_expire_at": old_keys_expire_at}

@@ -8,8 +8,9 @@ from sqlmodel import Session
 
 from npa.contracts.signatures import parse_public_key
 from npa.infrastructure.errors import invalid
-from services.offers.api.dependencies import authorize_partner, runtime
-from services.offers.models import Partner, PartnerSigningKey
+from npa.infrastructure.openapi_errors import ERROR
+from services.offers.api.dependencies import authorize_partner, load_partner, runtime
+from services.offers.models import PartnerSigningKey
 from services.offers.usecases import signing_keys
 
 router = APIRouter(tags=["partners"])
@@ -22,14 +23,8 @@ class SigningKeyBody(BaseModel):
                             "a PEM PUBLIC KEY block (`npa-partner keygen` prints it)")
 
 
-def _partner(session: Session, partner_id: str) -> Partner:
-    partner = session.get(Partner, partner_id)
-    if partner is None:
-        raise HTTPException(404, f"partner {partner_id} not found")
-    return partner
-
-
-@router.post("/partners/{partner_id}/signing-keys", status_code=201, dependencies=[Depends(authorize_partner)])
+@router.post("/partners/{partner_id}/signing-keys", status_code=201, dependencies=[Depends(authorize_partner)],
+             responses={409: {**ERROR, "description": "this public key is registered already"}})
 def register_signing_key(partner_id: str, body: SigningKeyBody, request: Request) -> dict:
     """Register a public key; messages signed with its private key are accepted from now on."""
     try:
@@ -37,7 +32,7 @@ def register_signing_key(partner_id: str, body: SigningKeyBody, request: Request
     except ValueError as problem:
         raise invalid("body", "public_key", str(problem)) from problem
     with runtime(request).transaction() as session:
-        _partner(session, partner_id)
+        load_partner(session, partner_id)
         try:
             key = signing_keys.register(session, partner_id, public_key)
         except signing_keys.KeyTaken as problem:
@@ -49,7 +44,7 @@ def register_signing_key(partner_id: str, body: SigningKeyBody, request: Request
 @router.get("/partners/{partner_id}/signing-keys", dependencies=[Depends(authorize_partner)])
 def list_signing_keys(partner_id: str, request: Request) -> dict:
     with Session(runtime(request).engine) as session:
-        _partner(session, partner_id)
+        load_partner(session, partner_id)
         return {"items": [signing_keys.key_view(key) for key in signing_keys.keys_of(session, partner_id)]}
 
 
