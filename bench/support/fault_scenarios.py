@@ -57,7 +57,11 @@ async def finish(harness: Harness, options: Options, scenario: str, *, bound: in
     await harness.wait_for_mails(timeout)
     await asyncio.sleep(options.settle_seconds)
     if options.keep_logs:
-        shutil.copytree(harness.stack.platform.logs, Path(options.keep_logs) / scenario.split()[0], dirs_exist_ok=True)
+        kept = Path(options.keep_logs) / scenario.split()[0]
+        shutil.copytree(harness.stack.platform.logs, kept, dirs_exist_ok=True)
+        for name in ("accepted.tsv", "ids.tsv"):  # when each mail arrived
+            if (harness.stack.mail / name).exists():
+                shutil.copy(harness.stack.mail / name, kept / name)
     return harness.row(scenario, bound, note)
 
 

@@ -1,12 +1,15 @@
 """Double opt-in and what a subscriber may ask for, on SQLite and PostgreSQL: the 7-day purge
-of unconfirmed requests, the consent record, export of my data, and erasure ("delete me")."""
+of unconfirmed requests, the consent record, export of my data, and erasure ("delete me"),
+also from the database files."""
 
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, make_url, text
 from sqlmodel import Session, select
 
 from npa.infrastructure.database import run_migrations
@@ -190,3 +193,57 @@ async def test_english_pages_and_the_consent_text(client):  # noqa: ANN001
     assert "Download my data (JSON)" in manage.text and "Delete me and all my data" in manage.text
     wrong = await client.post("/subscriptions/new", data={"email": "x", "page_language": "en"})
     assert wrong.status_code == 422 and "Please choose at least one field of action." in wrong.text
+
+
+# Erasure is real (ADR 15): after "delete me" the address is in none of the database's files:
+# SQLite's main file, -wal and -shm; on PostgreSQL every table, index and TOAST file after the
+# scrubber's VACUUM and rewrite and a checkpoint.
+GONE = b"erase-me.please@example.org"
+STAYS = b"stays.here@example.org"
+
+
+def sqlite_files(database_url: str) -> dict[str, bytes]:
+    path = Path(make_url(database_url).database or "")
+    return {name: file.read_bytes() for name in ("", "-wal", "-shm")
+            if (file := path.with_name(path.name + name)).exists()}
+
+
+def postgres_files(database_url: str) -> dict[str, bytes]:
+    """Every relation file of the database (tables, indexes, TOAST), after a checkpoint."""
+    engine = create_engine(database_url)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("CHECKPOINT"))  # the test runs as the superuser; the service never does
+        data = Path(connection.execute(text("SHOW data_directory")).scalar_one())
+        paths = connection.execute(text(
+            "SELECT pg_relation_filepath(oid) FROM pg_class WHERE relkind IN ('r', 'i', 't') "
+            "AND relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)")).scalars()
+        files = {}
+        for relative in paths:
+            if relative:
+                for segment in (data / relative).parent.glob(Path(relative).name + "*"):
+                    files[str(segment)] = segment.read_bytes()
+    engine.dispose()
+    return files
+
+
+def files_of(database_url: str) -> dict[str, bytes]:
+    return sqlite_files(database_url) if database_url.startswith("sqlite") else postgres_files(database_url)
+
+
+async def test_after_delete_me_the_address_is_in_no_database_file(client, database_url):  # noqa: ANN001
+    runtime = client.app.state.runtime
+    gone = subscribe(runtime, GONE.decode(), T0)
+    subscribe(runtime, STAYS.decode(), T0)
+    await apply(runtime, offer_event())  # alerts for both: deliveries point at the subscriptions
+    before = files_of(database_url)
+    assert any(GONE in content for content in before.values()), "the address should be on disk before"
+
+    manage = {"token": runtime.tokens.sign(tokens.MANAGE, gone)}
+    deleted = await client.post("/subscriptions/delete", params=manage)
+    assert deleted.status_code == 200
+    if not runtime.scrubber.sqlite:  # PostgreSQL: the worker's VACUUM, here run by hand (no lifespan)
+        assert runtime.scrubber.scrub_pending()
+
+    after = files_of(database_url)
+    assert [name for name, content in after.items() if GONE in content] == []
+    assert any(STAYS in content for content in after.values())  # the others are still there

@@ -59,7 +59,7 @@ def test_confirm_token_expires_after_seven_days():
 
 
 def test_manage_tokens_expire_after_30_days_unsubscribe_tokens_never():
-    """ADR 14: a manage link opens the subscriber's data, an unsubscribe link only stops mails."""
+    """ADR 20: a manage link opens the subscriber's data, an unsubscribe link only stops mails."""
     clock = Clock()
     signer = SubscriberTokens(SECRET, clock=clock)
     manage, unsubscribe = signer.sign(tokens.MANAGE, "sub-1"), signer.sign(tokens.UNSUBSCRIBE, "sub-1")
