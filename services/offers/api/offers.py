@@ -59,7 +59,7 @@ def create_offer(body: OfferBody, request: Request,
     return usecases.offer_state(offer, decision.changed_fields, base_url(request))
 
 
-@router.get("/offers")
+@router.get("/offers", responses={403: {**ERROR, "description": "`status=draft` without the admin token"}})
 def list_offers(
     request: Request,
     q: str | None = Query(None, max_length=200, description="search words; each must match (title, summary, "
