@@ -1,20 +1,30 @@
-"""Local SMTP sink: keeps every accepted mail as a .eml file and lists them on a web page.
+"""Local SMTP sink: keeps every accepted mail as a .eml file and lists them on a web page in the
+portal's layout (usable on a phone).
 
 python -m localrun.mail_sink  (SMTP on NPA_SMTP_PORT, default 1025; page on NPA_MAIL_SINK_PORT, default 8025)
 """
 
 import email
 import email.policy
-import html
 import os
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import uvicorn
 from aiosmtpd.controller import Controller
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+
+from npa.infrastructure.pages import make_templates
+from npa.infrastructure.portal import STATIC_PREFIX, Portal
+from npa.infrastructure.service_defaults import STATIC_DIR
+from npa.infrastructure.settings import DEFAULT_PORTS, public_base_url
+from npa.infrastructure.web_security import WebSecurityMiddleware
+
+HERE = Path(__file__).resolve().parent
 
 
 class FolderHandler:
@@ -32,52 +42,66 @@ def read_mail(path: Path) -> email.message.EmailMessage:
     return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)  # type: ignore[return-value]
 
 
+# The mail's own HTML, shown in a sandboxed frame: its inline styles stay inside, no script runs.
+MAIL_HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'self'"
+SHOWN_HEADERS = (("From", "Von"), ("To", "An"), ("Date", "Datum"), ("Reply-To", "Antwort an"),
+                 ("List-Unsubscribe", "Abmelde-Link"))
+
+
+def _path(folder: Path, name: str) -> Path:
+    path = folder / Path(name).name
+    if path.suffix != ".eml" or not path.exists():
+        raise HTTPException(404, "no such mail")
+    return path
+
+
 def create_page(folder: Path) -> FastAPI:
-    app = FastAPI(title="Lokales Postfach / local mail sink", docs_url=None, redoc_url=None)
+    """The mailbox page in the portal's layout (header, footer, stylesheet, CSP of every page).
+    German only, like the editors' pages: it is a tool for the people running `make run`."""
+    app = FastAPI(title="Lokales Postfach / local mail sink", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.portal = Portal("mailbox", {name: public_base_url(name) for name in DEFAULT_PORTS})
+    app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="portal-static")
+    app.mount("/_mailbox", StaticFiles(directory=HERE / "static"), name="mailbox-static")
+    templates = make_templates(HERE)
 
     def mails() -> list[Path]:
         return sorted(folder.glob("*.eml"), reverse=True)
 
     @app.get("/", response_class=HTMLResponse)
-    def inbox() -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(str(m['Date']))}</td><td>{html.escape(str(m['To']))}</td>"
-            f"<td><a href='/mail/{p.name}'>{html.escape(str(m['Subject']))}</a></td></tr>"
-            for p in mails()
-            for m in [read_mail(p)]
-        )
-        return (
-            "<!doctype html><html lang='de'><head><meta charset='utf-8'><title>Lokales Postfach</title></head>"
-            f"<body><h1>Lokales Postfach</h1><p>{len(mails())} Mails in <code>{html.escape(str(folder))}</code></p>"
-            "<table><thead><tr><th scope='col'>Datum</th><th scope='col'>An</th><th scope='col'>Betreff</th></tr>"
-            f"</thead><tbody>{rows}</tbody></table></body></html>"
-        )
+    def inbox(request: Request) -> HTMLResponse:
+        listed = [{"file": path.name, "to": str(message["To"] or ""), "subject": str(message["Subject"] or ""),
+                   "received": datetime.fromtimestamp(path.stat().st_mtime, UTC)}
+                  for path in mails() for message in [read_mail(path)]]
+        return templates.TemplateResponse(request, "mailbox.html", {"mails": listed, "folder": str(folder)})
 
     @app.get("/mail/{name}", response_class=HTMLResponse)
-    def show(name: str) -> str:
-        path = folder / Path(name).name
-        if not path.exists():
-            raise HTTPException(404, "no such mail")
+    def show(name: str, request: Request) -> HTMLResponse:
+        path = _path(folder, name)
         message = read_mail(path)
-        part = message.get_body(preferencelist=("html", "plain"))
-        content = part.get_content() if part else ""
-        if part is not None and part.get_content_type() == "text/plain":
-            content = f"<pre>{html.escape(content)}</pre>"
-        headers = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in message.items())
-        return (f"<!doctype html><html lang='de'><head><meta charset='utf-8'><title>Mail</title></head><body>"
-                f"<p><a href='/'>Zurück</a> · <a href='/raw/{path.name}'>Quelltext</a></p><dl>{headers}</dl><hr>{content}</body></html>")
+        text_part = message.get_body(preferencelist=("plain",))
+        headers = [(label, str(message[key])) for key, label in SHOWN_HEADERS if message[key]]
+        return templates.TemplateResponse(request, "mail.html", {
+            "file": path.name, "subject": str(message["Subject"] or ""), "headers": headers,
+            "has_html": message.get_body(preferencelist=("html",)) is not None,
+            "text": text_part.get_content() if text_part is not None else None})
+
+    @app.get("/mail/{name}/html", response_class=HTMLResponse)
+    def mail_html(name: str) -> HTMLResponse:
+        part = read_mail(_path(folder, name)).get_body(preferencelist=("html",))
+        if part is None:
+            raise HTTPException(404, "this mail has no HTML part")
+        return HTMLResponse(part.get_content(), headers={"Content-Security-Policy": MAIL_HTML_POLICY,
+                                                         "X-Frame-Options": "SAMEORIGIN"})
 
     @app.get("/raw/{name}", response_class=PlainTextResponse)
     def raw(name: str) -> str:
-        path = folder / Path(name).name
-        if not path.exists():
-            raise HTTPException(404, "no such mail")
-        return path.read_text("utf-8", errors="replace")
+        return _path(folder, name).read_text("utf-8", errors="replace")
 
     @app.get("/api/mails")
     def mail_index() -> list[dict]:
         return [{"file": p.name, "to": str(m["To"]), "subject": str(m["Subject"])} for p in mails() for m in [read_mail(p)]]
 
+    app.add_middleware(WebSecurityMiddleware, portal=app.state.portal)
     return app
 
 

@@ -3,7 +3,7 @@
 from pydantic import BaseModel
 
 from npa.contracts import topics
-from npa.contracts.events import actors, examples, notifications, offers, partner_offers
+from npa.contracts.events import actors, editors, examples, notifications, offers, partner_offers
 
 EVENTS: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
     topics.ACTORS: (actors.ActorEvent, actors.TYPES),
@@ -11,6 +11,7 @@ EVENTS: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
     topics.EXAMPLES: (examples.ExampleEvent, examples.TYPES),
     topics.PARTNER_OFFERS: (partner_offers.PartnerOfferEvent, partner_offers.TYPES),
     topics.NOTIFICATIONS: (notifications.NotificationEvent, notifications.TYPES),
+    topics.EDITORS: (editors.EditorEvent, editors.TYPES),
 }
 
 

@@ -27,9 +27,9 @@ from npa.infrastructure.settings import KafkaSecurity
 
 # Who reads what (each service's handlers.subscriptions(); a test keeps the two equal).
 PLATFORM_GROUPS: dict[str, tuple[str, ...]] = {
-    "offers": (topics.ACTORS, topics.PARTNER_OFFERS),
+    "offers": (topics.ACTORS, topics.PARTNER_OFFERS, topics.EDITORS),
     "notifications": (topics.OFFERS, topics.EXAMPLES, topics.ACTORS),
-    "reports": (topics.OFFERS, topics.EXAMPLES, topics.ACTORS, topics.NOTIFICATIONS),
+    "reports": (topics.OFFERS, topics.EXAMPLES, topics.ACTORS, topics.NOTIFICATIONS, topics.EDITORS),
 }
 
 

@@ -3,17 +3,22 @@
 The session is a cookie signed with the platform's secret (`NPA_SECRET_KEY`, its own salt): it
 names the editor (id, login, display name) and when it was issued, and is valid for
 `SESSION_MAX_AGE`. Every service checks it on its own, without a call to the actors service and
-without a shared database. Cookie attributes: HttpOnly, SameSite=Strict (a form posted from
+without a shared database: the signature, the age, and the service's own copy of ended sessions
+(npa/infrastructure/editor_revocations.py, from `npa.editors.v1`), so a disabled editor is
+out of every service within seconds. Cookie attributes: HttpOnly, SameSite=Strict (a form posted from
 another site arrives without it, so it changes nothing), Secure when the public base URL is https,
 Path=/ (cookies are per host, not per port, so one sign-in serves every service of the portal).
 """
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 from fastapi import HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlmodel import Session
+
+from npa.infrastructure import editor_revocations
 
 COOKIE = "npa_editor"
 SESSION_MAX_AGE = timedelta(hours=8)
@@ -26,6 +31,7 @@ class Editor:
     id: str
     login: str
     display_name: str
+    issued_at: datetime | None = field(default=None, compare=False)  # of the session it came from
 
     @property
     def label(self) -> str:
@@ -44,10 +50,11 @@ class EditorSessions:
         if not value:
             return None
         try:
-            editor_id, login, display_name = self._serializer.loads(value, max_age=int(self.max_age.total_seconds()))
+            (editor_id, login, display_name), issued_at = self._serializer.loads(
+                value, max_age=int(self.max_age.total_seconds()), return_timestamp=True)
         except (BadSignature, ValueError, TypeError):
             return None
-        return Editor(str(editor_id), str(login), str(display_name))
+        return Editor(str(editor_id), str(login), str(display_name), issued_at)
 
 
 def _sessions(request: Request) -> EditorSessions:
@@ -58,7 +65,14 @@ def _sessions(request: Request) -> EditorSessions:
 
 
 def current_editor(request: Request) -> Editor | None:
-    return _sessions(request).read(request.cookies.get(COOKIE))
+    """The editor of a valid session that has not been ended (account disabled, password changed)."""
+    editor = _sessions(request).read(request.cookies.get(COOKIE))
+    if editor is None or editor.issued_at is None:
+        return None
+    with Session(request.app.state.runtime.engine) as session:
+        if editor_revocations.is_revoked(session, editor.id, editor.issued_at):
+            return None
+    return editor
 
 
 def _base_urls(request: Request) -> dict[str, str]:

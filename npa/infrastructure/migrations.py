@@ -155,3 +155,23 @@ def drop_audit_table() -> None:
     for column in ("at", "editor_id", "entity_id"):
         op.drop_index(f"ix_audit_log_{column}", table_name="audit_log")
     op.drop_table("audit_log")
+
+
+def create_editor_revocations_table() -> None:
+    """npa.infrastructure.editor_revocations.EditorRevocation, for a service with editor pages (ADR 21)."""
+    import sqlalchemy as sa
+    import sqlmodel
+    from alembic import op
+
+    op.create_table(
+        "editor_revocations",
+        sa.Column("editor_id", sa.String(length=36), nullable=False),
+        sa.Column("revoked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("editor_id"),
+    )
+
+
+def drop_editor_revocations_table() -> None:
+    from alembic import op
+
+    op.drop_table("editor_revocations")

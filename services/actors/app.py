@@ -12,10 +12,10 @@ from services.actors.editors import pages as editor_pages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    runtime = ServiceRuntime(settings or load_settings("actors"), publishes=(topics.ACTORS,))
+    runtime = ServiceRuntime(settings or load_settings("actors"), publishes=(topics.ACTORS, topics.EDITORS))
     return create_service_app(
         runtime,
         title="NPA Akteure / Actors",
-        description="Registry of the alliance's actors; publishes npa.actors.v1.",
+        description="Registry of the alliance's actors and the editors' accounts; publishes npa.actors.v1 and npa.editors.v1.",
         routers=[api.router, pages.router, editor_pages.router, actor_pages.router],
     )

@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from npa.infrastructure.inbox import EntityVersion, InboxEvent  # noqa: F401  (migrated here too)
 from npa.infrastructure.audit import AuditEntry  # noqa: F401  (migrated here too)
+from npa.infrastructure.editor_revocations import EditorRevocation  # noqa: F401  (ended editor sessions, ADR 21)
 from npa.infrastructure.outbox import OutboxMessage, utcnow  # noqa: F401
 from npa.infrastructure.throttle import ThrottleCount  # noqa: F401  (sign-in attempts)
 

@@ -11,7 +11,7 @@ from npa.infrastructure.i18n import gettext
 from npa.infrastructure.pages import make_templates
 from npa.infrastructure.portal import N_
 from services.actors import directory, domain
-from services.actors.api import runtime
+from npa.infrastructure.request_runtime import runtime
 
 router = APIRouter(include_in_schema=False)
 templates = make_templates(Path(__file__).parent)

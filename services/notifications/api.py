@@ -3,81 +3,28 @@
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from npa.contracts.validation import FieldSlugs, IsoDatetime, Regions
+from npa.contracts.validation import IsoDatetime
 from npa.infrastructure import throttle
 from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
 from npa.infrastructure.openapi_errors import known_query_only
-from npa.infrastructure.outbox import utcnow
-from services.notifications import domain, usecases
+from npa.infrastructure.request_runtime import client_host
+from services.notifications import domain
 from services.notifications.models import Delivery
+from services.notifications.schemas import SubscriptionBody
+from services.notifications.usecases.subscribe_requests import submit_subscription
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"], dependencies=[Depends(known_query_only)])
-
-Frequency = Literal[domain.FREQUENCIES]  # type: ignore[valid-type]
-Language = Literal[domain.LANGUAGES]  # type: ignore[valid-type]
-
-
-class Preferences(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    fields: FieldSlugs
-    regions: Regions = Field(default_factory=list, description="district keys and/or ARL region names; empty = all")
-    frequency: Frequency = "immediate"
-    language: Language = "de"
-    examples: StrictBool = Field(False, description="also good examples from practice")
-    new_actors: StrictBool = Field(False, description="also actors new to the alliance in my fields and regions")
-
-    def values(self) -> dict:
-        return self.model_dump(mode="json", include=set(domain.PREFERENCE_NAMES))
-
-
-class SubscriptionBody(Preferences):
-    email: EmailStr
-
-
-def count_subscribe_request(request: Request, email: str) -> None:
-    """Per address and per client, in the database (ADR 20): raises throttle.Throttled. Counted in
-    its own transaction, so a refused request changes nothing else but still counts."""
-    runtime = request.app.state.runtime
-    config, secret = runtime.config, runtime.settings.secret_key
-    client = request.client.host if request.client else "unknown"
-    with runtime.transaction() as session:
-        try:
-            throttle.hit(session, [(config.subscribe_per_address, throttle.subject_key(secret, domain.normalise_email(email))),
-                                   (config.subscribe_per_client, throttle.subject_key(secret, client))])
-        finally:
-            session.commit()
-
-
-def submit_subscription(request: Request, body: SubscriptionBody) -> None:
-    """Shared by the API and the form; the outcome is the same whatever the address's state.
-    Raises throttle.Throttled when the address or the client asked too often."""
-    runtime = request.app.state.runtime
-    count_subscribe_request(request, str(body.email))
-    for attempt in (1, 2):
-        try:
-            with runtime.transaction() as session:
-                usecases.request_subscription(session, str(body.email), body.values(), utcnow())
-                session.commit()
-            break
-        except IntegrityError:
-            if attempt == 2:  # the second try finds the row a concurrent request for this address created
-                raise RuntimeError("concurrent subscribe requests collided twice") from None
-    runtime.wake_sender.set()
-
 
 @router.post("/subscriptions", status_code=202, responses={
     202: {"description": "confirmation mail queued"},
     429: {"description": "too many requests for this address or from this client; see Retry-After"}})
 def subscribe(body: SubscriptionBody, request: Request) -> dict:
     try:
-        submit_subscription(request, body)
+        submit_subscription(request.app.state.runtime, client_host(request), str(body.email), body.values())
     except throttle.Throttled as error:
         raise HTTPException(429, f"too many subscribe requests; retry in {error.retry_after} s",
                             headers={"Retry-After": str(error.retry_after)}) from None

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from npa.contracts.envelope import new_id  # noqa: F401  (ids of partners, keys, offers, examples)
 from npa.infrastructure.audit import AuditEntry  # noqa: F401  (editors' changes, ADR 21)
+from npa.infrastructure.editor_revocations import EditorRevocation  # noqa: F401  (ended editor sessions, ADR 21)
 from npa.infrastructure.inbox import EntityVersion, InboxEvent  # noqa: F401  (migrated here too)
 from npa.infrastructure.outbox import OutboxMessage, utcnow  # noqa: F401
 

@@ -1,15 +1,15 @@
 """JSON routes of the reports service: regions, coverage, gaps, trends, recognition, examples, notifications."""
 
-from collections.abc import Iterator
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from npa.contracts.reference import ARL_REGIONS, FIELDS, districts, is_region
 from npa.contracts.validation import FieldSlug, RegionName
 from npa.infrastructure.errors import invalid
 from npa.infrastructure.openapi_errors import known_query_only
 from services.reports import domain
+from services.reports.dependencies import reading
 from services.reports.report import Report
 
 router = APIRouter(prefix="/api/v1", tags=["reports"], dependencies=[Depends(known_query_only)])
@@ -22,11 +22,6 @@ def checked_field(field: str | None) -> str | None:
     if field is not None and field not in FIELDS:
         raise invalid("query", "field", f"unknown field of action {field!r}; allowed: {list(FIELDS)}")
     return field
-
-
-def reading(request: Request) -> Iterator[Report]:
-    with Report.reading(request.app.state.runtime.engine) as report:
-        yield report
 
 
 def _as_of(report: Report) -> str | None:

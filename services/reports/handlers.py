@@ -9,6 +9,8 @@ from npa.contracts.events import actors as actor_events
 from npa.contracts.events import examples as example_events
 from npa.contracts.events import notifications as notification_events
 from npa.contracts.events import offers as offer_events
+from npa.contracts.events import editors as editor_events
+from npa.infrastructure import editor_revocations
 from npa.infrastructure.consumer import HandlerTable
 from services.reports.usecases import actors, items, notifications
 
@@ -27,4 +29,5 @@ HANDLERS: HandlerTable = {
     notification_events.FAILED: notifications.on_notification_events,
     notification_events.SUBSCRIPTION_CONFIRMED: notifications.on_notification_events,
     notification_events.SUBSCRIPTION_CANCELLED: notifications.on_notification_events,
+    editor_events.SESSIONS_REVOKED: editor_revocations.on_editor_events,
 }

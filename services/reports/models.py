@@ -12,6 +12,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from npa.infrastructure.inbox import EntityVersion, InboxEvent  # noqa: F401  (migrated here too)
+from npa.infrastructure.editor_revocations import EditorRevocation  # noqa: F401  (ended editor sessions, ADR 21)
 from npa.infrastructure.outbox import OutboxMessage, utcnow  # noqa: F401
 
 

@@ -87,8 +87,8 @@ async def test_a_consuming_service_exports_its_group_lag_and_reports_shows_every
         lag = await eventually(caught_up, timeout=30, interval=0.5)
         assert {labels["group"] for labels, _ in lag} == {"reports"}  # a service exports its own group only
         assert {labels["topic"] for labels, _ in lag} == {topics.OFFERS, topics.EXAMPLES, topics.ACTORS,
-                                                          topics.NOTIFICATIONS}
-        assert len(lag) == 4 * settings.kafka_partitions
+                                                          topics.NOTIFICATIONS, topics.EDITORS}
+        assert len(lag) == 5 * settings.kafka_partitions
 
         answer = await client.get("/api/v1/ops/lag")
         assert answer.status_code == 200, answer.text

@@ -6,10 +6,11 @@ import asyncio
 import httpx
 
 from npa.contracts import topics
+from npa.infrastructure.database import run_migrations
 from npa.infrastructure.editor_session import COOKIE, Editor, EditorSessions
 from npa.infrastructure.topics_admin import ensure_topics
 from services.reports.app import create_app
-from tests.support.services import produce, service_settings
+from tests.support.services import ROOT, produce, service_settings
 
 HEADERS = [("npa-dlq-reason", b"data.offer.district: Value error, unknown district key '00000'"),
            ("npa-dlq-origin-topic", b"npa.partner.offers.v1"), ("npa-dlq-origin-partition", b"2"),
@@ -23,6 +24,7 @@ async def test_dead_letters_are_listed_with_their_reasons(kafka_bootstrap, tmp_p
     await produce(kafka_bootstrap, dlq, b'{"type":"de.npa.partner.offer.upserted","data":{"external_id":"kurs-9"}}',
                   key=b"p-1:kurs-9", headers=HEADERS)
     settings = service_settings("reports", database_url=f"sqlite:///{tmp_path}/reports.db", bootstrap=kafka_bootstrap)
+    run_migrations(ROOT / "services" / "reports" / "migrations", settings.database_url)  # sessions are checked there
     app = create_app(settings)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=settings.public_base_url) as client:
         assert (await client.get("/editor/dead-letters")).status_code == 303

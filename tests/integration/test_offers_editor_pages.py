@@ -1,23 +1,28 @@
 """The offers service's editor pages on real SQLite and PostgreSQL databases (no broker: the
 actor is in the service's copy of the registry): only a signed-in editor gets in; partners are
 created and their keys rotated and revoked, the plain key shown once and never recorded; an
-offer is withdrawn with its event; every change is in the audit trail with the editor's name."""
+offer is withdrawn with its event; partners' signing keys registered and revoked; every change is in the audit trail with the editor's name."""
 
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlmodel import Session, select
 
 from npa.contracts.offer_body import OfferBody
+from npa.contracts.signatures import SigningKey, public_key_text
 from npa.infrastructure import audit
 from npa.infrastructure.database import run_migrations
 from npa.infrastructure.editor_session import COOKIE, Editor, EditorSessions
 from npa.infrastructure.outbox import OutboxMessage
+from npa.partner_client.client import deleted
 from services.offers.app import create_app
-from services.offers.models import KnownActor, Offer, PartnerKey
+from services.offers.models import KnownActor, Offer, Partner, PartnerKey
 from services.offers.usecases import offers as offer_usecases
 from services.offers.usecases import partners as partner_usecases
+from services.offers.usecases import signing_keys
 from tests.support.services import ROOT, service_settings
 
 EDITOR = Editor("e-1", "bert", "Bert Redaktion")
@@ -118,3 +123,52 @@ async def test_example_written_published_updated_and_withdrawn(offers):  # noqa:
         trail = [entry.action for entry in reversed(audit.recent(session, entity_id=example_id))]
     assert events == ["de.npa.example.published", "de.npa.example.updated", "de.npa.example.withdrawn"]
     assert trail == ["example.drafted", "example.published", "example.updated", "example.withdrawn"]
+
+
+async def test_signing_keys_listed_registered_and_revoked_each_in_the_audit_trail(offers):  # noqa: ANN001
+    """ADR 0013's public keys through the editor pages: a pasted PEM key is registered and makes
+    the partner's signed messages acceptable; a revoked one refuses them; bad input changes nothing."""
+    partner_path = "/editor/partners/p-1/signing-keys"
+    assert (await offers.get(partner_path)).status_code == 303  # no session
+    assert (await offers.post(partner_path, data={"public_key": "x" * 44})).status_code == 303
+    sign_in(offers)
+    created = await offers.post("/editor/partners", data={"name": "Kursdatenbank", "actor_id": "actor-1"})
+    engine = offers.app.state.runtime.engine  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        partner_id = session.exec(select(Partner.id).where(Partner.name == "Kursdatenbank")).one()
+    assert f"/editor/partners/{partner_id}/signing-keys" in created.text  # linked from the partner's page
+    path = f"/editor/partners/{partner_id}/signing-keys"
+    empty = await offers.get(path)
+    assert empty.status_code == 200 and "Noch kein Signierschlüssel" in empty.text
+
+    key = SigningKey.generate()
+    pem = Ed25519PublicKey.from_public_bytes(key.public_key).public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    for bad in ("zu kurz", "A" * 60, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----" + " " * 30):
+        refused = await offers.post(path, data={"public_key": bad})
+        assert refused.status_code == 422 and 'id="public_key-error"' in refused.text, bad
+    assert (await offers.post("/editor/partners/unknown/signing-keys", data={"public_key": pem})).status_code == 404
+    with Session(engine) as session:
+        assert signing_keys.keys_of(session, partner_id) == []
+
+    registered = await offers.post(path, data={"public_key": pem})
+    assert registered.status_code == 303 and registered.headers["location"].endswith(f"{path}?saved={key.key_id}")
+    listed = await offers.get(path)
+    assert key.key_id in listed.text and public_key_text(key.public_key) in listed.text and "gültig" in listed.text
+    again = await offers.post(path, data={"public_key": public_key_text(key.public_key)})
+    assert again.status_code == 409 and "registered already" in again.text
+    window = signing_keys.SignatureWindow()
+    with Session(engine) as session:
+        assert signing_keys.check_signed(session, [signed := key.sign(deleted(partner_id, "kurs-1"))], window) == {}
+
+    revoked = await offers.post(f"{path}/{key.key_id}/revoke")
+    assert revoked.status_code == 303
+    assert (await offers.post(f"{path}/{key.key_id}/revoke")).status_code == 303  # twice: recorded once
+    assert (await offers.post(f"{path}/unknown/revoke")).status_code == 404
+    with Session(engine) as session:
+        assert "was revoked" in signing_keys.check_signed(session, [signed], window)[signed.id]
+        entries = [(entry.action, entry.summary) for entry in audit.recent(session, 50, entity_id=partner_id)]
+    assert [action for action, _ in entries if "signing_key" in action] == \
+        ["partner.signing_key_revoked", "partner.signing_key_registered"]
+    assert all(key.key_id in summary for action, summary in entries if "signing_key" in action)
+    assert "widerrufen am" in (await offers.get(path)).text

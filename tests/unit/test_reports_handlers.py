@@ -11,6 +11,7 @@ from sqlmodel import Session
 from npa.contracts import topics
 from npa.contracts.envelope import CloudEvent, new_event
 from npa.contracts.events import actors as actor_events
+from npa.contracts.events import editors as editor_events
 from npa.contracts.events import examples as example_events
 from npa.contracts.events import notifications as notification_events
 from npa.contracts.events import offers as offer_events
@@ -56,8 +57,9 @@ def test_an_offer_without_costs_or_languages_is_not_counted_free_nor_in_german(e
 
 
 def test_every_event_type_of_the_consumed_topics_has_a_handler() -> None:
-    assert set(topics_of(handlers.HANDLERS)) == {topics.OFFERS, topics.EXAMPLES, topics.ACTORS, topics.NOTIFICATIONS}
-    for module in (offer_events, example_events, actor_events, notification_events):
+    assert set(topics_of(handlers.HANDLERS)) == {topics.OFFERS, topics.EXAMPLES, topics.ACTORS, topics.NOTIFICATIONS,
+                                                 topics.EDITORS}
+    for module in (offer_events, example_events, actor_events, notification_events, editor_events):
         assert set(module.TYPES) <= set(handlers.HANDLERS), module.__name__
 
 

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlmodel import Session, select
 
+from npa.infrastructure import editor_revocations
 from npa.infrastructure.editor_session import Editor
 from npa.infrastructure.outbox import utcnow
 from services.actors.models import EditorAccount
@@ -59,17 +60,23 @@ def create_account(session: Session, login: str, display_name: str, password: st
 
 
 def set_password(session: Session, login: str, password: str) -> EditorAccount:
+    """A new password ends every session of the account (whoever may know the old one)."""
     account = _existing(session, login)
     check_password(password)
     account.password_hash, account.password_changed_at = HASHER.hash(password), utcnow()
     session.add(account)
+    editor_revocations.revoke_sessions(session, account.id, "password_changed", account.password_changed_at)
     return account
 
 
 def set_active(session: Session, login: str, active: bool) -> EditorAccount:
+    """Disabling ends every session of the account on every service (ADR 21); enabling does not
+    bring them back: the editor signs in again."""
     account = _existing(session, login)
     account.active = active
     session.add(account)
+    if not active:
+        editor_revocations.revoke_sessions(session, account.id, "disabled")
     return account
 
 

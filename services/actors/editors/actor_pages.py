@@ -14,7 +14,7 @@ from npa.infrastructure import audit, editor_pages
 from npa.infrastructure.editor_session import Editor, require_editor
 from npa.infrastructure.pages import make_templates
 from services.actors import directory, domain, registry
-from services.actors.api import ActorBody
+from services.actors.schemas import ActorBody
 
 router = APIRouter(include_in_schema=False)
 templates = make_templates(Path(__file__).resolve().parents[1])

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from npa.infrastructure import editor_pages, editor_session, throttle
 from npa.infrastructure.editor_session import Editor, require_editor
 from npa.infrastructure.pages import make_templates
+from npa.infrastructure.request_runtime import client_host
 from services.actors.editors import accounts
 
 router = APIRouter(include_in_schema=False)
@@ -61,7 +62,7 @@ async def sign_in(request: Request) -> Response:
 def _check(request: Request, login: str, password: str) -> Editor | None:
     runtime = request.app.state.runtime
     secret = runtime.settings.secret_key
-    client = request.client.host if request.client else "unknown"
+    client = client_host(request)
     with runtime.transaction() as session:
         try:
             throttle.hit(session, [(PER_LOGIN, throttle.subject_key(secret, login)),

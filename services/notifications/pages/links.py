@@ -15,8 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from npa.infrastructure.outbox import utcnow
 from services.notifications import tokens, usecases
-from services.notifications.api import Preferences
 from services.notifications.models import Subscription
+from services.notifications.schemas import Preferences
 from services.notifications.pages.common import (
     form_errors,
     form_values,

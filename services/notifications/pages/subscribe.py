@@ -6,9 +6,11 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from npa.contracts.reference import is_field, is_region
+from npa.infrastructure.request_runtime import client_host
 from npa.infrastructure.throttle import Throttled
 from services.notifications import domain
-from services.notifications.api import SubscriptionBody, submit_subscription
+from services.notifications.schemas import SubscriptionBody
+from services.notifications.usecases.subscribe_requests import submit_subscription
 from services.notifications.pages.common import (
     DEFAULTS,
     form_errors,
@@ -44,7 +46,8 @@ async def subscribe(request: Request) -> HTMLResponse:
         return page(request, "subscribe.html", language, 422, values=values, errors=form_errors(error, language),
                     consent_version=domain.CONSENT_TEXT_VERSION)
     try:
-        await run_in_threadpool(submit_subscription, request, body)
+        await run_in_threadpool(submit_subscription, request.app.state.runtime, client_host(request),
+                                str(body.email), body.values())
     except Throttled as error:
         minutes = max(1, -(-error.retry_after // 60))
         response = page(request, "subscribe.html", language, 429, values=values, errors={},

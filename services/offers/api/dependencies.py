@@ -6,18 +6,10 @@ from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session
 
 from npa.infrastructure.auth import bearer_token, is_admin
-from npa.infrastructure.runtime import ServiceRuntime
+from npa.infrastructure.request_runtime import base_url, runtime  # noqa: F401  (re-exported for the routes)
 from services.offers.api import rate_limit
 from services.offers.models import Partner
 from services.offers.usecases.partners import partner_for_key
-
-
-def runtime(request: Request) -> ServiceRuntime:
-    return request.app.state.runtime
-
-
-def base_url(request: Request) -> str:
-    return runtime(request).settings.public_base_url
 
 
 @dataclass(frozen=True)

@@ -1,66 +1,22 @@
 """Good examples ("Gute Beispiele"): editors create drafts, publish, update, withdraw."""
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
 from sqlmodel import Session
 
 from npa.contracts.reference import ARL_REGIONS, FIELDS, is_field, is_region
-from npa.contracts.text import MultiLine, SingleLine
-from npa.contracts.validation import DistrictKey, FieldSlug, FieldSlugs, RegionName
+from npa.contracts.validation import FieldSlug, RegionName
 from npa.infrastructure.auth import bearer, is_admin, require_admin
 from npa.infrastructure.errors import invalid
 from services.offers.api.dependencies import base_url, runtime
 from services.offers.domain import examples as domain
 from services.offers.models import Example
+from services.offers.schemas import ExampleBody, ExamplePatch
 from services.offers.usecases import examples as usecases
 
 router = APIRouter(tags=["examples"])
-
-Title = Annotated[SingleLine, Field(min_length=3, max_length=200)]
-Section = Annotated[MultiLine, Field(min_length=3, max_length=5000)]
-ActorId = Annotated[SingleLine, Field(min_length=1, max_length=36)]
-Period = Annotated[SingleLine, Field(min_length=2, max_length=100, examples=["seit 2023"])]
-
-
-class ExampleBody(BaseModel):
-    """A good example as editors submit it; `url` is the project's own web page."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    title: Title
-    situation: Section = Field(description="Ausgangslage")
-    goals: Section = Field(description="Ziele")
-    measures: Section = Field(description="Maßnahmen")
-    results: Section = Field(description="Ergebnisse")
-    fields: FieldSlugs
-    district: DistrictKey = Field(None, description="district key; null = state-wide")
-    actor_id: ActorId = Field(description="a registered, active actor")
-    contact_email: EmailStr
-    period: Period
-    url: HttpUrl | None = None
-
-
-class ExamplePatch(BaseModel):
-    """A partial update. A default is never validated, so leaving a field out keeps it,
-    while an explicit null is rejected except where null means something (district, url)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    title: Title = None  # type: ignore[assignment]
-    situation: Section = None  # type: ignore[assignment]
-    goals: Section = None  # type: ignore[assignment]
-    measures: Section = None  # type: ignore[assignment]
-    results: Section = None  # type: ignore[assignment]
-    fields: FieldSlugs = None  # type: ignore[assignment]
-    district: DistrictKey = None
-    actor_id: ActorId = None  # type: ignore[assignment]
-    contact_email: EmailStr = None  # type: ignore[assignment]
-    period: Period = None  # type: ignore[assignment]
-    url: HttpUrl | None = None
-
 
 # Reads are public; an editor's token (optional) shows drafts too: security `[{}, bearer]`.
 OPTIONAL_BEARER = {"security": [{}]}  # FastAPI adds the bearer beside it

@@ -3,36 +3,25 @@
 from datetime import timedelta
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from npa.contracts.text import SingleLine
 from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
 from services.offers.api.dependencies import authorize_partner, load_partner, runtime
-from services.offers.models import KnownActor, Partner, PartnerKey
+from services.offers.models import PartnerKey
+from services.offers.schemas import PartnerBody
 from services.offers.usecases import partners
 
 router = APIRouter(tags=["partners"])
 
 
-class PartnerBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    name: SingleLine = Field(min_length=2, max_length=200)
-    actor_id: SingleLine = Field(min_length=1, max_length=36)
-
-
 @router.post("/partners", status_code=201, dependencies=[Depends(require_admin)])
 def create_partner(body: PartnerBody, request: Request) -> dict:
     with runtime(request).transaction() as session:
-        actor = session.get(KnownActor, body.actor_id)
-        if actor is None or not actor.active:
-            raise invalid("body", "actor_id", f"unknown or inactive actor {body.actor_id!r} "
-                          "(a newly registered actor appears here within seconds)")
-        partner = Partner(name=body.name, actor_id=body.actor_id)
-        session.add(partner)
-        key, api_key = partners.issue_key(session, partner)
+        try:
+            partner, key, api_key = partners.create_partner(session, body.name, body.actor_id)
+        except partners.UnknownPartnerActor as error:
+            raise invalid("body", error.field, str(error)) from error
         session.commit()
     return {"id": partner.id, "name": partner.name, "actor_id": partner.actor_id, "api_key": api_key,
             "key_id": key.id}

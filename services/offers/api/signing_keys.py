@@ -3,7 +3,6 @@ register, list, revoke. Rotation is registering the new key, switching the partn
 over, then revoking the old one. The admin or the partner's own API key may do this."""
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from npa.contracts.signatures import parse_public_key
@@ -11,16 +10,10 @@ from npa.infrastructure.errors import invalid
 from npa.infrastructure.openapi_errors import ERROR
 from services.offers.api.dependencies import authorize_partner, load_partner, runtime
 from services.offers.models import PartnerSigningKey
+from services.offers.schemas import SigningKeyBody
 from services.offers.usecases import signing_keys
 
 router = APIRouter(tags=["partners"])
-
-
-class SigningKeyBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    public_key: str = Field(min_length=40, max_length=400, description="Ed25519 public key: 32 bytes as base64, or "
-                            "a PEM PUBLIC KEY block (`npa-partner keygen` prints it)")
 
 
 @router.post("/partners/{partner_id}/signing-keys", status_code=201, dependencies=[Depends(authorize_partner)],

@@ -4,8 +4,8 @@ the transaction of the change and its event."""
 
 from fastapi import APIRouter
 
-from services.offers.editor import examples, offers, partners
+from services.offers.editor import examples, offers, partners, signing_keys
 
 router = APIRouter(include_in_schema=False)
-for module in (examples, offers, partners):
+for module in (examples, offers, partners, signing_keys):
     router.include_router(module.router)

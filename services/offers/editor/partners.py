@@ -5,12 +5,14 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from npa.infrastructure import audit, editor_pages
 from npa.infrastructure.editor_session import Editor, require_editor
 from services.offers.editor.common import active_actors, templates
 from services.offers.models import KnownActor, Partner, PartnerKey
+from services.offers.schemas import PartnerBody
 from services.offers.usecases import partners as usecases
 
 router = APIRouter(include_in_schema=False)
@@ -33,17 +35,18 @@ def partner_list(request: Request, editor: Editor = Depends(require_editor)) -> 
 @router.post("/editor/partners", response_class=HTMLResponse)
 async def create_partner(request: Request, editor: Editor = Depends(require_editor)) -> HTMLResponse:
     form = await request.form()
-    name, actor_id = str(form.get("name") or "").strip(), str(form.get("actor_id") or "").strip()
-    if not 2 <= len(name) <= 200 or not name.isprintable():
-        return _list(request, editor, 422, errors={"name": "Bitte einen Namen mit 2 bis 200 Zeichen angeben."},
-                     name=name)
+    name = str(form.get("name") or "").strip()
+    try:  # the API's body, so both check the same
+        body = PartnerBody.model_validate({"name": name, "actor_id": str(form.get("actor_id") or "")})
+    except ValidationError as error:
+        return _list(request, editor, 422, errors=editor_pages.field_errors(error), name=name)
     with request.app.state.runtime.transaction() as session:
         try:
-            partner, key, plain = usecases.create_partner(session, name, actor_id[:36])
+            partner, key, plain = usecases.create_partner(session, body.name, body.actor_id)
         except usecases.UnknownPartnerActor as error:
             return _list(request, editor, 422, errors={"actor_id": f"Bitte prüfen: {error}"}, name=name)
         session.flush()
-        audit.record(session, editor, "partner.created", "partner", partner.id, f"{name}, Schlüssel {key.id}")
+        audit.record(session, editor, "partner.created", "partner", partner.id, f"{body.name}, Schlüssel {key.id}")
         session.commit()
     return _keys(request, editor, partner.id, new_key=plain, status=201)
 

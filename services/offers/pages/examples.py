@@ -9,7 +9,7 @@ from sqlmodel import Session
 from npa.contracts.reference import is_field, is_region
 from npa.infrastructure.i18n import gettext
 from npa.infrastructure.pages import make_templates
-from services.offers.api.dependencies import base_url, runtime
+from npa.infrastructure.request_runtime import base_url, runtime
 from services.offers.domain import examples as domain
 from services.offers.usecases import examples as usecases
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from npa.infrastructure.map_shapes import ATTRIBUTION, ATTRIBUTION_URL, map_shapes
 from npa.infrastructure.pages import make_templates
-from services.offers.api.dependencies import base_url, runtime
+from npa.infrastructure.request_runtime import base_url, runtime
 from services.offers.usecases import examples as usecases
 
 router = APIRouter(include_in_schema=False)

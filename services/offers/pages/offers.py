@@ -14,7 +14,7 @@ from npa.contracts.reference import districts
 from npa.infrastructure.i18n import gettext, translate
 from npa.infrastructure.pages import field_name, language_names, make_templates
 from npa.infrastructure.portal import N_
-from services.offers.api.dependencies import base_url, runtime
+from npa.infrastructure.request_runtime import base_url, runtime
 from services.offers.domain.languages import LANGUAGES
 from services.offers.domain.search import SearchFilters
 from services.offers.models import Offer

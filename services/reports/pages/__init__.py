@@ -11,7 +11,7 @@ from npa.contracts.reference import FIELDS
 from npa.infrastructure.errors import invalid
 from npa.infrastructure.pages import make_templates
 from services.reports import export
-from services.reports.api import reading
+from services.reports.dependencies import reading
 from services.reports.pages.dashboard import dashboard_context
 from npa.infrastructure.map_shapes import map_shapes
 from services.reports.report import Report

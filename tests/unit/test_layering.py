@@ -1,0 +1,73 @@
+"""House rule: pages never import routes. No module of a service's public or editor pages may
+reach one of its JSON route modules (`services.<svc>.api…`), directly or through other modules
+of the project; what both need lives in schemas, use cases or `npa`."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE_PACKAGES = ("pages", "editor", "editors")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def project_modules() -> dict[str, Path]:
+    return {module_name(path): path for top in ("services", "npa") for path in (ROOT / top).rglob("*.py")}
+
+
+def imports_of(path: Path, modules: dict[str, Path]) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        for name in names:
+            parts = name.split(".")
+            # importing a.b.c runs a/__init__, a/b/__init__ and a/b/c
+            found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1) if ".".join(parts[:i]) in modules)
+    return found
+
+
+def is_page_module(name: str) -> bool:
+    parts = name.split(".")
+    return len(parts) >= 3 and parts[0] == "services" and parts[2] in PAGE_PACKAGES
+
+
+def is_route_module(name: str) -> bool:
+    parts = name.split(".")
+    return len(parts) >= 3 and parts[0] == "services" and parts[2] == "api"
+
+
+def route_path(start: str, graph: dict[str, set[str]]) -> list[str] | None:
+    """The chain of imports from a page module to a route module, if there is one."""
+    seen, queue = {start: [start]}, [start]
+    while queue:
+        current = queue.pop(0)
+        for target in sorted(graph[current]):
+            if target in seen:
+                continue
+            seen[target] = seen[current] + [target]
+            if is_route_module(target):
+                return seen[target]
+            queue.append(target)
+    return None
+
+
+def test_pages_never_import_routes():
+    modules = project_modules()
+    graph = {name: imports_of(path, modules) for name, path in modules.items()}
+    pages = [name for name in modules if is_page_module(name)]
+    assert len(pages) >= 10, pages  # the check looks where the pages are
+    chains = {page: chain for page in pages if (chain := route_path(page, graph))}
+    assert chains == {}, "\n".join(" → ".join(chain) for chain in chains.values())
+
+
+def test_the_check_sees_a_route_import():
+    graph = {"services.x.pages": {"services.x.schemas"}, "services.x.schemas": {"services.x.api"},
+             "services.x.api": set()}
+    assert route_path("services.x.pages", graph) == ["services.x.pages", "services.x.schemas", "services.x.api"]
