@@ -10,7 +10,8 @@ every offer and every expected mail:
      is restarted with pg_ctlcluster and running again afterwards)
   5  poison messages on every consumed topic, interleaved with good ones
   6  two replicas of offers and of notifications, one of each SIGKILLed
-  7  a forged partner message (partner A for B's offer) — wired once partner signatures exist
+  7  forged partner messages for B's offer (signed by A, unsigned, altered, unknown key) amid a
+     steady stream of good signed offers of A and B on the partner topic: parked on .dlq, none applied
 
     .venv/bin/python bench/faults.py [--quick] [--only 1,3] [--backend sqlite|postgresql]
 
@@ -31,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.support import fault_poison, fault_scenarios  # noqa: E402
+from bench.support import fault_forged, fault_poison, fault_scenarios  # noqa: E402
 from bench.support.fault_harness import Row  # noqa: E402
 from bench.support.fault_scenarios import Options  # noqa: E402
 
@@ -42,7 +43,7 @@ SCENARIOS = {
     4: fault_scenarios.postgres_restarted,
     5: fault_poison.poison_messages,
     6: fault_scenarios.replicas_killed,
-    7: fault_poison.forged_partner_message,
+    7: fault_forged.forged_partner_message,
 }
 HEADER = ("scenario", "sent", "applied", "mails exp.", "received", "dupl.", "bound", "lost", "recover s", "ok")
 

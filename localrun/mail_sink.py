@@ -2,6 +2,9 @@
 portal's layout (usable on a phone).
 
 python -m localrun.mail_sink  (SMTP on NPA_SMTP_PORT, default 1025; page on NPA_MAIL_SINK_PORT, default 8025)
+
+The mails hold subscribers' addresses: the folder is 0700 and every file 0600 from the moment
+it exists (a folder or files left readable by an older version are tightened at start).
 """
 
 import email
@@ -30,11 +33,17 @@ HERE = Path(__file__).resolve().parent
 class FolderHandler:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.chmod(0o700)  # mkdir leaves an existing folder as it is
+        for path in folder.glob("*.eml"):
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
-        (self.folder / name).write_bytes(envelope.content)
+        descriptor = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(envelope.content)
         return "250 Message accepted for delivery"
 
 

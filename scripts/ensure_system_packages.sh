@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# System packages the tests need: Chromium (page tests) and promtool (Prometheus rule checks).
+# System packages the tests need: Chromium (page tests), promtool (Prometheus rule checks) and
+# Caddy (the portal proxy's Caddyfile is run: tests/integration/test_portal_proxy.py).
 # Installs them when run as root; otherwise stops with the exact command to run.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium chromium-driver)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 [ ${#missing[@]} -eq 0 ] && exit 0
 command_line="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,5 +1,5 @@
-"""Scenario 5, poison messages on every consumed topic, and the place of scenario 7 (a forged
-partner message), which needs the partner signatures of issue 10 point 1."""
+"""Scenario 5, poison messages on every consumed topic, and the reader of `.dlq` topics that
+scenario 7 (bench.support.fault_forged) shares."""
 
 import asyncio
 import importlib
@@ -49,11 +49,11 @@ def poison(topic: str, run: str, number: int) -> list[tuple[bytes, bytes, str]]:
             (key + b"-d", envelope(known, {"id": 5, "version": "x"}), "known type, data that does not fit")]
 
 
-async def dead_letters(bootstrap: str, topic_names: list[str], run: str) -> Counter:
-    """(origin topic, consumer group) of every parked record of this run that names a reason."""
+async def parked_records(bootstrap: str, topic_names: list[str]) -> list:
+    """Every record on the `.dlq` of these topics, from the beginning (no consumer group)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
-    found: Counter = Counter()
+    found = []
     try:
         await consumer._client.force_metadata_update()  # noqa: SLF001
         partitions = [TopicPartition(topics.dead_letter(t), p) for t in topic_names
@@ -64,12 +64,19 @@ async def dead_letters(bootstrap: str, topic_names: list[str], run: str) -> Coun
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
             for records in (await consumer.getmany(timeout_ms=500)).values():
-                for record in records:
-                    headers = {name: value.decode() for name, value in record.headers or ()}
-                    if (record.key or b"").startswith(f"poison-{run}".encode()) and headers.get("npa-dlq-reason"):
-                        found[(headers["npa-dlq-origin-topic"], headers["npa-dlq-consumer-group"])] += 1
+                found.extend(records)
     finally:
         await consumer.stop()
+    return found
+
+
+async def dead_letters(bootstrap: str, topic_names: list[str], run: str) -> Counter:
+    """(origin topic, consumer group) of every parked record of this run that names a reason."""
+    found: Counter = Counter()
+    for record in await parked_records(bootstrap, topic_names):
+        headers = {name: value.decode() for name, value in record.headers or ()}
+        if (record.key or b"").startswith(f"poison-{run}".encode()) and headers.get("npa-dlq-reason"):
+            found[(headers["npa-dlq-origin-topic"], headers["npa-dlq-consumer-group"])] += 1
     return found
 
 
@@ -114,15 +121,3 @@ async def poison_messages(options: Options) -> Row:
         row.sent += sent
         row.applied += sent - sum(missing.values())  # parked by every group that reads the topic
         return row
-
-
-async def forged_partner_message(options: Options) -> Row:
-    """7. Partner A sends a message for partner B's offer. It needs signed partner messages
-    (issue 10 point 1, the "inputs" helper's branch): after that merge, this sends A's forged
-    upsert and delete for B's offer on the partner topic with A's credential, and checks that
-    both are parked on `npa.partner.offers.v1.dlq` with the reason and B's offer is unchanged.
-    Until then it reports itself as not run, and the suite fails on it: nothing is faked."""
-    row = Row("7 forged partner message (A for B's offer)")
-    row.extra_failures.append("not wired: needs the partner signatures of issue 10 point 1 (lead wires it)")
-    row.note = "not run"
-    return row

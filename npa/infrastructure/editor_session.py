@@ -126,5 +126,5 @@ def editor_links(request: Request) -> list[tuple[str, str]]:
         ("Partner", f"{urls['offers']}/editor/partners"),
         ("Abgewiesene Nachrichten", f"{urls['reports']}/editor/dead-letters"),
         ("Protokoll Akteure", f"{urls['actors']}/editor/audit"),
-        ("Protokoll Angebote", f"{urls['offers']}/editor/audit"),
+        ("Protokoll Angebote", f"{urls['offers']}/editor/offers-audit"),
     ]

@@ -69,11 +69,14 @@ async def test_editor_signs_in_registers_an_actor_publishes_an_example_and_sees_
     await page.wait_for_url(f"{offers}/examples/{example_id}")
     assert "jede Woche zwanzig Menschen" in await page.content()
 
-    await page.goto(f"{offers}/editor/audit")
+    await page.goto(f"{offers}/editor/examples")  # the trails through the editors' navigation
+    await page.get_by_role("link", name="Protokoll Angebote").click()
+    await page.wait_for_url(f"{offers}/editor/offers-audit")
     rows = await page.locator("tbody tr").all_inner_texts()
     assert any("example.published" in row and "Anna Beispiel (anna)" in row and example_id in row for row in rows)
     assert any("example.drafted" in row and "Anna Beispiel (anna)" in row for row in rows)
-    await page.goto(f"{actors}/editor/audit")
+    await page.get_by_role("link", name="Protokoll Akteure").click()
+    await page.wait_for_url(f"{actors}/editor/audit")
     rows = await page.locator("tbody tr").all_inner_texts()
     assert any("actor.registered" in row and "Anna Beispiel (anna)" in row and actor_id in row for row in rows)
     await page.screenshot(path=f"{artifacts}/editor-audit.png", full_page=True)

@@ -48,7 +48,7 @@ def sign_in(client: httpx.AsyncClient) -> None:
 
 
 async def test_every_editor_page_needs_a_session(offers):  # noqa: ANN001
-    for path in ("/editor/examples", "/editor/examples/new", "/editor/offers", "/editor/partners", "/editor/audit"):
+    for path in ("/editor/examples", "/editor/examples/new", "/editor/offers", "/editor/partners", "/editor/offers-audit"):
         answer = await offers.get(path)
         assert answer.status_code == 303 and "/editor/sign-in?next=" in answer.headers["location"], path
     answer = await offers.post("/editor/partners", data={"name": "Kursdatenbank", "actor_id": "actor-1"})
@@ -100,8 +100,10 @@ async def test_partner_created_key_rotated_and_revoked_offer_withdrawn_all_in_th
     assert trail == [(action, "Bert Redaktion (bert)") for action in
                      ("partner.created", "partner.key_rotated", "partner.key_revoked", "offer.withdrawn")]
     assert first_key not in summaries and second_key not in summaries and "doppelt eingetragen" in summaries
-    page = await offers.get("/editor/audit")
+    page = await offers.get("/editor/offers-audit")  # /editor/audit is the actors service's (one portal host)
     assert page.status_code == 200 and "partner.key_revoked" in page.text
+    assert '/editor/offers-audit">Protokoll Angebote</a>' in page.text
+    assert (await offers.get("/editor/audit")).status_code == 404
 
 
 async def test_example_written_published_updated_and_withdrawn(offers):  # noqa: ANN001

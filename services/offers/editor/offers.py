@@ -46,7 +46,7 @@ async def withdraw(offer_id: str, request: Request, editor: Editor = Depends(req
     return editor_pages.done(request, f"/editor/offers?withdrawn={offer_id}")
 
 
-@router.get("/editor/audit", response_class=HTMLResponse)
+@router.get("/editor/offers-audit", response_class=HTMLResponse)  # /editor/audit is the actors service's
 def audit_trail(request: Request, entity_id: str = "", editor: Editor = Depends(require_editor)) -> HTMLResponse:
     return editor_pages.audit_page(templates, request, editor, "Protokoll: Beispiele, Angebote und Partner",
                                    entity_id[:64])
