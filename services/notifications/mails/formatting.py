@@ -1,85 +1,101 @@
-"""How facts read in a mail, in German and English: places, dates, languages, target groups."""
+"""How facts read in a mail, in the mail's language: places, dates, languages, target groups.
+
+The words come from the gettext catalogues (npa/locale, German msgids; context "E-Mail" where a
+mail needs another form than a page, e.g. lower case inside a sentence), the names of languages
+and months from Babel's locale data. The language is always passed in: the sender renders mails
+of several languages in one round, there is no request whose language could be current.
+"""
 
 from collections.abc import Mapping
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from babel.dates import format_date
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from npa.contracts.reference import FIELDS, districts
+from npa.infrastructure import i18n
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
-
-LANGUAGE_NAMES = {
-    "de": ("Deutsch", "German"), "en": ("Englisch", "English"), "ar": ("Arabisch", "Arabic"),
-    "fa": ("Persisch (Farsi)", "Persian (Farsi)"), "uk": ("Ukrainisch", "Ukrainian"),
-    "ru": ("Russisch", "Russian"), "tr": ("Türkisch", "Turkish"), "ku": ("Kurdisch", "Kurdish"),
-    "ti": ("Tigrinya", "Tigrinya"), "ps": ("Paschtu", "Pashto"), "fr": ("Französisch", "French"),
-    "so": ("Somali", "Somali"), "sq": ("Albanisch", "Albanian"),
-}
-TARGET_GROUPS = {
-    "frauen": ("Frauen", "women"), "kinder": ("Kinder", "children"), "jugendliche": ("Jugendliche", "young people"),
-    "familien": ("Familien", "families"), "erwachsene": ("Erwachsene", "adults"),
-    "senioren": ("Seniorinnen und Senioren", "older people"), "alle": ("alle", "everyone"),
-}
-FORMATS = {"vor_ort": ("vor Ort", "in person"), "online": ("online", "online"), "telefon": ("telefonisch", "by phone")}
-CHANGE_NAMES = {
-    "title": ("Titel", "title"), "fields": ("Handlungsfelder", "fields of action"),
-    "district": ("Landkreis", "district"), "postcode": ("Ort", "place"), "city": ("Ort", "place"),
-    "address": ("Adresse", "address"), "format": ("Form", "format"), "starts_on": ("Beginn", "start"),
-    "ends_on": ("Ende", "end"), "schedule": ("Zeiten", "times"), "status": ("Status", "status"),
-}
-STATEWIDE = {"de": "landesweit", "en": "statewide (all of Lower Saxony)"}
-FREQUENCY_NAMES = {"immediate": ("sofort, eine E-Mail je Meldung", "immediately, one e-mail per item"),
-                   "daily": ("täglich, eine Übersicht am Tag", "daily, one digest a day"),
-                   "weekly": ("wöchentlich, eine Übersicht in der Woche", "weekly, one digest a week")}
-CHOSEN_LABELS = {"fields": ("Handlungsfelder", "Fields of action"), "regions": ("Regionen", "Regions"),
-                 "frequency": ("Häufigkeit", "Frequency"), "extras": ("Außerdem", "Also")}
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+CHANGE_ORDER = ("title", "fields", "district", "postcode", "city", "address", "format", "starts_on", "ends_on",
+                "schedule", "status")
+LABEL_WIDTH = 18  # the text part lines up its facts: "Wo:               Region Hannover"
 
 
-def _index(lang: str) -> int:
-    return 0 if lang == "de" else 1
+def translator(lang: str):  # noqa: ANN201 - gettext.NullTranslations
+    return i18n.translations(lang)
+
+
+@cache
+def words(lang: str) -> Mapping[str, Mapping[str, str]]:
+    """The fixed words a mail computes, by key, in `lang` (once per language)."""
+    t = translator(lang)
+    return {
+        "target_groups": {
+            "frauen": t.pgettext("E-Mail", "Frauen"), "kinder": t.pgettext("E-Mail", "Kinder"),
+            "jugendliche": t.pgettext("E-Mail", "Jugendliche"), "familien": t.pgettext("E-Mail", "Familien"),
+            "erwachsene": t.pgettext("E-Mail", "Erwachsene"),
+            "senioren": t.pgettext("E-Mail", "Seniorinnen und Senioren"), "alle": t.pgettext("E-Mail", "alle"),
+        },
+        "formats": {"vor_ort": t.pgettext("E-Mail", "vor Ort"), "online": t.pgettext("E-Mail", "online"),
+                    "telefon": t.pgettext("E-Mail", "telefonisch")},
+        "changes": {
+            "title": t.pgettext("E-Mail", "Titel"), "fields": t.pgettext("E-Mail", "Handlungsfelder"),
+            "district": t.pgettext("E-Mail", "Landkreis"), "postcode": t.pgettext("E-Mail", "Ort"),
+            "city": t.pgettext("E-Mail", "Ort"), "address": t.pgettext("E-Mail", "Adresse"),
+            "format": t.pgettext("E-Mail", "Form"), "starts_on": t.pgettext("E-Mail", "Beginn"),
+            "ends_on": t.pgettext("E-Mail", "Ende"), "schedule": t.pgettext("E-Mail", "Zeiten"),
+            "status": t.pgettext("E-Mail", "Status"),
+        },
+        "frequencies": {"immediate": t.pgettext("E-Mail", "sofort, eine E-Mail je Meldung"),
+                        "daily": t.pgettext("E-Mail", "täglich, eine Übersicht am Tag"),
+                        "weekly": t.pgettext("E-Mail", "wöchentlich, eine Übersicht in der Woche")},
+        "extras": {"examples": t.pgettext("E-Mail", "gute Beispiele"),
+                   "new_actors": t.pgettext("E-Mail", "neue Akteure")},
+    }
 
 
 def field_names(slugs: list[str], lang: str) -> str:
-    return ", ".join(FIELDS[slug][lang] for slug in slugs if slug in FIELDS)
+    german = [FIELDS[slug]["de"] for slug in slugs if slug in FIELDS]  # msgids marked in npa/.../pages.py
+    return ", ".join(map(translator(lang).gettext, german))
 
 
 def language_names(codes: list[str] | None, lang: str) -> str:
     """"" when not stated (None, ADR 19): the templates then say "keine Angabe"."""
-    return ", ".join(LANGUAGE_NAMES[code][_index(lang)] if code in LANGUAGE_NAMES else code for code in codes or ())
+    names = i18n.locale(lang).languages
+    return ", ".join(names.get(code, code) for code in codes or ())
 
 
 def region_names(regions: list[str], lang: str) -> str:
     """A subscription's regions: district names and ARL regions; none = all of Lower Saxony."""
+    t = translator(lang)
     if not regions:
-        return "ganz Niedersachsen" if lang == "de" else "all of Lower Saxony"
+        return t.gettext("ganz Niedersachsen")
     known = districts()
-    return ", ".join(known[key].name if key in known else (f"ARL-Region {key}" if lang == "de" else
-                                                          f"ARL region {key}") for key in regions)
+    return ", ".join(known[key].name if key in known else t.gettext("ARL-Region {key}").format(key=key)
+                     for key in regions)
 
 
 def chosen(preferences: Mapping[str, Any], lang: str) -> tuple[tuple[str, str], ...]:
     """What a subscriber chose, as (label, names) lines for the confirmation mail."""
-    index = _index(lang)
-    extras = [name for flag, name in (("examples", ("gute Beispiele", "good examples")),
-                                      ("new_actors", ("neue Akteure", "new actors"))) if preferences.get(flag)]
+    t, mail_words = translator(lang), words(lang)
+    extras = [mail_words["extras"][flag] for flag in ("examples", "new_actors") if preferences.get(flag)]
     lines = [
-        (CHOSEN_LABELS["fields"][index], field_names(list(preferences.get("fields") or []), lang)),
-        (CHOSEN_LABELS["regions"][index], region_names(list(preferences.get("regions") or []), lang)),
-        (CHOSEN_LABELS["frequency"][index],
-         FREQUENCY_NAMES.get(str(preferences.get("frequency")), ("", ""))[index]),
+        (t.gettext("Handlungsfelder"), field_names(list(preferences.get("fields") or []), lang)),
+        (t.gettext("Regionen"), region_names(list(preferences.get("regions") or []), lang)),
+        (t.gettext("Häufigkeit"), mail_words["frequencies"].get(str(preferences.get("frequency")), "")),
     ]
     if extras:
-        lines.append((CHOSEN_LABELS["extras"][index], ", ".join(extra[index] for extra in extras)))
+        lines.append((t.gettext("Außerdem"), ", ".join(extras)))
     return tuple(lines)
 
 
 def place_name(district: str | None, lang: str) -> str:
     if district is None:
-        return STATEWIDE[lang]
+        return translator(lang).pgettext("E-Mail", "landesweit")
     known = districts().get(district)
     return known.name if known else district
 
@@ -87,12 +103,12 @@ def place_name(district: str | None, lang: str) -> str:
 def place_names(keys: list[str], lang: str, most: int = 3) -> str:
     """An actor's districts; a long list is cut short (subjects must stay readable)."""
     if not keys:
-        return STATEWIDE[lang]
+        return place_name(None, lang)
     names = [place_name(key, lang) for key in keys]
     if len(names) <= most:
         return ", ".join(names)
-    more = len(names) - most
-    return ", ".join(names[:most]) + (f" und {more} weitere" if lang == "de" else f" and {more} more")
+    return translator(lang).gettext("{names} und {more} weitere").format(names=", ".join(names[:most]),
+                                                                         more=len(names) - most)
 
 
 def where(offer: dict, lang: str) -> str:
@@ -107,45 +123,48 @@ def where(offer: dict, lang: str) -> str:
 
 
 def when(offer: dict, lang: str) -> str:
+    t = translator(lang)
     starts, ends, schedule = offer.get("starts_on"), offer.get("ends_on"), offer.get("schedule")
-    de = lang == "de"
     if starts and ends:
-        text = f"{day(starts, lang)} {'bis' if de else 'to'} {day(ends, lang)}"
+        text = t.gettext("{start} bis {end}").format(start=day(starts, lang), end=day(ends, lang))
     elif starts:
-        text = f"{'ab' if de else 'from'} {day(starts, lang)}"
+        text = t.gettext("ab {start}").format(start=day(starts, lang))
     elif ends:
-        text = f"{'bis' if de else 'until'} {day(ends, lang)}"
+        text = t.gettext("bis {end}").format(end=day(ends, lang))
     else:
-        text = "laufend, ohne festes Ende" if de else "ongoing"
+        text = t.gettext("laufend, ohne festes Ende")
     return f"{text}; {schedule}" if schedule else text
 
 
 def day(value: str | date | None, lang: str) -> str:
+    """A date as the mail's language writes it; the pattern (CLDR syntax) is in the catalogues."""
     if not value:
         return ""
     when = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return when.strftime("%d.%m.%Y") if lang == "de" else f"{when.day} {MONTHS_EN[when.month - 1]} {when.year}"
+    return format_date(when, format=translator(lang).pgettext("E-Mail Datumsformat", "dd.MM.yyyy"),
+                       locale=i18n.locale(lang))
 
 
 def audience(offer: dict, lang: str) -> str:
     """For whom: target groups, women only, childcare."""
-    parts = [TARGET_GROUPS.get(group, (group, group))[_index(lang)] for group in offer.get("target_groups") or []]
+    t, groups = translator(lang), words(lang)["target_groups"]
+    parts = [groups.get(group, group) for group in offer.get("target_groups") or []]
     if offer.get("women_only"):
-        parts.append("nur für Frauen" if lang == "de" else "women only")
+        parts.append(t.pgettext("E-Mail", "nur für Frauen"))
     if offer.get("childcare"):
-        parts.append("mit Kinderbetreuung" if lang == "de" else "childcare provided")
-    return ", ".join(parts) or ("alle" if lang == "de" else "everyone")
+        parts.append(t.pgettext("E-Mail", "mit Kinderbetreuung"))
+    return ", ".join(parts) or groups["alle"]
 
 
 def format_name(value: str | None, lang: str) -> str:
-    return FORMATS.get(value or "vor_ort", (value, value))[_index(lang)] or ""
+    return words(lang)["formats"].get(value or "vor_ort", value or "")
 
 
 def change_names(names: list[str], lang: str) -> str:
-    order = list(CHANGE_NAMES)
+    known = words(lang)["changes"]
     labels: list[str] = []
-    for name in sorted(names, key=lambda n: order.index(n) if n in order else len(order)):
-        label = CHANGE_NAMES.get(name, (name, name))[_index(lang)]
+    for name in sorted(names, key=lambda n: CHANGE_ORDER.index(n) if n in CHANGE_ORDER else len(CHANGE_ORDER)):
+        label = known.get(name, name)
         if label not in labels:
             labels.append(label)
     return ", ".join(labels)
@@ -156,6 +175,21 @@ def shorten(text: str | None, length: int = 300) -> str:
     return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + " …"
 
 
+def label(text: str) -> str:
+    """`Wo:` padded so the facts of the text part line up."""
+    return f"{text}:".ljust(LABEL_WIDTH)
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return translator(context["lang"]).gettext(message)  # every mail's context names its language
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, number: int) -> str:
+    return translator(context["lang"]).ngettext(singular, plural, number)
+
+
 def make_environment() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -164,9 +198,11 @@ def make_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    environment.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.filters.update(field_names=field_names, language_names=language_names, place=place_name,
                                places=place_names, day=day, audience=audience, format_name=format_name,
-                               where=where, when=when,
+                               where=where, when=when, label=label,
                                change_names=change_names, shorten=shorten)
     return environment

@@ -1,6 +1,8 @@
 """Rendering every mail the service sends, German or English, multipart text + HTML.
 
-Templates live in templates/mail/ as `<name>.<language>.txt|html`. A mail about an item is
+Templates live in templates/mail/ as `<name>.txt|html`, one per mail for every language: their
+texts are German msgids, translated through the gettext catalogues (npa/locale) into the
+subscriber's language, which each mail's context names (`lang`). A mail about an item is
 rendered once per (template, language, item event) and kept in a small LRU cache, so a
 fan-out to ten thousand subscribers renders it once and only fills in each one's links.
 """
@@ -13,29 +15,21 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, formataddr
 from typing import Any
 
+from npa.infrastructure.portal import N_
 from services.notifications import domain, tokens
 from services.notifications.mails import formatting
 from services.notifications.mails.mime import PreparedMail, placeholder
 from services.notifications.usecases.claims import DueMail
 
-SUBJECTS = {
-    "confirmation": ("Bitte bestätigen Sie Ihr Abonnement – Niedersachsen packt an",
-                     "Please confirm your subscription – Niedersachsen packt an"),
-    "offer_published": ("Neues Angebot: {title} – {place}", "New offer: {title} – {place}"),
-    "offer_updated": ("Geändertes Angebot: {title} – {place}", "Offer changed: {title} – {place}"),
-    "offer_withdrawn": ("Angebot zurückgezogen: {title} – {place}", "Offer withdrawn: {title} – {place}"),
-    "example_published": ("Gutes Beispiel: {title} – {place}", "Good example: {title} – {place}"),
-    "actor_registered": ("Neu im Bündnis: {title} – {place}", "New in the alliance: {title} – {place}"),
+SUBJECTS = {  # German msgids, translated in the mail's language (npa/locale)
+    "confirmation": N_("Bitte bestätigen Sie Ihr Abonnement – Niedersachsen packt an"),
+    "offer_published": N_("Neues Angebot: {title} – {place}"),
+    "offer_updated": N_("Geändertes Angebot: {title} – {place}"),
+    "offer_withdrawn": N_("Angebot zurückgezogen: {title} – {place}"),
+    "example_published": N_("Gutes Beispiel: {title} – {place}"),
+    "actor_registered": N_("Neu im Bündnis: {title} – {place}"),
 }
-DIGEST_TITLES = {("daily", "de"): "Ihre Tagesübersicht vom {date}", ("weekly", "de"): "Ihre Wochenübersicht vom {date}",
-                 ("daily", "en"): "Your daily digest, {date}", ("weekly", "en"): "Your weekly digest, {date}"}
-DIGEST_COUNTS = {
-    domain.SECTIONS[0]: (("neues Angebot", "neue Angebote"), ("new offer", "new offers")),
-    domain.SECTIONS[1]: (("Änderung", "Änderungen"), ("change", "changes")),
-    domain.SECTIONS[2]: (("zurückgezogen", "zurückgezogen"), ("withdrawn", "withdrawn")),
-    domain.SECTIONS[3]: (("gutes Beispiel", "gute Beispiele"), ("good example", "good examples")),
-    domain.SECTIONS[4]: (("neuer Akteur", "neue Akteure"), ("new actor", "new actors")),
-}
+DIGEST_TITLES = {"daily": N_("Ihre Tagesübersicht vom {date}"), "weekly": N_("Ihre Wochenübersicht vom {date}")}
 ITEM_TEMPLATES = {domain.OFFER: "offer_published", domain.EXAMPLE: "example_published",
                   domain.ACTOR: "actor_registered"}
 LINKS = {"manage": placeholder("manage"), "unsubscribe": placeholder("unsubscribe")}
@@ -100,7 +94,7 @@ class MailRenderer:
         chosen = formatting.chosen(preferences, language)
         key = ("confirmation", language, *(f"{name}={value}" for name, value in chosen))
         prepared = self._prepared(key, lambda: self._prepare(
-            "confirmation", language, SUBJECTS["confirmation"][language != "de"],
+            "confirmation", language, self._translate(SUBJECTS["confirmation"], language),
             {"confirm_url": placeholder("confirm"), "lang": language, "chosen": chosen}, one_click=False))
         return self._complete(prepared, to, subscription_id, request_id,
                               {"confirm": tokens.confirm_link(self.base_url, self.signer, subscription_id)})
@@ -114,7 +108,7 @@ class MailRenderer:
         """An alert, update or withdrawal notice about one offer, example or actor."""
         def build() -> PreparedMail:
             place = self._place(template, item, language)
-            subject = SUBJECTS[template][language != "de"].format(title=item.get("title") or item.get("name"),
+            subject = self._translate(SUBJECTS[template], language).format(title=item.get("title") or item.get("name"),
                                                                   place=place)
             changed = sorted(domain.READER_RELEVANT_OFFER_CHANGES & set(item.get("changed_fields") or []))
             context = {"item": item, "place": place, "lang": language, "links": LINKS, "subject": subject,
@@ -128,7 +122,7 @@ class MailRenderer:
                created_at: datetime, entries: list[tuple[dict, dict]]) -> bytes:
         """Rendered per digest: no two subscribers get the same one."""
         when = period.split(":", 1)[1] if period.startswith(("daily:", "weekly:")) else created_at.date().isoformat()
-        title = DIGEST_TITLES[(frequency, language)].format(date=formatting.day(when, language))
+        title = self._translate(DIGEST_TITLES[frequency], language).format(date=formatting.day(when, language))
         sections: dict[str, list[dict]] = {}
         for entry, data in entries:
             kind = entry["kind"]
@@ -148,8 +142,9 @@ class MailRenderer:
     def _prepare(self, name: str, language: str, subject: str, context: dict[str, Any], *,
                  one_click: bool) -> PreparedMail:
         context = {**context, "subject": subject}
-        text = self._env.get_template(f"{name}.{language}.txt").render(context)
-        html = self._env.get_template(f"{name}.{language}.html").render(context)
+        context = {**context, "lang": language}
+        text = self._env.get_template(f"{name}.txt").render(context)
+        html = self._env.get_template(f"{name}.html").render(context)
         return PreparedMail.build(mail_from=self.from_header, subject=subject, language=language, text=text, html=html,
                                   one_click=one_click)
 
@@ -192,6 +187,20 @@ class MailRenderer:
         return formatting.place_name(item.get("district"), language)
 
     @staticmethod
+    def _translate(message: str, language: str) -> str:
+        return formatting.translator(language).gettext(message)
+
+    @staticmethod
     def _count(section: str, number: int, language: str) -> str:
-        singular, plural = DIGEST_COUNTS[section][language != "de"]
-        return f"{number} {singular if number == 1 else plural}"
+        t = formatting.translator(language)
+        if section == domain.SECTIONS[0]:
+            text = t.ngettext("{number} neues Angebot", "{number} neue Angebote", number)
+        elif section == domain.SECTIONS[1]:
+            text = t.ngettext("{number} Änderung", "{number} Änderungen", number)
+        elif section == domain.SECTIONS[2]:
+            text = t.ngettext("{number} zurückgezogen", "{number} zurückgezogen", number)
+        elif section == domain.SECTIONS[3]:
+            text = t.ngettext("{number} gutes Beispiel", "{number} gute Beispiele", number)
+        else:
+            text = t.ngettext("{number} neuer Akteur", "{number} neue Akteure", number)
+        return text.format(number=number)
