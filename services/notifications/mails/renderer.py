@@ -2,7 +2,7 @@
 
 Templates live in templates/mail/ as `<name>.txt|html`, one per mail for every language: their
 texts are German msgids, translated through the gettext catalogues (npa/locale) into the
-subscriber's language, which each mail's context names (`lang`). A mail about an item is
+subscriber's language: one Jinja environment per language, chosen per mail. A mail about an item is
 rendered once per (template, language, item event) and kept in a small LRU cache, so a
 fan-out to ten thousand subscribers renders it once and only fills in each one's links.
 """
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, formataddr
 from typing import Any
+
+from jinja2 import Environment
 
 from npa.infrastructure.portal import N_
 from services.notifications import domain, tokens
@@ -55,7 +57,7 @@ class MailRenderer:
         self.actors_base_url = actors_base_url
         self.signer = signer
         self.domain = mail_from.rpartition("@")[2] or "localhost"
-        self._env = formatting.make_environment()
+        self._environments: dict[str, Environment] = {}  # one per language (formatting.make_environment)
         self._cache: OrderedDict[tuple[str, ...], PreparedMail] = OrderedDict()
         self._cache_size = cache_size
         self._date_text, self._date_second = "", -1
@@ -143,8 +145,11 @@ class MailRenderer:
                  one_click: bool) -> PreparedMail:
         context = {**context, "subject": subject}
         context = {**context, "lang": language}
-        text = self._env.get_template(f"{name}.txt").render(context)
-        html = self._env.get_template(f"{name}.html").render(context)
+        environment = self._environments.get(language)
+        if environment is None:
+            environment = self._environments[language] = formatting.make_environment(language)
+        text = environment.get_template(f"{name}.txt").render(context)
+        html = environment.get_template(f"{name}.html").render(context)
         return PreparedMail.build(mail_from=self.from_header, subject=subject, language=language, text=text, html=html,
                                   one_click=one_click)
 
