@@ -6,6 +6,7 @@ consumer already skipped repeated ids and stale versions per topic and subject; 
 `version` check also guards against an event whose subject differs from `data.id`.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session
@@ -34,61 +35,52 @@ def _newest(before: dict | None, time: datetime) -> datetime:
     return max(before["updated_at"], time) if before is not None else time
 
 
-def on_offer_events(session: Session, events: list[CloudEvent]) -> None:
-    valid = list(each_valid(events, OfferFigures))
-    rows = store.read_rows(session, OfferFact, [state.id for _event, state in valid])
+def _fold(session: Session, valid: list, model: type, kind: str, count: Callable[[domain.Tally, dict, int], None],
+          status_of: Callable[[CloudEvent, object], str], facts_of: Callable[[object], dict]) -> None:
+    """One batch of an entity kind: each touched fact row read once and written once, its counts,
+    trend and history moved from the row before to the row after."""
+    rows = store.read_rows(session, model, [state.id for _event, state in valid])
     stored, changed, history, tally = set(rows), {}, [], domain.Tally()
     for event, state in valid:
         before = rows.get(state.id)
         if before is not None and state.version <= before["version"]:
             continue
-        status = domain.offer_status(event.type, state.status)
+        status = status_of(event, state)
         first_published = before["published_at"] if before is not None else None
         after = {
             "id": state.id, "version": state.version, "status": status, "title": state.title[:200],
-            "district": state.district, "fields": sorted(set(state.fields)), "women_only": state.women_only,
-            "childcare": state.childcare, "costs": state.costs[:200] if state.costs else state.costs,
-            "free": domain.is_free(state.costs), "languages": sorted(set(state.languages or ())),
-            "provider_actor_id": state.provider_actor_id,
+            "district": state.district, "fields": sorted(set(state.fields)), **facts_of(state),
             "published_at": first_published or (event.time if domain.is_active(status) else None),
             "updated_at": _newest(before, event.time),
         }
         if before is not None:
-            domain.count_offer(tally, before, -1)
-        domain.count_offer(tally, after, 1)
-        domain.count_trend(tally, _trend_state(domain.OFFER, before), _trend_state(domain.OFFER, after),
+            count(tally, before, -1)
+        count(tally, after, 1)
+        domain.count_trend(tally, _trend_state(kind, before), _trend_state(kind, after),
                            ever_active_before=first_published is not None)
-        history.append(_transition(event, domain.OFFER, after))
+        history.append(_transition(event, kind, after))
         rows[state.id] = changed[state.id] = after
-    store.write_rows(session, OfferFact, changed, stored)
+    store.write_rows(session, model, changed, stored)
     store.insert_new(session, StateTransition, history)
     store.write_tally(session, tally)
+
+
+def _offer_facts(state: OfferFigures) -> dict:
+    return {"women_only": state.women_only, "childcare": state.childcare,
+            "costs": state.costs[:200] if state.costs else state.costs, "free": domain.is_free(state.costs),
+            "languages": sorted(set(state.languages or ())), "provider_actor_id": state.provider_actor_id}
+
+
+def _example_facts(state: ExampleFigures) -> dict:
+    return {"actor_id": state.actor_id, "page_url": state.page_url[:500] if state.page_url else None}
+
+
+def on_offer_events(session: Session, events: list[CloudEvent]) -> None:
+    _fold(session, list(each_valid(events, OfferFigures)), OfferFact, domain.OFFER, domain.count_offer,
+          lambda event, state: domain.offer_status(event.type, state.status), _offer_facts)
 
 
 def on_example_events(session: Session, events: list[CloudEvent]) -> None:
-    valid = list(each_valid(events, ExampleFigures))
-    rows = store.read_rows(session, ExampleFact, [state.id for _event, state in valid])
-    stored, changed, history, tally = set(rows), {}, [], domain.Tally()
-    for event, state in valid:
-        before = rows.get(state.id)
-        if before is not None and state.version <= before["version"]:
-            continue
-        status = "withdrawn" if event.type == example_events.WITHDRAWN else state.status
-        first_published = before["published_at"] if before is not None else None
-        after = {
-            "id": state.id, "version": state.version, "status": status, "title": state.title[:200],
-            "district": state.district, "fields": sorted(set(state.fields)), "actor_id": state.actor_id,
-            "page_url": state.page_url[:500] if state.page_url else None,
-            "published_at": first_published or (event.time if domain.is_active(status) else None),
-            "updated_at": _newest(before, event.time),
-        }
-        if before is not None:
-            domain.count_example(tally, before, -1)
-        domain.count_example(tally, after, 1)
-        domain.count_trend(tally, _trend_state(domain.EXAMPLE, before), _trend_state(domain.EXAMPLE, after),
-                           ever_active_before=first_published is not None)
-        history.append(_transition(event, domain.EXAMPLE, after))
-        rows[state.id] = changed[state.id] = after
-    store.write_rows(session, ExampleFact, changed, stored)
-    store.insert_new(session, StateTransition, history)
-    store.write_tally(session, tally)
+    _fold(session, list(each_valid(events, ExampleFigures)), ExampleFact, domain.EXAMPLE, domain.count_example,
+          lambda event, state: "withdrawn" if event.type == example_events.WITHDRAWN else state.status,
+          _example_facts)
