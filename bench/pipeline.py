@@ -47,6 +47,8 @@ async def run_backend(backend: str, options: argparse.Namespace, code: Path) -> 
                   f"{result['seconds']:.1f} s: {result['rate']:,.0f} offers/s (produced at "
                   f"{result['produce_rate']:,.0f}/s) | bare FastStream {baseline:,.0f} msg/s | ratio "
                   f"{result['rate'] / baseline:.2f}", flush=True)
+            print("         CPU per offer " + ", ".join(f"{name} {seconds * 1000 / result['messages']:.2f} ms"
+                                                     for name, seconds in sorted(result["cpu"].items())), flush=True)
         if "steady" in wanted:
             subscribers = traffic.subscribe_confirmed(stack.urls, stack.mail, per_field=4)
             hop = await baselines.hop_latencies(stack.bootstrap, options.steady_rate, min(20.0, options.steady_seconds))

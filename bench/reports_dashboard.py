@@ -37,6 +37,7 @@ from npa.infrastructure.database import run_migrations  # noqa: E402
 from npa.infrastructure.settings import load_settings  # noqa: E402
 from replay import history  # noqa: E402
 from services.reports import domain, handlers, snapshot, workers  # noqa: E402
+from npa.infrastructure.host import settle_garbage_collector  # noqa: E402
 from services.reports.app import create_app  # noqa: E402
 from services.reports.models import OfferFact  # noqa: E402
 
@@ -84,6 +85,7 @@ def timed(work: Callable[[], object], requests: int) -> tuple[list[float], list[
 async def measure(backend: str, url: str, offers: int, requests: int) -> None:
     run_migrations(MIGRATIONS, url)
     app = create_app(replace(load_settings("reports"), database_url=url))
+    settle_garbage_collector()  # as `python -m services.reports` does after creating the app
     engine = app.state.runtime.engine
     applied, seconds = await fill(engine, offers)
     workers.prune(engine, workers.Retention())  # as the running service does at start and every few minutes

@@ -72,17 +72,20 @@ async def ingest(stack: Stack, partner: dict, count: int) -> dict:
     await watch.start()
     producer = await traffic.start_producer(stack.bootstrap)
     messages = [traffic.offer_message(partner, f"ingest-{n}", f"Ingest-Kurs {n}", n) for n in range(count)]
+    cpu_before = stack.cpu_seconds()
     started = time.time()
     for key, value, headers in messages:
         await producer.send(topics.PARTNER_OFFERS, value, key=key, headers=headers)
     await producer.flush()
     produced = time.time() - started
     complete = await traffic.wait_for(lambda: len(published_at) >= count, 600, lambda: len(published_at))
+    cpu = {name: used - cpu_before.get(name, 0.0) for name, used in stack.cpu_seconds().items()}
     await producer.stop()
     await watch.stop()
     seconds = (published_at[-1] - started) if published_at else float("nan")
     return {"messages": count, "published": len(published_at), "complete": complete, "seconds": seconds,
-            "produce_rate": count / produced, "rate": len(published_at) / seconds if published_at else 0.0}
+            "produce_rate": count / produced, "rate": len(published_at) / seconds if published_at else 0.0,
+            "cpu": cpu}
 
 
 async def steady(stack: Stack, partner: dict, rate: float, seconds: float, subscribers_per_field: int) -> dict:

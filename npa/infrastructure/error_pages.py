@@ -1,8 +1,12 @@
 """Errors for people and for programs: a browser gets the portal's error page in its language,
-an API client (a path under /api/, or no text/html in Accept) keeps FastAPI's JSON."""
+an API client (a path under /api/, or no text/html in Accept) keeps FastAPI's JSON.
+
+A page address with a value that cannot be read (`/actors?limit=viele`) is a 422 either way;
+the page names the parameter at fault, as the JSON's `detail[].loc` does."""
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -25,3 +29,12 @@ def install(app: FastAPI) -> None:
             return _templates.TemplateResponse(request, "error.html", {"status": error.status_code},
                                                status_code=error.status_code)
         return await http_exception_handler(request, error)
+
+    @app.exception_handler(RequestValidationError)
+    async def portal_validation_error(request: Request, error: RequestValidationError) -> Response:
+        if wants_html(request):
+            problems = [(".".join(str(part) for part in problem.get("loc", ())[1:]) or "-", problem.get("msg", ""))
+                        for problem in error.errors()]
+            return _templates.TemplateResponse(request, "error.html", {"status": 422, "problems": problems},
+                                               status_code=422)
+        return await request_validation_exception_handler(request, error)

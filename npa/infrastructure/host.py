@@ -1,5 +1,6 @@
 """`python -m services.<name>`: migrate, create topics, then serve HTTP and the bus together."""
 
+import gc
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -23,5 +24,20 @@ def serve(service: str, create_app: Callable[..., FastAPI], migrations_dir: Path
     ensure_topics(settings.kafka_bootstrap, settings.kafka_partitions, security=settings.kafka_security,
                   replication_factor=settings.kafka_replication_factor)
     app = create_app(settings)
+    settle_garbage_collector()
     # log_config=None: uvicorn's loggers propagate to the root handler and its redaction filter
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False, log_config=None)
+
+
+# Young collections every 10,000 net allocations instead of 700: a batch of events allocates tens
+# of thousands of short-lived objects (ADR 0009).
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
+def settle_garbage_collector() -> None:
+    """The ~160,000 objects made at start (frameworks, models, templates) live as long as the
+    process: frozen, a full collection no longer walks them (it took 110-160 ms and showed as
+    /reports p95 spikes, ADR 12), and collections come less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)

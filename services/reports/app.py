@@ -1,6 +1,5 @@
 """Wiring of the reports service: settings, runtime with its subscriptions and retention, routers, gauge."""
 
-import gc
 
 from fastapi import FastAPI
 
@@ -25,7 +24,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[api.router, pages.router, ops.router, dead_letters.router],
     )
     metrics.with_active_offers_gauge(app, runtime.engine)
-    # The frameworks' ~160,000 objects live as long as the process: frozen, a full collection
-    # no longer walks them (it took 110-160 ms here and showed as /reports p95 spikes; ADR 12).
-    gc.freeze()
     return app

@@ -131,7 +131,9 @@ async def test_partner_writes_are_rate_limited_per_partner(kafka_bootstrap, sqli
 
 async def test_key_rotation_works_while_rate_limited_and_keys_share_the_bucket(kafka_bootstrap, sqlite_url,
                                                                                  monkeypatch):
-    monkeypatch.setenv("NPA_OFFERS_PARTNER_RATE_PER_MINUTE", "120")  # two tokens per second
+    # One token every two seconds: slow enough that a loaded machine (requests of ~0.5 s) does
+    # not refill the bucket between the requests that must find it empty.
+    monkeypatch.setenv("NPA_OFFERS_PARTNER_RATE_PER_MINUTE", "30")
     monkeypatch.setenv("NPA_OFFERS_PARTNER_BURST", "2")
     settings = service_settings("offers", database_url=sqlite_url, bootstrap=kafka_bootstrap)
     async with running_service(settings) as client:
@@ -147,7 +149,7 @@ async def test_key_rotation_works_while_rate_limited_and_keys_share_the_bucket(k
         limited = await client.put(url, json=OFFER, headers=new_key)
         assert limited.status_code == 429, "a new key must not reset the partner's bucket"
 
-        await asyncio.sleep(int(limited.headers["Retry-After"]))
+        await asyncio.sleep(2 * int(limited.headers["Retry-After"]))  # the bucket full again: two tokens
         assert (await client.put(url, json=OFFER, headers=new_key)).status_code == 200
         assert (await client.put(url, json=OFFER, headers=old_key)).status_code == 200  # still in its grace period
         assert (await client.put(url, json=OFFER, headers=old_key)).status_code == 429

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -21,7 +20,7 @@ from npa.infrastructure.outbox import OutboxMessage
 from npa.partner_client.client import headers_of, upserted
 from services.offers.models import Offer
 from tests.support.offers import OFFER, create_partner, register_actor, signed
-from tests.support.services import eventually, read_topic, running_service, service_settings
+from tests.support.services import committed_offsets, eventually, read_topic, running_service, service_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,16 +57,6 @@ def counted(outcome: str) -> float:
     return sum(sample.value for family in REGISTRY.collect() if family.name == "npa_events_consumed"
                for sample in family.samples if sample.name == "npa_events_consumed_total"
                and sample.labels["topic"] == topics.PARTNER_OFFERS and sample.labels["outcome"] == outcome)
-
-
-async def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or range(4))]
-        return {tp.partition: (await consumer.committed(tp)) or 0 for tp in partitions}
-    finally:
-        await consumer.stop()
 
 
 def table_count(database_url: str, table) -> int:  # noqa: ANN001

@@ -16,7 +16,7 @@ from npa.infrastructure.outbox import OutboxMessage
 from npa.infrastructure.runtime import ServiceRuntime
 from npa.infrastructure.settings import load_settings
 from npa.infrastructure.topics_admin import ensure_topics
-from tests.support.services import eventually
+from tests.support.services import committed_offsets, eventually, read_topic
 
 
 async def test_a_slow_partition_does_not_stall_the_others(kafka_bootstrap, tmp_path):
@@ -60,4 +60,51 @@ async def test_a_slow_partition_does_not_stall_the_others(kafka_bootstrap, tmp_p
     finally:
         release.set()
         await producer.stop()
+        await runtime.stop()
+
+
+async def test_records_waiting_in_several_partitions_share_one_transaction(kafka_bootstrap, tmp_path):
+    """Three records in each of four partitions, there before the consumer starts: they are
+    applied in fewer transactions than partitions, each partition in its order; a record of an
+    unknown type among them is parked naming its own partition; every offset is committed."""
+    calls: list[list[tuple[str, int]]] = []
+
+    def on_actor_events(_session, events: list) -> None:  # noqa: ANN001
+        calls.append([(event.subject, event.data["version"]) for event in events])
+
+    await asyncio.to_thread(ensure_topics, kafka_bootstrap, 4)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        for partition in range(4):
+            for version in (1, 2, 3):
+                event = new_event(source=actor_events.SOURCE, type=actor_events.REGISTERED, subject=f"p{partition}",
+                                  data={"version": version})
+                await producer.send_and_wait(topics.ACTORS, encode(event), key=event.subject.encode(),
+                                             partition=partition)
+        unknown = new_event(source=actor_events.SOURCE, type="de.npa.actor.unheard-of", subject="p2", data={})
+        await producer.send_and_wait(topics.ACTORS, encode(unknown), key=b"p2", partition=2)
+    finally:
+        await producer.stop()
+    settings = replace(load_settings("reports"), service="shared-batches-test", kafka_bootstrap=kafka_bootstrap,
+                       database_url=f"sqlite:///{tmp_path}/consumer.db")
+    runtime = ServiceRuntime(settings, {actor_events.REGISTERED: on_actor_events})
+    SQLModel.metadata.create_all(runtime.engine, tables=[InboxEvent.__table__, EntityVersion.__table__,
+                                                         OutboxMessage.__table__])
+    await runtime.start()
+    try:
+        await eventually(lambda: sum(len(call) for call in calls) == 12, timeout=15)
+        assert len(calls) < 4, calls  # one transaction took records of several partitions
+        for partition in range(4):
+            versions = [version for call in calls for subject, version in call if subject == f"p{partition}"]
+            assert versions == [1, 2, 3], (partition, calls)
+        parked = await read_topic(kafka_bootstrap, topics.dead_letter(topics.ACTORS), expected=1)
+        assert [dict(record.headers)["npa-dlq-origin-partition"] for record in parked] == [b"2"]
+        ends = {0: 3, 1: 3, 2: 4, 3: 3}
+
+        async def all_committed() -> bool:
+            return await committed_offsets(kafka_bootstrap, "shared-batches-test", topics.ACTORS) == ends
+
+        assert await eventually(all_committed, timeout=15)
+    finally:
         await runtime.stop()

@@ -81,6 +81,19 @@ async def test_unknown_paths_answer_a_page_to_browsers_and_json_to_programs(serv
         assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
 
 
+async def test_a_page_address_with_an_unreadable_value_names_it_to_browsers_and_programs(services):  # noqa: ANN001
+    page = await services["actors"].get("/actors?limit=viele", headers=HTML)
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>Nicht möglich</h1>" in page.text and "<code>limit</code>" in page.text
+    assert "content-security-policy" in page.headers
+    english = await services["actors"].get("/actors?limit=viele", headers={**HTML, "Accept-Language": "en"})
+    assert english.status_code == 422 and "These values in the address are not valid:" in english.text
+    program = await services["actors"].get("/actors?limit=viele")
+    assert program.status_code == 422 and program.json()["detail"][0]["loc"] == ["query", "limit"]
+    api = await services["actors"].get("/api/v1/actors?limit=viele", headers=HTML)  # an API path stays JSON
+    assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["query", "limit"]
+
+
 async def test_form_posts_from_another_site_are_refused_and_change_nothing(services):  # noqa: ANN001
     client = services["notifications"]
     form = {"email": "helferin@example.org", "fields": "sprache", "frequency": "immediate", "language": "de",

@@ -67,6 +67,17 @@ async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float =
         await consumer.stop()
 
 
+async def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+    """Each partition's committed offset of a consumer group (0 where none)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or range(4))]
+        return {tp.partition: (await consumer.committed(tp)) or 0 for tp in partitions}
+    finally:
+        await consumer.stop()
+
+
 async def eventually(check, timeout: float = 15.0, interval: float = 0.05):  # noqa: ANN001, ANN201
     """Poll an async or sync check until it returns a truthy value or raise its last failure."""
     deadline = asyncio.get_running_loop().time() + timeout

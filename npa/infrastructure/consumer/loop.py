@@ -2,9 +2,12 @@
 each partition's offset after its batch's transaction.
 
 One fetch loop serves every assigned partition; each partition has a worker that takes all
-records queued for it (up to `max_batch`) as one batch, so batches grow with the backlog
-and shrink to one record when idle — no linger is added to a quiet partition's latency.
-Workers run side by side: a slow partition or topic holds up only itself. A partition whose
+records queued for it (up to the batch size) as one batch, so batches grow with the backlog
+and shrink when idle — no linger is added to a quiet partition's latency. A worker also takes
+what waits in the topic's other partitions whose workers are idle, into the same transaction:
+at steady traffic a fetch brings a record or two per partition, and one transaction for all of
+them costs a quarter of four (ADR 0009). Workers run side by side: a partition whose batch is
+slow holds up only the partitions in that batch, never one that joins later. A partition whose
 queue is long is paused at the broker until its worker catches up.
 
 On a rebalance the revoked partitions' queues are dropped (those records were not committed,
@@ -73,7 +76,29 @@ class _PartitionWorker:
         self.queue: deque = deque()
         self.ready = asyncio.Event()
         self.task: asyncio.Task | None = None
-        self.busy = asyncio.Lock()  # held while a batch is applied and committed
+        # Whether a batch (its own, or a peer's that took its records) is being applied and
+        # committed; `idle` is set when not. Plain state, not a lock: a peer is taken only when
+        # free, without waiting, so two workers never wait for each other.
+        self.in_batch = False
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    def claim(self) -> None:
+        self.in_batch = True
+        self.idle.clear()
+
+    def release(self) -> None:
+        self.in_batch = False
+        self.idle.set()
+
+    def take(self, count: int, batch: list, offsets: dict[TopicPartition, int]) -> None:
+        """Move up to `count` queued records into `batch`, noting the offset to commit after it."""
+        taken = [self.queue.popleft() for _ in range(min(len(self.queue), count))]
+        if not self.queue:
+            self.ready.clear()
+        if taken:
+            batch.extend(taken)
+            offsets[self.tp] = taken[-1].offset + 1
 
 
 class PartitionedConsumer(ConsumerRebalanceListener):
@@ -146,8 +171,7 @@ class PartitionedConsumer(ConsumerRebalanceListener):
     async def _drain(self, workers: list[_PartitionWorker]) -> None:
         """Wait for the batches these workers are applying to be committed."""
         for worker in workers:
-            async with worker.busy:
-                pass
+            await worker.idle.wait()
 
     async def _fetch_loop(self) -> None:
         failures = 0
@@ -175,19 +199,34 @@ class PartitionedConsumer(ConsumerRebalanceListener):
         tp = worker.tp
         while True:
             await worker.ready.wait()
-            async with worker.busy:
-                size = self._sizer.size(tp.topic)
-                batch = [worker.queue.popleft() for _ in range(min(len(worker.queue), size))]
-                if not worker.queue:
-                    worker.ready.clear()
-                if not batch:
-                    continue
-                await self._apply_and_commit(tp, batch)
-            if len(worker.queue) < self._settings.max_batch and tp in self._consumer.paused():
-                with contextlib.suppress(IllegalStateError):
-                    self._consumer.resume(tp)
+            if worker.in_batch:  # a peer's batch holds its records: wait for its commit
+                await worker.idle.wait()
+                continue
+            members = [worker]
+            worker.claim()
+            try:
+                budget = self._sizer.size(tp.topic)
+                batch: list = []
+                offsets: dict[TopicPartition, int] = {}
+                worker.take(budget, batch, offsets)
+                for peer in list(self._workers.values()):
+                    if len(batch) >= budget:
+                        break
+                    if peer.tp.topic == tp.topic and not peer.in_batch and peer.queue:
+                        peer.claim()
+                        members.append(peer)
+                        peer.take(budget - len(batch), batch, offsets)
+                if batch:
+                    await self._apply_and_commit(tp, batch, offsets)
+            finally:
+                for member in members:
+                    member.release()
+            for member in members:
+                if len(member.queue) < self._settings.max_batch and member.tp in self._consumer.paused():
+                    with contextlib.suppress(IllegalStateError):
+                        self._consumer.resume(member.tp)
 
-    async def _apply_and_commit(self, tp: TopicPartition, batch: list) -> None:
+    async def _apply_and_commit(self, tp: TopicPartition, batch: list, offsets: dict[TopicPartition, int]) -> None:
         metrics.BATCH_EVENTS.labels(tp.topic).observe(len(batch))
         failures = 0
         while True:
@@ -203,8 +242,9 @@ class PartitionedConsumer(ConsumerRebalanceListener):
                             tp.topic, tp.partition, type(error).__name__, delay)
                 await asyncio.sleep(delay)
         try:
-            await self._consumer.commit({tp: batch[-1].offset + 1})
+            await self._consumer.commit(offsets)
         except (CommitFailedError, IllegalStateError, KafkaError) as error:
-            # The partition moved to another member meanwhile: it gets these records again,
-            # and its inbox knows them.
-            log.info("offset commit for %s[%s] refused (%s)", tp.topic, tp.partition, type(error).__name__)
+            # A partition moved to another member meanwhile: it gets these records again, and its
+            # inbox knows them.
+            log.info("offset commit for %s refused (%s)", ", ".join(f"{tp.topic}[{tp.partition}]" for tp in offsets),
+                     type(error).__name__)

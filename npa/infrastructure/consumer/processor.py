@@ -1,8 +1,9 @@
-"""Applying a batch of one partition's records: decode, admit, apply, commit — or isolate.
+"""Applying a batch of records of one topic: decode, admit, apply, commit — or isolate.
 
 The whole batch is applied in one database transaction: the inbox admits it in bulk (repeats
-and stale versions dropped), the handlers get runs of consecutive events in partition order,
-and the caller commits the partition's offset only after this returns (ADR 0002, ADR 0009).
+and stale versions dropped), the handlers get runs of consecutive events, each partition's in
+its order, and the caller commits the partitions' offsets only after this returns (ADR 0002,
+ADR 0009).
 
 When the batch fails:
 - a handler names the event it rejects → that event is parked on `<topic>.dlq` with the
@@ -204,6 +205,7 @@ class BatchProcessor:
 
     async def _park(self, topic: str, partition: int, record: Record, reason: str, event_type: str,
                     attempts: int) -> None:
+        partition = getattr(record, "partition", partition)  # a batch may hold several partitions' records
         headers = {
             "npa-dlq-reason": reason[:2000],
             "npa-dlq-origin-topic": topic,
