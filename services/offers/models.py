@@ -3,8 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Computed, Index, Text, UniqueConstraint, text
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from npa.contracts.envelope import new_id  # noqa: F401  (ids of partners, keys, offers, examples)
@@ -69,11 +68,15 @@ class PartnerRefusal(SQLModel, table=True):
 
 
 # Full text over `search_text` (words and facet tokens, domain.search) plus the status token:
-# on PostgreSQL the stored, generated `search_vector` with a GIN index; on SQLite the contentless
-# FTS5 table `offers_fts` (rowid = offers.rowid), kept in step by triggers. SQLAlchemy cannot
-# describe a virtual table, so revision 0004 runs this DDL (run it again after any rebuild of
-# `offers` in a later SQLite migration: a rebuild drops the triggers and may renumber rowids).
+# on SQLite the contentless FTS5 table `offers_fts` (rowid = offers.rowid), on PostgreSQL the
+# narrow table `offer_search` (offer id, date, tsvector) with a GIN index; both kept in step by
+# triggers. PostgreSQL's counts read every matching row's heap page (GIN answers no count alone),
+# so the vector lives in rows of ~600 bytes instead of the offers' ~1,800 (ADR 0011, 2026-11-30).
+# SQLAlchemy cannot describe a virtual table or triggers, so revisions 0004 and 0010 run this DDL
+# (run the SQLite DDL again after any rebuild of `offers` in a later SQLite migration: a rebuild
+# drops the triggers and may renumber rowids).
 SEARCH_DOCUMENT = "search_text || ' zzs' || status"
+# Revision 0004 stored it in offers.search_vector; 0010 moved it to `offer_search`.
 SEARCH_VECTOR = f"strip(to_tsvector('german'::regconfig, {SEARCH_DOCUMENT}))"  # no positions: none are used
 SQLITE_SEARCH_DDL = (
     "CREATE VIRTUAL TABLE offers_fts USING fts5(document, content='', detail=none, columnsize=0,"
@@ -90,6 +93,42 @@ SQLITE_SEARCH_DDL = (
     " INSERT INTO offers_fts(rowid, document) VALUES (new.rowid, new.search_text || ' zzs' || new.status); END",
     "INSERT INTO offers_fts(rowid, document) SELECT rowid, search_text || ' zzs' || status FROM offers",
 )
+POSTGRES_SEARCH_DOCUMENT = "strip(to_tsvector('german'::regconfig, {row}.search_text || ' zzs' || {row}.status))"
+POSTGRES_SEARCH_DDL = (
+    "CREATE TABLE offer_search (offer_id varchar(36) PRIMARY KEY, created_at timestamptz NOT NULL,"
+    " document tsvector NOT NULL)",
+    # Statement triggers with transition tables: one INSERT … SELECT per statement, so the partner
+    # bulk path's multi-row inserts cost one statement here, not one per offer.
+    "CREATE FUNCTION offer_search_added() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " INSERT INTO offer_search (offer_id, created_at, document) SELECT a.id, a.created_at, "
+    + POSTGRES_SEARCH_DOCUMENT.format(row="a") + " FROM added a; RETURN NULL; END $$",
+    "CREATE FUNCTION offer_search_changed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " UPDATE offer_search s SET created_at = n.created_at, document = " + POSTGRES_SEARCH_DOCUMENT.format(row="n")
+    + " FROM changed n JOIN previous o ON o.id = n.id WHERE s.offer_id = n.id AND (o.search_text IS DISTINCT FROM"
+    " n.search_text OR o.status IS DISTINCT FROM n.status OR o.created_at IS DISTINCT FROM n.created_at);"
+    " RETURN NULL; END $$",
+    "CREATE FUNCTION offer_search_removed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " DELETE FROM offer_search s USING removed r WHERE s.offer_id = r.id; RETURN NULL; END $$",
+    "CREATE FUNCTION offer_search_emptied() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " TRUNCATE offer_search; RETURN NULL; END $$",
+    "CREATE TRIGGER offer_search_added AFTER INSERT ON offers REFERENCING NEW TABLE AS added"
+    " FOR EACH STATEMENT EXECUTE FUNCTION offer_search_added()",
+    "CREATE TRIGGER offer_search_changed AFTER UPDATE ON offers REFERENCING OLD TABLE AS previous"
+    " NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION offer_search_changed()",
+    "CREATE TRIGGER offer_search_removed AFTER DELETE ON offers REFERENCING OLD TABLE AS removed"
+    " FOR EACH STATEMENT EXECUTE FUNCTION offer_search_removed()",
+    "CREATE TRIGGER offer_search_emptied AFTER TRUNCATE ON offers FOR EACH STATEMENT"
+    " EXECUTE FUNCTION offer_search_emptied()",
+    "INSERT INTO offer_search (offer_id, created_at, document) SELECT o.id, o.created_at, "
+    + POSTGRES_SEARCH_DOCUMENT.format(row="o") + " FROM offers o",
+    "CREATE INDEX ix_offer_search_document ON offer_search USING gin (document)",
+    "ANALYZE offer_search",
+)
+POSTGRES_SEARCH_DROP = (
+    *(f"DROP TRIGGER IF EXISTS offer_search_{name} ON offers" for name in ("added", "changed", "removed", "emptied")),
+    *(f"DROP FUNCTION IF EXISTS offer_search_{name}()" for name in ("added", "changed", "removed", "emptied")),
+    "DROP TABLE IF EXISTS offer_search",
+)
 SQLITE_SEARCH_DROP = (
     "DROP TRIGGER IF EXISTS offers_fts_update",
     "DROP TRIGGER IF EXISTS offers_fts_delete",
@@ -103,8 +142,6 @@ class Offer(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("partner_id", "external_id", name="uq_offers_partner_external"),
         Index("ix_offers_status_created", "status", "created_at", "id"),
-        # PostgreSQL only; declared as an expression so that Alembic skips it on SQLite.
-        Index("ix_offers_search_vector", text("search_vector"), postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -121,9 +158,6 @@ class Offer(SQLModel, table=True):
     # Derived from `body` for the search (domain.search.search_columns, on every write): the
     # search tokens of its words, title words and facets (full text, see above).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-    # PostgreSQL computes and stores it; on SQLite an unused NULL column (offers_fts instead).
-    search_vector: str | None = Field(default=None, sa_column=Column(
-        Text().with_variant(TSVECTOR(), "postgresql"), Computed(SEARCH_VECTOR, persisted=True), nullable=True))
 
 
 class Example(SQLModel, table=True):

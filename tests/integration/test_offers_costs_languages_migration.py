@@ -50,6 +50,15 @@ def found(engine: sa.Engine, **params) -> list[str]:  # noqa: ANN003
     return sorted(item["id"] for item in page.items)
 
 
+def free_as_stored(engine: sa.Engine) -> list[str]:
+    """Published offers whose stored search tokens say "free": what the search of revision 0004
+    answered for free=True (read from the column; today's search needs tables of later revisions)."""
+    token = search_domain.facet(search_domain.FREE, "1")
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(OFFERS.c.id, OFFERS.c.status, OFFERS.c.search_text)).all()
+    return sorted(row.id for row in rows if row.status == "published" and token in row.search_text.split())
+
+
 def stored(engine: sa.Engine) -> dict[str, tuple]:
     with engine.connect() as connection:
         rows = connection.execute(sa.select(OFFERS.c.id, OFFERS.c.version, OFFERS.c.body)).all()
@@ -68,7 +77,7 @@ def test_revision_0007_turns_old_defaults_into_not_stated_and_tells_the_consumer
                          "created_at": CREATED, "updated_at": CREATED, "body": body,
                          "search_text": search_domain.search_columns(body)["search_text"]})
         connection.execute(OFFERS.insert(), rows)
-    assert found(engine, free=True) == ["o-costs-only", "o-defaulted"]  # the wrong answer of before
+    assert free_as_stored(engine) == ["o-costs-only", "o-defaulted"]  # the wrong answer of before
 
     command.upgrade(alembic(database_url), "head")
     assert stored(engine) == {

@@ -1,4 +1,4 @@
-"""Revision 0004 on a database written by revision 0003, on SQLite and PostgreSQL: offers and
+"""Revisions 0004 and 0010 on databases written by the revision before, on SQLite and PostgreSQL: offers and
 known actors stored before get their search columns and full-text index, the search finds
 them, and the downgrade gives back the 0003 tables with every row."""
 
@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from npa.contracts.offer_body import OfferBody
 from npa.infrastructure.database import make_engine
+from services.offers.domain.search import search_columns
 from services.offers.usecases import search
 from tests.support.services import ROOT
 
@@ -75,4 +76,37 @@ def test_revision_0004_indexes_the_offers_already_stored_and_goes_back(database_
     assert not any(table.startswith("offers_fts") for table in tables)
     command.upgrade(alembic(database_url), "head")
     assert found(engine, q="Bewerbungstraining") == ["o-2"]
+    engine.dispose()
+
+
+def test_revision_0010_moves_the_search_index_of_stored_offers_and_keeps_it_in_step(database_url):  # noqa: ANN001
+    """Offers stored under 0009 are found after 0010 (PostgreSQL: copied into `offer_search`), and
+    inserts, updates, deletes and a downgrade after it keep the index in step."""
+    command.upgrade(alembic(database_url), "0009")
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(OLD_OFFERS.insert(), [
+            {"id": offer_id, "version": 1, "status": "published", "title": body["title"], "district": body["district"],
+             "ends_on": None, "partner_id": None, "external_id": None, "created_at": CREATED, "updated_at": CREATED,
+             "body": OfferBody.model_validate(body).state()} for offer_id, body in BODIES.items()])
+        for offer_id, body in BODIES.items():
+            connection.execute(sa.text("UPDATE offers SET search_text = :text WHERE id = :id"), {
+                "id": offer_id, "text": search_columns(OfferBody.model_validate(body).state())["search_text"]})
+
+    command.upgrade(alembic(database_url), "head")
+    assert found(engine, q="Deutschkurs Frauen", childcare=True, region="03403") == ["o-1"]
+    assert found(engine, q="Naehcafe") == ["o-3"]
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE offers SET status = 'withdrawn' WHERE id = 'o-3'"))
+        connection.execute(sa.text("DELETE FROM offers WHERE id = 'o-2'"))
+    assert found(engine) == ["o-1"]
+    assert found(engine, q="Naehcafe", status="withdrawn") == ["o-3"]
+
+    command.downgrade(alembic(database_url), "0009")
+    with engine.connect() as connection:
+        assert "search_vector" in {column["name"] for column in sa.inspect(connection).get_columns("offers")}
+        assert "offer_search" not in sa.inspect(connection).get_table_names()
+    command.upgrade(alembic(database_url), "head")
+    assert found(engine, q="Deutschkurs") == ["o-1"]
+    assert found(engine, q="Naehcafe", status="withdrawn") == ["o-3"]
     engine.dispose()

@@ -1,9 +1,11 @@
 """The SQL of the offer search on either database: one full-text query for every filter, run
-by FTS5 (SQLite) or a GIN index (PostgreSQL), and the three ways to read a page (ADR 0011)."""
+by FTS5 (SQLite) or a GIN index over the narrow `offer_search` table (PostgreSQL), and the
+three ways to read a page (ADR 0011)."""
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, case, func, literal_column, select, text, tuple_
+from sqlalchemy import ColumnElement, DateTime, String, case, column, func, literal_column, select, table, text, tuple_
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session
 
 from services.offers.domain import search as domain
@@ -15,6 +17,13 @@ if TYPE_CHECKING:
 MAX_PROVIDERS_PER_WORD = 200
 PROVIDER_PREFIX_FROM = 6
 WALK_FROM = 2000  # matches from which a page walks the date index instead of sorting them
+# PostgreSQL: one narrow row per offer, kept in step by triggers on `offers` (models.POSTGRES_SEARCH_DDL).
+OFFER_SEARCH = table("offer_search", column("offer_id", String), column("created_at", DateTime(timezone=True)),
+                     column("document", TSVECTOR))
+
+
+def _pg_matches(query: str) -> ColumnElement[bool]:
+    return OFFER_SEARCH.c.document.op("@@")(func.to_tsquery(literal_column("'german'"), query))
 
 
 def _providers(session: Session, terms: tuple[str, ...]) -> dict[str, list[str]]:
@@ -46,13 +55,13 @@ class FullTextSearch:
         return domain.full_text_query(self.filters, self.providers, postgres=self.postgres, in_title=in_title)
 
     def matching(self, query: str | None, *, by_rowid: bool = True) -> list[ColumnElement[bool]]:
-        """SQL conditions for a full-text query (None: the status alone). On SQLite the offers are
-        either looked up by the rowids FTS5 finds (`by_rowid`) or taken from the status index in
-        date order and checked against those rowids ("+" keeps SQLite from the rowid lookup)."""
+        """SQL conditions on `offers` for a full-text query (None: the status alone). On SQLite the
+        offers are either looked up by the rowids FTS5 finds (`by_rowid`) or taken from the status
+        index in date order and checked against those rowids ("+" keeps SQLite from the rowid lookup)."""
         if query is None:
             return [Offer.status == self.filters.status]  # type: ignore[list-item]
-        if self.postgres:  # with the status, PostgreSQL may walk the date index; without, count from GIN alone
-            found = Offer.search_vector.op("@@")(func.to_tsquery(literal_column("'german'"), query))  # type: ignore[union-attr]
+        if self.postgres:
+            found = Offer.id.in_(select(OFFER_SEARCH.c.offer_id).where(_pg_matches(query)))  # type: ignore[attr-defined]
             return [found] if by_rowid else [Offer.status == self.filters.status, found]  # type: ignore[list-item]
         rowids = select(literal_column("rowid")).select_from(text("offers_fts")).where(
             literal_column("offers_fts").op("MATCH")(query))
@@ -61,11 +70,14 @@ class FullTextSearch:
         return [Offer.status == self.filters.status, literal_column("+offers.rowid").in_(rowids)]  # type: ignore[list-item]
 
     def count(self, query: str | None) -> int:
-        """On SQLite counted in the FTS5 index alone; on PostgreSQL the GIN index answers, and the
-        table is read only where its visibility map is not yet all-visible."""
+        """On SQLite counted in the FTS5 index alone; on PostgreSQL the GIN index finds the rows of
+        `offer_search` and their (narrow) heap pages are read for visibility."""
         if query is not None and not self.postgres:
             return self.session.execute(text("SELECT count(*) FROM offers_fts WHERE offers_fts MATCH :query"),
                                         {"query": query}).scalar_one()
+        if query is not None:
+            return self.session.execute(select(func.count()).select_from(OFFER_SEARCH).where(
+                _pg_matches(query))).scalar_one()
         return self.session.execute(select(func.count()).select_from(Offer).where(*self.matching(query))).scalar_one()
 
     def newest(self, query: str | None, size: int, after: "Cursor | None", limit: int, offset: int = 0) -> list:
@@ -84,13 +96,7 @@ class FullTextSearch:
     def ranked(self, after: "Cursor | None", limit: int, offset: int = 0) -> list:
         """Few matches: all of them looked up, ordered by relevance (every search word in the title:
         1, else 0), then newest first, in one query."""
-        titled = self.query(in_title=True)
-        if self.postgres:
-            tier = case((Offer.search_vector.op("@@")(func.to_tsquery(literal_column("'german'"), titled)), 1),  # type: ignore[union-attr]
-                        else_=0)
-        else:
-            tier = case((literal_column("offers.rowid").in_(select(literal_column("rowid")).select_from(
-                text("offers_fts")).where(literal_column("offers_fts").op("MATCH")(titled))), 1), else_=0)
+        tier = case((self.matching(self.query(in_title=True))[0], 1), else_=0)
         statement = select(*self.COLUMNS, tier.label("tier")).where(*self.matching(self.everything)).order_by(
             tier.desc(), Offer.created_at.desc(), Offer.id.desc()).limit(limit)  # type: ignore[attr-defined]
         if after is not None:
@@ -102,15 +108,14 @@ class FullTextSearch:
 
 
     def one_pass(self, after: "Cursor | None", limit: int, offset: int = 0) -> tuple[list, int | None]:
-        """PostgreSQL: count and page in one pass over the matches. The count must visit every
-        matching row anyway (GIN matches are rechecked in the table), so their date and relevance
-        come along; only the page's rows are then read in full. Returns (rows, total or None)."""
+        """PostgreSQL: count and page in one pass over the matches of `offer_search`. The count
+        must visit every matching row's heap page anyway (for visibility), so their date and
+        relevance come along; only the page's rows are then read from `offers`. Returns (rows,
+        total or None)."""
         assert self.everything is not None
-        vector = Offer.search_vector
-        tier = case((vector.op("@@")(func.to_tsquery(literal_column("'german'"), self.query(in_title=True))), 1),  # type: ignore[union-attr]
-                    else_=0) if self.filters.terms else literal_column("0")
-        hits = select(Offer.id.label("id"), Offer.created_at.label("created_at"), tier.label("tier")).where(  # type: ignore[attr-defined]
-            *self.matching(self.everything)).cte("hits").prefix_with("MATERIALIZED")
+        tier = case((_pg_matches(self.query(in_title=True)), 1), else_=0) if self.filters.terms else literal_column("0")
+        hits = select(OFFER_SEARCH.c.offer_id.label("id"), OFFER_SEARCH.c.created_at.label("created_at"),
+                      tier.label("tier")).where(_pg_matches(self.everything)).cte("hits").prefix_with("MATERIALIZED")
         page = select(hits).order_by(hits.c.tier.desc(), hits.c.created_at.desc(), hits.c.id.desc()).limit(limit)
         if after is not None:
             page = page.where(tuple_(hits.c.tier, hits.c.created_at, hits.c.id) < (
