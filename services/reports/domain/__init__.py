@@ -14,6 +14,7 @@ from services.reports.domain.counts import (  # noqa: F401
     actor_areas,
     berlin_year,
     count_actor,
+    count_changes,
     count_example,
     count_offer,
     count_subscription,
