@@ -11,6 +11,7 @@ are written in key order, so replicas lock shared rows in the same order (no dea
 """
 
 import functools
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,34 +52,69 @@ COUNTED: dict[str, tuple[type, tuple[str, ...]]] = {
 """Tally table → (model, key columns); every other column is a counter."""
 
 
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
 @dataclass(frozen=True)
 class Prepared:
-    """A statement compiled once, run with executemany on the driver's cursor.
+    """A statement compiled once, its rows' values processed in one tight loop.
 
     SQLAlchemy's own executemany processes each row's parameters in Python (about 12 µs a row
     here, measured in ADR 12); the same bind processors (dates, JSON, booleans) applied in one
-    tight loop cost about a tenth of it. The SQL is SQLAlchemy's, for the session's dialect."""
+    tight loop cost about a tenth of it. The SQL is SQLAlchemy's, for the session's dialect.
+    SQLite runs it with the driver's executemany. On PostgreSQL, psycopg's executemany sends
+    one statement per row, and the server's per-statement work was most of a replay there
+    (ADR 12): an INSERT goes as one statement with one array per column instead."""
 
     sql: str
     names: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
     positional: bool
+    unnest: str | None = None  # an INSERT on PostgreSQL: its rows as one array per column
 
     @classmethod
     def of(cls, statement: Executable, dialect: Dialect) -> "Prepared":
         compiled = statement.compile(dialect=dialect)
         names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
         processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
-        return cls(str(compiled), names, processors, compiled.positional)
+        sql = str(compiled)
+        unnest = None
+        if dialect.name == "postgresql":
+            # no length: an explicit cast to VARCHAR(n) would cut a longer text; the column refuses it
+            casts = tuple(re.sub(r"\(\d+\)", "", compiled.binds[name].type.compile(dialect=dialect)) for name in names)
+            unnest = _unnest(sql, names, casts)
+        return cls(sql, names, processors, compiled.positional, unnest)
 
     def run(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         pairs = tuple(zip(self.names, self.processors, strict=True))
         values = [[processor(row[name]) if processor else row[name] for name, processor in pairs] for row in rows]
-        if self.positional:
+        if self.unnest is not None:
+            session.connection().exec_driver_sql(self.unnest, tuple(list(column) for column in zip(*values)))
+        elif self.positional:
             session.connection().exec_driver_sql(self.sql, [tuple(value) for value in values])
         else:
             session.connection().exec_driver_sql(self.sql, [dict(zip(self.names, value, strict=True))
                                                             for value in values])
+
+
+def _unnest(sql: str, names: tuple[str, ...], casts: tuple[str, ...]) -> str | None:
+    """An INSERT's `VALUES (…)` replaced by `SELECT * FROM unnest(%s::type[], …)`, one array
+    parameter per column (a short statement, whatever the number of rows: psycopg parses a
+    statement's text in Python, 25 % of the replay with multi-row VALUES), if every parameter
+    is in that row and in `names`' order; else None (run as executemany)."""
+    head, found, rest = sql.partition(" VALUES (")
+    if not found or not head.startswith("INSERT ") or " VALUES (" in rest:
+        return None
+    depth, end = 1, 0
+    for end, character in enumerate(rest):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0:
+            break
+    row_sql, tail = rest[:end], rest[end + 1:]
+    if tuple(_NAMED.findall(row_sql)) != names or _NAMED.search(tail) or "%s" in sql:
+        return None
+    columns = ", ".join(f"%s::{cast}[]" for cast in casts)
+    return f"{head} SELECT * FROM unnest({columns}){tail}"
 
 
 def _dialect(session: Session) -> Dialect:
