@@ -89,7 +89,8 @@ class Prepared:
         pairs = tuple(zip(self.names, self.processors, strict=True))
         values = [[processor(row[name]) if processor else row[name] for name, processor in pairs] for row in rows]
         if self.unnest is not None:
-            session.connection().exec_driver_sql(self.unnest, tuple(list(column) for column in zip(*values)))
+            session.connection().exec_driver_sql(self.unnest,
+                                                 tuple(list(column) for column in zip(*values, strict=True)))
         elif self.positional:
             session.connection().exec_driver_sql(self.sql, [tuple(value) for value in values])
         else:
@@ -105,11 +106,10 @@ def _unnest(sql: str, names: tuple[str, ...], casts: tuple[str, ...]) -> str | N
     head, found, rest = sql.partition(" VALUES (")
     if not found or not head.startswith("INSERT ") or " VALUES (" in rest:
         return None
-    depth, end = 1, 0
-    for end, character in enumerate(rest):
-        depth += {"(": 1, ")": -1}.get(character, 0)
-        if depth == 0:
-            break
+    end, depth = -1, 1
+    while depth and end + 1 < len(rest):
+        end += 1
+        depth += {"(": 1, ")": -1}.get(rest[end], 0)
     row_sql, tail = rest[:end], rest[end + 1:]
     if tuple(_NAMED.findall(row_sql)) != names or _NAMED.search(tail) or "%s" in sql:
         return None
