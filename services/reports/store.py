@@ -10,6 +10,7 @@ so no read is needed and two replicas counting into one row never lose an increm
 are written in key order, so replicas lock shared rows in the same order (no deadlock).
 """
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Dialect, Executable, Table, bindparam, case, insert, select, update
+from sqlalchemy.types import TypeEngine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -80,8 +82,7 @@ class Prepared:
         sql = str(compiled)
         unnest = None
         if dialect.name == "postgresql":
-            # no length: an explicit cast to VARCHAR(n) would cut a longer text; the column refuses it
-            casts = tuple(re.sub(r"\(\d+\)", "", compiled.binds[name].type.compile(dialect=dialect)) for name in names)
+            casts = tuple(_cast(compiled.binds[name].type, dialect) for name in names)
             unnest = _unnest(sql, names, casts)
         return cls(sql, names, processors, compiled.positional, unnest)
 
@@ -96,6 +97,12 @@ class Prepared:
         else:
             session.connection().exec_driver_sql(self.sql, [dict(zip(self.names, value, strict=True))
                                                             for value in values])
+
+
+def _cast(column_type: TypeEngine, dialect: Dialect) -> str:
+    """The SQL type to cast an array's elements to, without a length: an explicit cast to
+    VARCHAR(n) would cut a longer text, where the column refuses it."""
+    return re.sub(r"\(\d+\)", "", column_type.compile(dialect=dialect))
 
 
 def _unnest(sql: str, names: tuple[str, ...], casts: tuple[str, ...]) -> str | None:
@@ -133,7 +140,7 @@ def read_rows(session: Session, model: type, ids: Sequence[str]) -> dict[str, di
 
 
 def write_rows(session: Session, model: type, rows: Mapping[str, dict[str, Any]], stored: set[str]) -> None:
-    """Each row once: one multi-row INSERT for new ids, one executemany UPDATE for stored ones."""
+    """Each row once: one INSERT for new ids, one UPDATE (executemany on SQLite) for stored ones."""
     inserts = [rows[key] for key in sorted(rows) if key not in stored]
     updates = [{f"v_{name}": value for name, value in rows[key].items()} for key in sorted(rows) if key in stored]
     if inserts:
@@ -153,7 +160,17 @@ def _update(dialect: Dialect, model: type) -> Prepared:
     statement = (update(table).where(table.c.id == bindparam("v_id", type_=table.c.id.type))
                  .values({column.name: bindparam(f"v_{column.name}", type_=column.type)
                           for column in table.c if column.name != "id"}))
-    return Prepared.of(statement, dialect)
+    prepared = Prepared.of(statement, dialect)
+    if dialect.name != "postgresql":
+        return prepared
+    # `UPDATE … FROM unnest(…)`: one statement for all rows, as the INSERTs (see Prepared)
+    quote = dialect.identifier_preparer.quote
+    names = [name.removeprefix("v_") for name in prepared.names]
+    arrays = ", ".join(f"%s::{_cast(table.c[name].type, dialect)}[]" for name in names)
+    changes = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in names if name != "id")
+    sql = (f"UPDATE {quote(table.name)} SET {changes} FROM unnest({arrays}) AS v({', '.join(map(quote, names))}) "
+           f"WHERE {quote(table.name)}.id = v.id")
+    return dataclasses.replace(prepared, unnest=sql)
 
 
 def _dialect_insert(dialect: Dialect, table: Table):  # noqa: ANN202
