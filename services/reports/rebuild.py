@@ -48,7 +48,7 @@ from services.reports import handlers
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"  # as in npa.infrastructure.settings
 FETCH_BYTES = 8 * 1024 * 1024  # per partition and fetch: ~10,000 events, not aiokafka's 1 MiB (~1,300)
-BATCH_SIZE = 20_000  # events per transaction (ADR 12: measured against 8,000)
+BATCH_SIZE = 20_000  # events per transaction; counts and fact rows are written once per batch (ADR 12)
 PARALLEL = 2  # batches of different partitions applied at once
 GROUP_LABEL = "reports-rebuild"  # names the replay in logs and metrics; no group joins the broker
 
@@ -99,7 +99,8 @@ class _Lanes:
     """Each partition's batches applied in their order, one after the other; up to `parallel`
     batches of different partitions at a time, so one partition's events are decoded and
     folded while another's transaction runs in the database (its driver releases the GIL).
-    At most `parallel + 1` batches wait, so reading runs ahead of applying by little."""
+    At most `parallel + 2` batches are held (applied or waiting), so reading runs ahead of
+    applying by little."""
 
     def __init__(self, replay: BatchProcessor, result: RebuildResult, parallel: int) -> None:
         self._replay, self._result = replay, result
