@@ -208,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bootstrap", default=None, help="Kafka bootstrap servers (default: NPA_KAFKA_BOOTSTRAP)")
     parser.add_argument("--resume", action="store_true",
                         help="continue into a target that already consumed events (replays are idempotent)")
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
+                        help=f"events per transaction (default {BATCH_SIZE:,}); memory holds up to one batch of "
+                             "records per partition plus four batches")
     options = parser.parse_args(arguments)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Not load_settings(): it would generate secrets into var/ that a replay does not need.
@@ -215,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     target = make_url(options.database_url).render_as_string(hide_password=True)
     try:
         result = asyncio.run(rebuild(options.database_url, bootstrap, resume=options.resume,
-                                     kafka_options=kafka.client_options(load_kafka_security())))
+                                     kafka_options=kafka.client_options(load_kafka_security()),
+                                     batch_size=max(1, options.batch_size)))
     except TargetNotFresh as error:
         print(f"npa-reports rebuild: {error}", file=sys.stderr)
         return 2

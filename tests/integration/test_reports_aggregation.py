@@ -132,7 +132,7 @@ API_TABLES = [
 
 async def test_rebuild_into_a_fresh_database_gives_identical_tables(live: Live) -> None:
     fresh = live.new_database()
-    command = [str(NPA_REPORTS), "rebuild", "--database-url", fresh, "--bootstrap", live.bootstrap]
+    command = [str(NPA_REPORTS), "rebuild", "--database-url", fresh, "--bootstrap", live.bootstrap, "--batch-size", "50"]
     run = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert f"{len(live.data.messages)} records" in run.stdout and "dead_lettered 1" in run.stdout, run.stdout
