@@ -88,6 +88,7 @@ from services.reports.domain.trends import (  # noqa: F401
     MonthRow,
     Transition,
     TrendState,
+    count_state_change,
     count_trend,
     month_bounds,
     month_label,

@@ -115,13 +115,24 @@ def count_trend(tally: Tally, before: TrendState | None, after: TrendState, ever
     An offer's first active state is new in its month; leaving a series (withdrawn, expired,
     moved out of the area or field) ends it there."""
     previous = (before.status, before.district, before.fields) if before else None
-    current = (after.status, after.district, after.fields)
-    trends, kind, month = tally.table(TRENDS), after.kind, month_label(after.at)
-    for (area, series, column), factor in _trend_changes(kind, previous, current, ever_active_before, areas_of):
-        trends[(kind, month, area, series, column)] += factor
+    count_state_change(tally, after.kind, after.at, previous, (after.status, after.district, after.fields),
+                       ever_active_before, areas_of)
 
 
 State = tuple[str, str | None, tuple[str, ...]]  # status, district, fields
+
+
+def count_state_change(tally: Tally, kind: str, at: datetime, before: State | None, after: State,
+                       ever_active_before: bool,
+                       areas_of: Callable[[str | None], Iterable[str]] = trend_areas) -> None:
+    """`count_trend` for states as tuples (the consumer's fold, per event: no objects to build;
+    the month is worked out only when something changes)."""
+    changes = _trend_changes(kind, before, after, ever_active_before, areas_of)
+    if not changes:
+        return
+    trends, month = tally.table(TRENDS), month_label(at)
+    for (area, series, column), factor in changes:
+        trends[(kind, month, area, series, column)] += factor
 
 
 @functools.lru_cache(maxsize=65536)

@@ -19,10 +19,8 @@ from services.reports.models import ExampleFact, OfferFact, StateTransition
 from services.reports.usecases.states import ExampleFigures, OfferFigures
 
 
-def _trend_state(kind: str, row: dict | None) -> domain.TrendState | None:
-    if row is None:
-        return None
-    return domain.TrendState(kind, row["status"], row["district"], tuple(row["fields"]), row["updated_at"])
+def _trend_state(row: dict | None) -> tuple[str, str | None, tuple[str, ...]] | None:
+    return (row["status"], row["district"], tuple(row["fields"])) if row is not None else None
 
 
 def _transition(event: CloudEvent, kind: str, row: dict) -> dict:
@@ -53,8 +51,8 @@ def _fold(session: Session, valid: list, model: type, kind: str, count: Callable
             "published_at": first_published or (event.time if domain.is_active(status) else None),
             "updated_at": _newest(before, event.time),
         }
-        domain.count_trend(tally, _trend_state(kind, before), _trend_state(kind, after),
-                           ever_active_before=first_published is not None)
+        domain.count_state_change(tally, kind, after["updated_at"], _trend_state(before), _trend_state(after),
+                                  ever_active_before=first_published is not None)
         history.append(_transition(event, kind, after))
         rows[state.id] = changed[state.id] = after
     domain.count_changes(tally, count, stored, changed)
