@@ -11,7 +11,8 @@ by entity, in time order. Then, in one run and on the same records:
 - rebuild: `services.reports.rebuild.rebuild` into a fresh SQLite file and a fresh PostgreSQL
   database (migrations, inbox, version checks, handlers, commits), as `npa-reports rebuild` does.
 
-Each figure is events per second; rebuilds repeat `rounds` times into new databases.
+Each figure is events per second (and this process's CPU seconds); rebuilds repeat `rounds`
+times into new databases.
 
     .venv/bin/python bench/replay.py [offers=40000] [rounds=2] [backends=sqlite,postgresql]
 """
@@ -206,18 +207,27 @@ async def main(offers: int, rounds: int, backends: list[str]) -> None:
         print(f"produced onto Tansu (4 partitions per topic) in {produced:.1f} s "
               f"({len(messages) / produced:,.0f} events/s)")
         for number in range(1, rounds + 1):
+            cpu = time.process_time()
             values, seconds = await raw_read(bootstrap)
             print(f"round {number}: raw aiokafka read   {len(values):>7} records {seconds:6.2f} s "
-                  f"{len(values) / seconds:>9,.0f} events/s")
+                  f"{len(values) / seconds:>9,.0f} events/s  {_cpu(cpu)}")
+            cpu = time.process_time()
             seconds = bare_decode(values)
             print(f"round {number}: bare CloudEvent decode {len(values):>5} records {seconds:6.2f} s "
-                  f"{len(values) / seconds:>9,.0f} events/s")
+                  f"{len(values) / seconds:>9,.0f} events/s  {_cpu(cpu)}")
             for backend in backends:
                 url = (f"sqlite:///{folder}/rebuilt-{number}.db" if backend == "sqlite"
                        else stack.enter_context(postgres_database("npa_bench")))
+                cpu = time.process_time()
                 records, seconds, outcomes = await rebuild_into(url, bootstrap)
                 print(f"round {number}: rebuild {backend:10}   {records:>7} records {seconds:6.2f} s "
-                      f"{records / seconds:>9,.0f} events/s  {outcomes}")
+                      f"{records / seconds:>9,.0f} events/s  {_cpu(cpu)}  {outcomes}")
+
+
+def _cpu(started: float) -> str:
+    """This process's CPU seconds since `started` (all threads; not the broker's or PostgreSQL's):
+    on a machine shared with other work, the figure that moves least with their load."""
+    return f"(cpu {time.process_time() - started:5.2f} s)"
 
 
 if __name__ == "__main__":

@@ -10,12 +10,15 @@ so no read is needed and two replicas counting into one row never lose an increm
 are written in key order, so replicas lock shared rows in the same order (no deadlock).
 """
 
+import dataclasses
 import functools
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Dialect, Executable, Table, bindparam, case, insert, select, update
+from sqlalchemy.types import TypeEngine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -51,34 +54,74 @@ COUNTED: dict[str, tuple[type, tuple[str, ...]]] = {
 """Tally table → (model, key columns); every other column is a counter."""
 
 
+_NAMED = re.compile(r"%\((\w+)\)s")
+
+
 @dataclass(frozen=True)
 class Prepared:
-    """A statement compiled once, run with executemany on the driver's cursor.
+    """A statement compiled once, its rows' values processed in one tight loop.
 
     SQLAlchemy's own executemany processes each row's parameters in Python (about 12 µs a row
     here, measured in ADR 12); the same bind processors (dates, JSON, booleans) applied in one
-    tight loop cost about a tenth of it. The SQL is SQLAlchemy's, for the session's dialect."""
+    tight loop cost about a tenth of it. The SQL is SQLAlchemy's, for the session's dialect.
+    SQLite runs it with the driver's executemany. On PostgreSQL, psycopg's executemany sends
+    one statement per row, and the server's per-statement work was most of a replay there
+    (ADR 12): an INSERT goes as one statement with one array per column instead."""
 
     sql: str
     names: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
     positional: bool
+    unnest: str | None = None  # an INSERT on PostgreSQL: its rows as one array per column
 
     @classmethod
     def of(cls, statement: Executable, dialect: Dialect) -> "Prepared":
         compiled = statement.compile(dialect=dialect)
         names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
         processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
-        return cls(str(compiled), names, processors, compiled.positional)
+        sql = str(compiled)
+        unnest = None
+        if dialect.name == "postgresql":
+            casts = tuple(_cast(compiled.binds[name].type, dialect) for name in names)
+            unnest = _unnest(sql, names, casts)
+        return cls(sql, names, processors, compiled.positional, unnest)
 
     def run(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         pairs = tuple(zip(self.names, self.processors, strict=True))
         values = [[processor(row[name]) if processor else row[name] for name, processor in pairs] for row in rows]
-        if self.positional:
+        if self.unnest is not None:
+            session.connection().exec_driver_sql(self.unnest,
+                                                 tuple(list(column) for column in zip(*values, strict=True)))
+        elif self.positional:
             session.connection().exec_driver_sql(self.sql, [tuple(value) for value in values])
         else:
             session.connection().exec_driver_sql(self.sql, [dict(zip(self.names, value, strict=True))
                                                             for value in values])
+
+
+def _cast(column_type: TypeEngine, dialect: Dialect) -> str:
+    """The SQL type to cast an array's elements to, without a length: an explicit cast to
+    VARCHAR(n) would cut a longer text, where the column refuses it."""
+    return re.sub(r"\(\d+\)", "", column_type.compile(dialect=dialect))
+
+
+def _unnest(sql: str, names: tuple[str, ...], casts: tuple[str, ...]) -> str | None:
+    """An INSERT's `VALUES (…)` replaced by `SELECT * FROM unnest(%s::type[], …)`, one array
+    parameter per column (a short statement, whatever the number of rows: psycopg parses a
+    statement's text in Python, 25 % of the replay with multi-row VALUES), if every parameter
+    is in that row and in `names`' order; else None (run as executemany)."""
+    head, found, rest = sql.partition(" VALUES (")
+    if not found or not head.startswith("INSERT ") or " VALUES (" in rest:
+        return None
+    end, depth = -1, 1
+    while depth and end + 1 < len(rest):
+        end += 1
+        depth += {"(": 1, ")": -1}.get(rest[end], 0)
+    row_sql, tail = rest[:end], rest[end + 1:]
+    if tuple(_NAMED.findall(row_sql)) != names or _NAMED.search(tail) or "%s" in sql:
+        return None
+    columns = ", ".join(f"%s::{cast}[]" for cast in casts)
+    return f"{head} SELECT * FROM unnest({columns}){tail}"
 
 
 def _dialect(session: Session) -> Dialect:
@@ -97,7 +140,7 @@ def read_rows(session: Session, model: type, ids: Sequence[str]) -> dict[str, di
 
 
 def write_rows(session: Session, model: type, rows: Mapping[str, dict[str, Any]], stored: set[str]) -> None:
-    """Each row once: one multi-row INSERT for new ids, one executemany UPDATE for stored ones."""
+    """Each row once: one INSERT for new ids, one UPDATE (executemany on SQLite) for stored ones."""
     inserts = [rows[key] for key in sorted(rows) if key not in stored]
     updates = [{f"v_{name}": value for name, value in rows[key].items()} for key in sorted(rows) if key in stored]
     if inserts:
@@ -117,7 +160,17 @@ def _update(dialect: Dialect, model: type) -> Prepared:
     statement = (update(table).where(table.c.id == bindparam("v_id", type_=table.c.id.type))
                  .values({column.name: bindparam(f"v_{column.name}", type_=column.type)
                           for column in table.c if column.name != "id"}))
-    return Prepared.of(statement, dialect)
+    prepared = Prepared.of(statement, dialect)
+    if dialect.name != "postgresql":
+        return prepared
+    # `UPDATE … FROM unnest(…)`: one statement for all rows, as the INSERTs (see Prepared)
+    quote = dialect.identifier_preparer.quote
+    names = [name.removeprefix("v_") for name in prepared.names]
+    arrays = ", ".join(f"%s::{_cast(table.c[name].type, dialect)}[]" for name in names)
+    changes = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in names if name != "id")
+    sql = (f"UPDATE {quote(table.name)} SET {changes} FROM unnest({arrays}) AS v({', '.join(map(quote, names))}) "
+           f"WHERE {quote(table.name)}.id = v.id")
+    return dataclasses.replace(prepared, unnest=sql)
 
 
 def _dialect_insert(dialect: Dialect, table: Table):  # noqa: ANN202

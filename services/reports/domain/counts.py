@@ -20,8 +20,8 @@ once per area whatever its fields; the field slugs count it once per known field
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from npa.contracts.reference import FIELDS, districts
@@ -78,6 +78,19 @@ class Tally:
         return [{**dict(zip(key_names, key, strict=True)), **zeros, **grouped[key]} for key in sorted(grouped)]
 
 
+def count_changes(tally: Tally, count: Callable[[Tally, dict, int], None], stored: dict[str, dict],
+                  changed: dict[str, dict]) -> None:
+    """What a batch's changed rows move in the counts: each row's stored state taken away and
+    its last state added, once per row however many events changed it in between. A count is
+    a function of the row alone, so the states in between cancel out (they used to be
+    counted and taken away again per event: a sixth of a replay's time, ADR 12)."""
+    for key, after in changed.items():
+        before = stored.get(key)
+        if before is not None:
+            count(tally, before, -1)
+        count(tally, after, 1)
+
+
 def coverage_areas(district: str | None) -> tuple[str, ...]:
     """The areas an item with this district counts in (besides EVERYWHERE): its district, ARL
     region and STATE, or STATEWIDE; none for an unknown district."""
@@ -100,15 +113,23 @@ def known_fields(fields: Iterable[str]) -> list[str]:
     return [slug for slug in dict.fromkeys(fields) if slug in FIELDS]
 
 
+_ZERO = timedelta(0)
+
+
+def is_utc(instant: datetime) -> bool:
+    """Also true for pydantic's own UTC zone (`TzInfo(0)`), which decoded event times carry."""
+    return instant.tzinfo is UTC or instant.utcoffset() == _ZERO
+
+
 def berlin_year(instant: datetime) -> int:
-    if instant.tzinfo is UTC and not (instant.month == 12 and instant.day == 31) and not (
+    if is_utc(instant) and not (instant.month == 12 and instant.day == 31) and not (
             instant.month == 1 and instant.day == 1):
         return instant.year  # Berlin is at most two hours ahead of UTC: only New Year's Eve and Day differ
     return instant.astimezone(LOWER_SAXONY).year
 
 
 def utc_day(instant: datetime) -> date:
-    return instant.date() if instant.tzinfo is UTC else instant.astimezone(UTC).date()
+    return instant.date() if is_utc(instant) else instant.astimezone(UTC).date()
 
 
 @functools.lru_cache(maxsize=16384)

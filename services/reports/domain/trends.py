@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from npa.contracts.reference import FIELDS, districts
-from services.reports.domain.counts import ALL_FIELDS, EXAMPLE_KIND, OFFER_KIND, Tally
+from services.reports.domain.counts import ALL_FIELDS, EXAMPLE_KIND, OFFER_KIND, Tally, is_utc
 from services.reports.domain.facts import LOWER_SAXONY, is_active
 
 OFFER = OFFER_KIND
@@ -65,6 +65,8 @@ def month_bounds(now: datetime, months: int) -> list[tuple[str, datetime, dateti
 
 
 def month_label(instant: datetime) -> str:
+    if instant.day < 28 and is_utc(instant):  # Berlin is at most two hours ahead: only a month's last day differs
+        return f"{instant.year:04d}-{instant.month:02d}"
     local = instant.astimezone(LOWER_SAXONY)
     return f"{local.year:04d}-{local.month:02d}"
 
@@ -113,29 +115,40 @@ def count_trend(tally: Tally, before: TrendState | None, after: TrendState, ever
     An offer's first active state is new in its month; leaving a series (withdrawn, expired,
     moved out of the area or field) ends it there."""
     previous = (before.status, before.district, before.fields) if before else None
-    current = (after.status, after.district, after.fields)
-    trends = tally.table(TRENDS)
-    for entry, factor in _trend_changes(after.kind, month_label(after.at), previous, current, ever_active_before,
-                                        areas_of):
-        trends[entry] += factor
+    count_state_change(tally, after.kind, after.at, previous, (after.status, after.district, after.fields),
+                       ever_active_before, areas_of)
 
 
 State = tuple[str, str | None, tuple[str, ...]]  # status, district, fields
 
 
-@functools.lru_cache(maxsize=4096)
-def _trend_changes(kind: str, month: str, before: State | None, after: State, ever_active_before: bool,
+def count_state_change(tally: Tally, kind: str, at: datetime, before: State | None, after: State,
+                       ever_active_before: bool,
+                       areas_of: Callable[[str | None], Iterable[str]] = trend_areas) -> None:
+    """`count_trend` for states as tuples (the consumer's fold, per event: no objects to build;
+    the month is worked out only when something changes)."""
+    changes = _trend_changes(kind, before, after, ever_active_before, areas_of)
+    if not changes:
+        return
+    trends, month = tally.table(TRENDS), month_label(at)
+    for (area, series, column), factor in changes:
+        trends[(kind, month, area, series, column)] += factor
+
+
+@functools.lru_cache(maxsize=65536)
+def _trend_changes(kind: str, before: State | None, after: State, ever_active_before: bool,
                    areas_of: Callable[[str | None], Iterable[str]] = trend_areas) -> tuple[tuple[tuple, int], ...]:
-    """((kind, month, area, series, column), change) pairs; cached, as few shapes recur."""
+    """((area, series, column), change) pairs, whatever the month; cached, as few shapes recur
+    (with the month in the key, a replay of two years missed the cache for most events)."""
     previous = scope(*before, areas_of) if before else frozenset()
     current = scope(*after, areas_of)
-    changes = [((kind, month, area, slug, "active_change"), 1) for area, slug in current - previous]
+    changes = [((area, slug, "active_change"), 1) for area, slug in current - previous]
     for area, slug in previous - current:
-        changes.append(((kind, month, area, slug, "active_change"), -1))
+        changes.append(((area, slug, "active_change"), -1))
         if kind == OFFER:
-            changes.append(((kind, month, area, slug, "ended_offers"), 1))
+            changes.append(((area, slug, "ended_offers"), 1))
     if kind == OFFER and not ever_active_before and current:
-        changes += [((kind, month, area, slug, "new_offers"), 1) for area, slug in current]
+        changes += [((area, slug, "new_offers"), 1) for area, slug in current]
     return tuple(changes)
 
 

@@ -12,8 +12,8 @@ from services.reports.usecases.states import ActorFigures
 
 def on_actor_events(session: Session, events: list[CloudEvent]) -> None:
     valid = list(each_valid(events, ActorFigures))
-    rows = store.read_rows(session, ActorFact, [state.id for _event, state in valid])
-    stored, changed, tally = set(rows), {}, domain.Tally()
+    stored = store.read_rows(session, ActorFact, [state.id for _event, state in valid])
+    rows, changed, tally = dict(stored), {}, domain.Tally()
     for event, state in valid:
         before = rows.get(state.id)
         if before is not None and state.version <= before["version"]:
@@ -24,9 +24,7 @@ def on_actor_events(session: Session, events: list[CloudEvent]) -> None:
             "is_multiplier": state.is_multiplier, "active": state.active and event.type != actor_events.DEACTIVATED,
             "updated_at": max(before["updated_at"], event.time) if before is not None else event.time,
         }
-        if before is not None:
-            domain.count_actor(tally, before, -1)
-        domain.count_actor(tally, after, 1)
         rows[state.id] = changed[state.id] = after
-    store.write_rows(session, ActorFact, changed, stored)
+    domain.count_changes(tally, domain.count_actor, stored, changed)
+    store.write_rows(session, ActorFact, changed, set(stored))
     store.write_tally(session, tally)

@@ -19,10 +19,8 @@ from services.reports.models import ExampleFact, OfferFact, StateTransition
 from services.reports.usecases.states import ExampleFigures, OfferFigures
 
 
-def _trend_state(kind: str, row: dict | None) -> domain.TrendState | None:
-    if row is None:
-        return None
-    return domain.TrendState(kind, row["status"], row["district"], tuple(row["fields"]), row["updated_at"])
+def _trend_state(row: dict | None) -> tuple[str, str | None, tuple[str, ...]] | None:
+    return (row["status"], row["district"], tuple(row["fields"])) if row is not None else None
 
 
 def _transition(event: CloudEvent, kind: str, row: dict) -> dict:
@@ -37,10 +35,10 @@ def _newest(before: dict | None, time: datetime) -> datetime:
 
 def _fold(session: Session, valid: list, model: type, kind: str, count: Callable[[domain.Tally, dict, int], None],
           status_of: Callable[[CloudEvent, object], str], facts_of: Callable[[object], dict]) -> None:
-    """One batch of an entity kind: each touched fact row read once and written once, its counts,
-    trend and history moved from the row before to the row after."""
-    rows = store.read_rows(session, model, [state.id for _event, state in valid])
-    stored, changed, history, tally = set(rows), {}, [], domain.Tally()
+    """One batch of an entity kind: each touched fact row read once and written once; its trend
+    and history move per event, its counts once from the stored row to the last one."""
+    stored = store.read_rows(session, model, [state.id for _event, state in valid])
+    rows, changed, history, tally = dict(stored), {}, [], domain.Tally()
     for event, state in valid:
         before = rows.get(state.id)
         if before is not None and state.version <= before["version"]:
@@ -53,14 +51,12 @@ def _fold(session: Session, valid: list, model: type, kind: str, count: Callable
             "published_at": first_published or (event.time if domain.is_active(status) else None),
             "updated_at": _newest(before, event.time),
         }
-        if before is not None:
-            count(tally, before, -1)
-        count(tally, after, 1)
-        domain.count_trend(tally, _trend_state(kind, before), _trend_state(kind, after),
-                           ever_active_before=first_published is not None)
+        domain.count_state_change(tally, kind, after["updated_at"], _trend_state(before), _trend_state(after),
+                                  ever_active_before=first_published is not None)
         history.append(_transition(event, kind, after))
         rows[state.id] = changed[state.id] = after
-    store.write_rows(session, model, changed, stored)
+    domain.count_changes(tally, count, stored, changed)
+    store.write_rows(session, model, changed, set(stored))
     store.insert_new(session, StateTransition, history)
     store.write_tally(session, tally)
 

@@ -32,8 +32,8 @@ def _touch(newest: Newest, slugs: list[str], time: datetime) -> None:
 
 def _subscriptions(session: Session, events: list[CloudEvent], tally: domain.Tally, newest: Newest) -> None:
     valid = list(each_valid(events, notification_events.SubscriptionChange))
-    rows = store.read_rows(session, SubscriptionFact, [state.id for _event, state in valid])
-    stored, changed = set(rows), {}
+    stored = store.read_rows(session, SubscriptionFact, [state.id for _event, state in valid])
+    rows, changed = dict(stored), {}
     for event, state in valid:
         before = rows.get(state.id)
         if before is not None and state.version <= before["version"]:
@@ -45,12 +45,11 @@ def _subscriptions(session: Session, events: list[CloudEvent], tally: domain.Tal
             "updated_at": max(before["updated_at"], event.time) if before is not None else event.time,
         }
         if before is not None:
-            domain.count_subscription(tally, before, -1)
             _touch(newest, domain.known_fields(before["fields"] or FIELDS), event.time)
-        domain.count_subscription(tally, after, 1)
         _touch(newest, domain.known_fields(after["fields"] or FIELDS), event.time)
         rows[state.id] = changed[state.id] = after
-    store.write_rows(session, SubscriptionFact, changed, stored)
+    domain.count_changes(tally, domain.count_subscription, stored, changed)
+    store.write_rows(session, SubscriptionFact, changed, set(stored))
 
 
 def _outcomes(events: list[CloudEvent], tally: domain.Tally, newest: Newest) -> None:
