@@ -8,14 +8,18 @@ high watermark of the first fetch response decides (or the listed offset, if lar
 import asyncio
 import ssl
 import sys
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import MessageSizeTooLargeError
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from aiokafka.structs import ConsumerRecord
 
 from npa.infrastructure.settings import KafkaSecurity
 
 PRODUCER_BATCH_BYTES = 512 * 1024  # per partition and request; below every broker's message.max.bytes
+MAX_MESSAGE_BYTES = 1024 * 1024  # aiokafka's max_request_size; Kafka's default message.max.bytes
 
 
 def client_options(security: KafkaSecurity) -> dict[str, object]:
@@ -34,8 +38,74 @@ def producer(bootstrap: str, client_id: str, security: KafkaSecurity, *, linger_
     # acks=all: an event counts as published once every in-sync replica has it. No idempotent
     # producer (the local broker refuses it); the relay's read-back prevents duplicates instead.
     return AIOKafkaProducer(bootstrap_servers=bootstrap, client_id=client_id, acks="all", linger_ms=linger_ms,
-                            max_batch_size=PRODUCER_BATCH_BYTES, request_timeout_ms=15_000,
+                            max_batch_size=PRODUCER_BATCH_BYTES, max_request_size=MAX_MESSAGE_BYTES,
+                            request_timeout_ms=15_000,
                             metadata_max_age_ms=metadata_max_age_ms, **client_options(security))
+
+
+Message = tuple[str, bytes, bytes, list[tuple[str, bytes]]]  # topic, key, value, headers
+_PARTITIONER = DefaultPartitioner()  # the producers' own: a key goes to the partition `send` would choose
+
+
+async def send_batched(producer: AIOKafkaProducer, messages: Sequence[Message]) -> list[BaseException | None]:
+    """Hand `messages` to the producer as record batches, one open batch per partition, in their
+    order, then wait for the broker: per message None once acknowledged, or the error. From the
+    first message that could not be handed over, every one counts as failed (the relay treats
+    them as in doubt and reads back what reached the broker).
+
+    `send` per message made a future, a callback and a partition lookup per record: about twice
+    the CPU of appending to a batch (18.5 against 8.5 µs a message, ADR 0009)."""
+    outcomes: list[BaseException | None] = [None] * len(messages)
+    # A message larger than a request may be is refused before anything is sent, as `send` does;
+    # those before it go, it and those after it fail.
+    too_large = next((index for index, (_, key, value, headers) in enumerate(messages)
+                      if DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, headers) > MAX_MESSAGE_BYTES),
+                     None)
+    if too_large is not None:
+        error = MessageSizeTooLargeError(f"message {too_large}: larger than a request may be ({MAX_MESSAGE_BYTES} bytes)")
+        outcomes[too_large:] = [error] * (len(messages) - too_large)
+        messages = messages[:too_large]
+    partitions: dict[str, list[int]] = {}
+    open_batches: dict[tuple[str, int], tuple[object, list[int]]] = {}
+    handed: list[tuple[asyncio.Future, list[int]]] = []
+    refused: tuple[int, BaseException] | None = None
+
+    async def hand_over(topic: str, partition: int) -> None:
+        batch, indexes = open_batches.pop((topic, partition))
+        handed.append((await producer.send_batch(batch, topic, partition=partition), indexes))
+
+    try:
+        for index, (topic, key, value, headers) in enumerate(messages):
+            if topic not in partitions:
+                partitions[topic] = sorted(await producer.partitions_for(topic))
+            partition = _PARTITIONER(key, partitions[topic], partitions[topic])
+            for attempt in (1, 2):
+                if (topic, partition) not in open_batches:
+                    open_batches[(topic, partition)] = (producer.create_batch(), [])
+                batch, indexes = open_batches[(topic, partition)]
+                if batch.append(key=key, value=value, timestamp=None, headers=headers) is not None:  # type: ignore[attr-defined]
+                    indexes.append(index)
+                    break
+                if attempt == 2 or not indexes:
+                    raise MessageSizeTooLargeError(f"{len(value)} bytes do not fit in a record batch")
+                await hand_over(topic, partition)  # full: send it, start the partition's next one
+        for topic, partition in list(open_batches):
+            await hand_over(topic, partition)
+    except Exception as error:  # the producer refused (stopped, buffer full, metadata): the rest fails
+        handed_indexes = {index for _, indexes in handed for index in indexes}
+        first = min((index for index in range(len(messages)) if index not in handed_indexes), default=None)
+        if first is not None:
+            refused = (first, error)
+    results = await asyncio.gather(*(future for future, _ in handed), return_exceptions=True)
+    for (_, indexes), result in zip(handed, results, strict=True):
+        if isinstance(result, BaseException):
+            for index in indexes:
+                outcomes[index] = result
+    if refused is not None:
+        first, error = refused
+        for index in range(first, len(messages)):
+            outcomes[index] = outcomes[index] or error
+    return outcomes
 
 
 def reader(bootstrap: str, client_id: str, security: KafkaSecurity, **options: object) -> AIOKafkaConsumer:

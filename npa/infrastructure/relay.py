@@ -13,6 +13,7 @@ publish to and marks the pending rows it finds there (by the `ce_id` header) as 
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -29,8 +30,9 @@ from npa.infrastructure.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[str, bytes, bytes, list[tuple[str, bytes]]], Awaitable[Awaitable[object]]]
-"""Hands one message to the producer; the awaitable it returns completes on the broker's ack."""
+Publish = Callable[[list[tuple[str, bytes, bytes, list[tuple[str, bytes]]]]], Awaitable[list[BaseException | None]]]
+"""Hands (topic, key, value, headers) messages to the producer in their order and waits for the
+broker: per message None once acknowledged, or its error (`kafka.send_batched`)."""
 
 ReadBack = Callable[[set[str], int], Awaitable[set[str]]]
 """The event ids (`ce_id` headers) among the last `n` records of each partition of the topics."""
@@ -55,10 +57,10 @@ class RelaySettings:
 
 
 class OutboxRelay:
-    def __init__(self, engine: Engine, send: Send, *, settings: RelaySettings = RelaySettings(),
+    def __init__(self, engine: Engine, publish: Publish, *, settings: RelaySettings = RelaySettings(),
                  lease: Lease | None = None, read_back: ReadBack | None = None) -> None:
         self._engine = engine
-        self._send = send
+        self._publish = publish
         self._settings = settings
         self._lease = lease or ProcessLease()
         self._read_back = read_back
@@ -113,30 +115,21 @@ class OutboxRelay:
         self._in_doubt = False
         if not rows:
             return 0
-        futures = []
-        send_error: Exception | None = None
-        for row in rows:
-            headers = [("content-type", CONTENT_TYPE.encode()), ("ce_type", row.event_type.encode()),
-                       ("ce_id", row.event_id.encode())]
-            try:
-                futures.append(await self._send(row.topic, row.key.encode(), row.payload, headers))
-            except Exception as error:  # the producer refused it (not started, buffer, broker away)
-                send_error = error
-                break
-        results = await asyncio.gather(*futures, return_exceptions=True)
-        failed = next((index for index, result in enumerate(results) if isinstance(result, BaseException)), None)
-        if failed is None and send_error is not None:
-            failed = len(futures)
+        messages = [(row.topic, row.key.encode(), row.payload,
+                     [("content-type", CONTENT_TYPE.encode()), ("ce_type", row.event_type.encode()),
+                      ("ce_id", row.event_id.encode())]) for row in rows]
+        outcomes = await self._publish(messages)
+        failed = next((index for index, outcome in enumerate(outcomes) if outcome is not None), None)
         if failed is not None:
             # Rows before the first failure are on the broker; those after it may be: in doubt.
             self._in_doubt = True
             await asyncio.to_thread(self._mark_published, [row.id for row in rows[:failed]])
-            error = results[failed] if failed < len(results) else send_error
+            error = outcomes[failed]
             await asyncio.to_thread(self._record_failure, [row.id for row in rows[failed:]], repr(error))
             raise error if isinstance(error, Exception) else RuntimeError(repr(error))
         await asyncio.to_thread(self._mark_published, [row.id for row in rows])
-        for row in rows:
-            metrics.EVENTS_PUBLISHED.labels(row.topic, row.event_type).inc()
+        for (topic, event_type), count in Counter((row.topic, row.event_type) for row in rows).items():
+            metrics.EVENTS_PUBLISHED.labels(topic, event_type).inc(count)
         return len(rows)
 
     async def _skip_already_published(self, rows: list[Pending]) -> list[Pending]:

@@ -59,7 +59,7 @@ class ServiceRuntime:
         self.engine = make_engine(settings.database_url)
         self.producer: AIOKafkaProducer | None = None
         self.relay = OutboxRelay(
-            self.engine, self._send,
+            self.engine, self._publish,
             settings=RelaySettings(batch_size=settings.outbox_batch_size, poll_seconds=settings.outbox_poll_seconds),
             lease=lease_for(self.engine, f"{settings.service}-outbox-relay"),
             read_back=self._read_back,
@@ -114,6 +114,11 @@ class ServiceRuntime:
         if self.producer is None:
             raise RuntimeError("the producer is not started")
         return await self.producer.send(topic, payload, key=key, headers=headers)
+
+    async def _publish(self, messages: list[kafka.Message]) -> list[BaseException | None]:
+        if self.producer is None:
+            raise RuntimeError("the producer is not started")
+        return await kafka.send_batched(self.producer, messages)
 
     async def _send_and_wait(self, topic: str, key: bytes | None, payload: bytes, headers: dict[str, str]) -> None:
         delivery = await self._send(topic, key, payload, [(name, value.encode()) for name, value in headers.items()])

@@ -6,6 +6,7 @@ from aiokafka import AIOKafkaProducer
 from sqlmodel import Session, SQLModel, select
 
 from npa.contracts.envelope import decode, new_event
+from npa.infrastructure import kafka
 from npa.infrastructure.database import make_engine
 from npa.infrastructure.backoff import Backoff
 from npa.infrastructure.outbox import OutboxMessage, stage_many
@@ -38,8 +39,8 @@ async def test_relay_survives_a_broker_outage(tmp_path):
     port = free_port()
     broker = AIOKafkaProducer(bootstrap_servers=f"127.0.0.1:{port}", request_timeout_ms=1500, retry_backoff_ms=100)
 
-    async def publish(topic, key, payload, headers):  # noqa: ANN001, ANN202
-        return await broker.send(topic, payload, key=key, headers=headers)
+    async def publish(messages):  # noqa: ANN001, ANN202
+        return await kafka.send_batched(broker, messages)
 
     relay = OutboxRelay(engine, publish, settings=RelaySettings(poll_seconds=0.1, backoff=Backoff(0.1, 0.5)))
     with tansu_broker(port) as bootstrap:

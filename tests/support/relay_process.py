@@ -21,13 +21,13 @@ async def main(database_url: str, bootstrap: str, name: str) -> None:
     producer = kafka.producer(bootstrap, name, KafkaSecurity(), linger_ms=2)
     await producer.start()
 
-    async def send(topic: str, key: bytes, value: bytes, headers: list):  # noqa: ANN202
-        return await producer.send(topic, value, key=key, headers=headers)
+    async def publish(messages: list) -> list:
+        return await kafka.send_batched(producer, messages)
 
     async def read_back(topics: set[str], per_partition: int) -> set[str]:
         return await kafka.recent_event_ids(bootstrap, KafkaSecurity(), topics, per_partition)
 
-    relay = OutboxRelay(engine, send, settings=RelaySettings(batch_size=500, poll_seconds=0.05,
+    relay = OutboxRelay(engine, publish, settings=RelaySettings(batch_size=500, poll_seconds=0.05,
                                                              lease_retry_seconds=0.5, backoff=Backoff(0.1, 1.0)),
                         lease=lease_for(engine, "test-outbox-relay"), read_back=read_back)
     task = asyncio.create_task(relay.run())

@@ -13,19 +13,17 @@ from npa.infrastructure.relay import OutboxRelay, RelaySettings
 
 
 class FlakyBroker:
-    """Records what is published; raises while `down` is set, as aiokafka does when unreachable."""
+    """Records what is published; every message fails while `down` is set, as when the broker is unreachable."""
 
     def __init__(self) -> None:
         self.down = True
         self.published: list[tuple[str, bytes, bytes]] = []
 
-    async def publish(self, topic, key, payload, headers):  # noqa: ANN001, ANN201
+    async def publish(self, messages):  # noqa: ANN001, ANN201
         if self.down:
-            raise ConnectionError("broker unreachable")
-        self.published.append((topic, key, payload))
-        future = asyncio.get_running_loop().create_future()
-        future.set_result(None)
-        return future
+            return [ConnectionError("broker unreachable")] * len(messages)
+        self.published.extend((topic, key, payload) for topic, key, payload, _headers in messages)
+        return [None] * len(messages)
 
 
 @pytest.fixture
