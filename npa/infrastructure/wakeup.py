@@ -39,6 +39,9 @@ class Wakeup:
     def clear(self) -> None:
         self._event.clear()
 
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
     async def wait(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._event.wait(), timeout)

@@ -60,19 +60,21 @@ class DeliverySender:
         self._stopping = False
         self._depth = QueueDepth(engine)
         self.identity = SenderIdentity(engine)
+        self.rounds = 0  # rounds the worker loop started, for tests and the bench
 
     async def run(self) -> None:
         """The worker loop. On cancellation the mails already on the wire are finished and
         recorded (so they are not sent again after a restart) before it stops."""
         self._wakeup.bind()
         failures = 0
-        trouble = Backoff(base_seconds=2 * self.policy.poll_seconds, max_seconds=30.0, jitter=0.0)
+        trouble = Backoff(base_seconds=min(2 * self.policy.poll_seconds, 30.0), max_seconds=30.0, jitter=0.0)
         busy_at = time.monotonic()
         keeper = asyncio.create_task(self.identity.run(), name="mail-sender-lease")
         try:
             await self.identity.ready.wait()
             while True:
                 self._wakeup.clear()
+                self.rounds += 1
                 self._round = asyncio.create_task(self.send_due(keep_going=True), name="mail-sender-round")
                 try:
                     handled = await asyncio.shield(self._round)
