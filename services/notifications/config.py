@@ -2,7 +2,7 @@
 
 | variable (prefix NPA_NOTIFICATIONS_) | meaning | default |
 |---|---|---|
-| SMTP_CONNECTIONS | SMTP connections a sender round uses at once | 4 |
+| SMTP_CONNECTIONS | SMTP connections a sender round uses at once (lower it for a relay that allows fewer clients, ADR 23) | 16 |
 | SMTP_TIMEOUT_SECONDS | longest one mail may take on the wire | 30 |
 | SMTP_MAX_ATTEMPTS | tries of a mail after 4xx answers or connection trouble | 12 |
 | SMTP_RETRY_BASE_SECONDS, SMTP_RETRY_MAX_SECONDS | exponential backoff (with jitter) between tries | 60, 21600 |
@@ -43,7 +43,7 @@ def _env(name: str, default: str) -> str:
 class SenderPolicy:
     poll_seconds: float = 0.5
     batch_size: int = 200
-    connections: int = 4
+    connections: int = 16  # mails in flight at once: a send waits on round trips, not on CPU (ADR 23)
     lease_seconds: float = 120.0
     max_unrecorded: int = 32  # outcomes handed to the recorder and not yet committed (ADR 8)
     smtp_timeout_seconds: float = 30.0
@@ -87,7 +87,7 @@ class NotificationsConfig:
         sender = SenderPolicy(
             poll_seconds=float(_env("SENDER_POLL_SECONDS", "0.5")),
             batch_size=int(_env("SENDER_BATCH_SIZE", "200")),
-            connections=int(_env("SMTP_CONNECTIONS", "4")),
+            connections=int(_env("SMTP_CONNECTIONS", "16")),
             lease_seconds=float(_env("SENDER_LEASE_SECONDS", "120")),
             max_unrecorded=int(_env("SENDER_MAX_UNRECORDED", "32")),
             smtp_timeout_seconds=float(_env("SMTP_TIMEOUT_SECONDS", "30")),
