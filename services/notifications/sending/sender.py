@@ -3,8 +3,10 @@
 Bus handlers and periodic workers only queue deliveries. Here a feeder claims due rows in batches
 (each claim a lease, see ADR 8) and renders them into one shared queue; `connections`
 workers, each with its own SMTP connection, take the next mail from it until the queue runs
-dry. Outcomes go to the recorder as they happen. 4xx replies and connection trouble are
-retried with exponential backoff and jitter; 5xx replies fail for good.
+dry. In the worker loop a round lasts as long as claims find mails: each consumer commit wakes
+the feeder, which claims again while the connections send (ADR 23). Outcomes go to the
+recorder as they happen. 4xx replies and connection trouble are retried with exponential
+backoff and jitter; 5xx replies fail for good.
 """
 
 import asyncio
@@ -130,7 +132,7 @@ class DeliverySender:
                 when = utcnow() + timedelta(seconds=delay)
                 await asyncio.to_thread(self._release, leftovers, when)
             if await recorder.close():
-                self._on_staged()  # once per drain; meanwhile the relay's own polling publishes in large batches
+                self._on_staged()  # once per round; meanwhile the relay's poll and the consumer's commits wake it
         if drain.error is not None:
             raise drain.error
         return drain.taken
