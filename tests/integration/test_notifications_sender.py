@@ -3,6 +3,7 @@ of connections sharing one queue, leases that keep replicas from sending a mail 
 rest of a batch given back when the server is in trouble, and a clean stop."""
 
 import asyncio
+import contextlib
 import time
 from contextlib import contextmanager
 from datetime import timedelta
@@ -147,3 +148,30 @@ async def test_stopping_finishes_the_mail_on_the_wire_and_gives_back_the_rest(da
         assert sorted(sink.recipients) == sorted(email_of(runtime, d.subscription_id)
                                                  for d in deliveries(runtime, kind=domain.CONFIRMATION))
         assert len(sink.recipients) == 8
+
+
+async def test_a_mail_queued_while_a_round_sends_leaves_in_that_round_on_its_wake_up(database_url):  # noqa: ANN001
+    # A poll far away: only the consumer's wake-up after its commit can bring the alert out.
+    with counting_sink() as (sink, port), notifications_runtime(database_url, port, connections=1,
+                                                                poll_seconds=600) as runtime:
+        subscribe(runtime, "reader@example.org", NOW)  # its confirmation is due
+        worker = asyncio.create_task(runtime.sender.run())
+        try:
+            await wait_for(lambda: len(sink.recipients) == 1)
+            round_number = runtime.sender.rounds
+            event = offer_event(district=None)
+            await apply(runtime, event)  # commits, then wakes the sender
+            await wait_for(lambda: len(sink.recipients) == 2)
+            assert runtime.sender.rounds == round_number  # claimed by the running round, not a new one
+            await wait_for(lambda: deliveries(runtime, event_id=event.id)[0].status == domain.DELIVERY_SENT)
+        finally:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+
+
+async def wait_for(condition, seconds: float = 20) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the sender did not get there"
+        await asyncio.sleep(0.01)

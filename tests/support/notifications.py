@@ -32,11 +32,12 @@ TOPIC_OF = {"offer": topics.OFFERS, "example": topics.EXAMPLES, "actor": topics.
 
 @contextmanager
 def notifications_runtime(database_url: str, smtp_port: int = 9, *, connections: int = 4,
-                          batch_size: int = 200) -> Iterator[NotificationsRuntime]:
+                          batch_size: int = 200, poll_seconds: float = 0.5) -> Iterator[NotificationsRuntime]:
     run_migrations(MIGRATIONS, database_url)
     settings = service_settings("notifications", database_url=database_url, bootstrap="127.0.0.1:9",
                                 smtp_host="127.0.0.1", smtp_port=smtp_port)
-    sender = SenderPolicy(connections=connections, batch_size=batch_size, smtp_timeout_seconds=5,
+    sender = SenderPolicy(connections=connections, batch_size=batch_size, poll_seconds=poll_seconds,
+                          smtp_timeout_seconds=5,
                           lease_seconds=60, max_attempts=4, backoff=Backoff(base_seconds=0.05, max_seconds=1))
     runtime = NotificationsRuntime(settings, replace(NotificationsConfig(), sender=sender))
     try:

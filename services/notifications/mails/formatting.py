@@ -208,6 +208,7 @@ def make_environment(lang: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates ship with the code; a stat per template and mail showed in the profile
     )
     environment.globals.update(_=template_gettext(lang), lang=lang)
     environment.filters.update(field_names=field_names, language_names=language_names, place=place_name,

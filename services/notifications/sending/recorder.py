@@ -41,7 +41,7 @@ class OutcomeRecorder:
         self._arrived = asyncio.Event()
         self._closing = False
         self._task = asyncio.create_task(self._run(), name="mail-outcome-recorder")
-        self.recorded: list[Outcome] = []
+        self.written = 0  # outcomes committed, for the caller (a round may last as long as steady traffic)
 
     def add(self, outcome: Outcome) -> None:
         self._waiting.append(outcome)
@@ -61,12 +61,12 @@ class OutcomeRecorder:
         if self._unwritten < self._limit:
             self._room.set()
 
-    async def close(self) -> list[Outcome]:
-        """Write what is left and stop; returns every outcome recorded in this round."""
+    async def close(self) -> int:
+        """Write what is left and stop; returns how many outcomes were recorded in this round."""
         self._closing = True
         self._arrived.set()
         await self._task
-        return self.recorded
+        return self.written
 
     async def _run(self) -> None:
         while True:
@@ -99,7 +99,7 @@ class OutcomeRecorder:
                 metrics.WITHHELD.labels(outcome.mail.delivery.kind, outcome.result).inc()
             else:
                 metrics.MAILS.labels(outcome.mail.delivery.kind, outcome.result, outcome.metric_reason).inc()
-        self.recorded.extend(written)
+        self.written += len(written)
 
     def _write_now(self, batch: list[Outcome]) -> list[Outcome]:
         with Session(self._engine) as session:

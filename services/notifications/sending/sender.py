@@ -3,8 +3,10 @@
 Bus handlers and periodic workers only queue deliveries. Here a feeder claims due rows in batches
 (each claim a lease, see ADR 8) and renders them into one shared queue; `connections`
 workers, each with its own SMTP connection, take the next mail from it until the queue runs
-dry. Outcomes go to the recorder as they happen. 4xx replies and connection trouble are
-retried with exponential backoff and jitter; 5xx replies fail for good.
+dry. In the worker loop a round lasts as long as claims find mails: each consumer commit wakes
+the feeder, which claims again while the connections send (ADR 23). Outcomes go to the
+recorder as they happen. 4xx replies and connection trouble are retried with exponential
+backoff and jitter; 5xx replies fail for good.
 """
 
 import asyncio
@@ -60,20 +62,22 @@ class DeliverySender:
         self._stopping = False
         self._depth = QueueDepth(engine)
         self.identity = SenderIdentity(engine)
+        self.rounds = 0  # rounds the worker loop started, for tests and the bench
 
     async def run(self) -> None:
         """The worker loop. On cancellation the mails already on the wire are finished and
         recorded (so they are not sent again after a restart) before it stops."""
         self._wakeup.bind()
         failures = 0
-        trouble = Backoff(base_seconds=2 * self.policy.poll_seconds, max_seconds=30.0, jitter=0.0)
+        trouble = Backoff(base_seconds=min(2 * self.policy.poll_seconds, 30.0), max_seconds=30.0, jitter=0.0)
         busy_at = time.monotonic()
         keeper = asyncio.create_task(self.identity.run(), name="mail-sender-lease")
         try:
             await self.identity.ready.wait()
             while True:
                 self._wakeup.clear()
-                self._round = asyncio.create_task(self.send_due(), name="mail-sender-round")
+                self.rounds += 1
+                self._round = asyncio.create_task(self.send_due(keep_going=True), name="mail-sender-round")
                 try:
                     handled = await asyncio.shield(self._round)
                     failures = 0
@@ -105,18 +109,21 @@ class DeliverySender:
         if round_ is None or round_.done():
             return
         self._stopping = True
+        self._wakeup.set()  # a feeder waiting for new mails stops waiting
         done, _ = await asyncio.wait({round_}, timeout=self.policy.smtp_timeout_seconds + LEASE_MARGIN_SECONDS)
         if not done:
             round_.cancel()
 
-    async def send_due(self, now: datetime | None = None) -> int:
+    async def send_due(self, now: datetime | None = None, *, keep_going: bool = False) -> int:
         """Send everything due at `now` (default: the clock), then return how many mails were
         taken. A feeder claims and renders the next batch in a thread while the connections
-        still send the current one, so they never wait for the database."""
+        still send the current one, so they never wait for the database. `keep_going` (the
+        worker loop): after a claim that found mails, wait for the next wake-up or poll and claim
+        again within the same round, until a claim finds nothing."""
         drain = _Drain()
         recorder = OutcomeRecorder(self._engine, self.policy)
         try:
-            await asyncio.gather(self._feed(drain, recorder, now),
+            await asyncio.gather(self._feed(drain, recorder, now, keep_going),
                                  *(self._work(slot, drain, recorder) for slot in range(self.pool.size)))
         finally:
             leftovers = [*drain.queue, *drain.expired]
@@ -124,14 +131,13 @@ class DeliverySender:
                 delay = self.policy.backoff.delay(1) if drain.trouble else 0.0
                 when = utcnow() + timedelta(seconds=delay)
                 await asyncio.to_thread(self._release, leftovers, when)
-            await recorder.close()
-            if recorder.recorded:
-                self._on_staged()  # once per drain; meanwhile the relay's own polling publishes in large batches
+            if await recorder.close():
+                self._on_staged()  # once per round; meanwhile the relay's poll and the consumer's commits wake it
         if drain.error is not None:
             raise drain.error
         return drain.taken
 
-    async def _feed(self, drain: "_Drain", recorder: OutcomeRecorder, now: datetime | None) -> None:
+    async def _feed(self, drain: "_Drain", recorder: OutcomeRecorder, now: datetime | None, keep_going: bool) -> None:
         low_water = max(1, self.policy.batch_size // 2)
         try:
             while True:
@@ -139,6 +145,8 @@ class DeliverySender:
                     await drain.changed.wait_for(lambda: len(drain.queue) < low_water or drain.ending(self))
                 if drain.ending(self):
                     return
+                if keep_going:
+                    self._wakeup.clear()  # a commit after this point wakes the next claim
                 token = self.identity.new_token()
                 lease_ends = time.monotonic() + self.policy.lease_seconds - LEASE_MARGIN_SECONDS
                 prepared = await asyncio.to_thread(self._claim_and_render, now or utcnow(), token)
@@ -155,8 +163,14 @@ class DeliverySender:
                         drain.queue.append(_Queued(mail, rendered, token, lease_ends))  # type: ignore[arg-type]
                 async with drain.changed:
                     drain.changed.notify_all()
-                if len(prepared) < self.policy.batch_size:
+                if not prepared or (len(prepared) < self.policy.batch_size and not keep_going):
                     return  # nothing more is due
+                if len(prepared) < self.policy.batch_size:
+                    # Mails queued while this round sends are claimed as soon as their commit wakes
+                    # the sender, not after the round ends (steady traffic kept a round busy and
+                    # held new alerts back by its whole length: ADR 23).
+                    await self._depth.refresh()
+                    await self._wakeup.wait(self.policy.poll_seconds)
         except Exception as error:  # database away: the workers finish what is queued, then the round fails
             drain.error = error
         finally:
@@ -202,6 +216,7 @@ class DeliverySender:
                 # is claimed, and what no other worker can send waits for the next try.
                 self.pool.discard(slot)
                 drain.trouble = True
+                self._wakeup.set()  # a feeder waiting for new mails ends the round
                 timed_out = isinstance(error, TimeoutError | aiosmtplib.SMTPTimeoutError)
                 recorder.add(Outcome(mail, outcomes.FAILED, utcnow(), _describe(error), permanent=False,
                                      metric_reason=domain.failure_reason(None, timed_out=timed_out)))

@@ -51,12 +51,19 @@ def claim_due(session: Session, now: datetime, *, limit: int, lease: timedelta, 
     candidates = (select(Delivery.id)
                   .where(Delivery.status == domain.DELIVERY_PENDING, col(Delivery.next_attempt_at) <= now)
                   .order_by(col(Delivery.next_attempt_at), col(Delivery.created_at)).limit(limit))
-    chosen: Any = candidates.scalar_subquery()
+    chosen: Any
     if session.get_bind().dialect.name == "postgresql":
         # Materialized once: as a plain `IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL
         # may run the sub-select again per row and claim more than `limit` rows (seen: 12 of 6).
         due = candidates.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
         chosen = select(due.c.id)
+    else:
+        # Read first: WAL readers do not wait, and a claim that finds nothing then never queues
+        # for SQLite's single write turn behind the consumer (every wake-up claims, ADR 23).
+        chosen = list(session.execute(candidates).scalars())
+        if not chosen:
+            session.commit()
+            return []
     claimed = list(session.execute(
         update(Delivery)
         .where(col(Delivery.id).in_(chosen), col(Delivery.status) == domain.DELIVERY_PENDING,
