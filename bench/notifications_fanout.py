@@ -42,6 +42,7 @@ from npa.contracts.events import offers as offer_events  # noqa: E402
 from npa.infrastructure.database import make_engine, run_migrations  # noqa: E402
 from npa.infrastructure.outbox import utcnow  # noqa: E402
 from npa.infrastructure.topics_admin import ensure_topics  # noqa: E402
+from npa.infrastructure.host import settle_garbage_collector  # noqa: E402
 from services.notifications.app import create_app  # noqa: E402
 from services.notifications.config import NotificationsConfig  # noqa: E402
 from services.notifications.mails import MailRenderer  # noqa: E402
@@ -132,6 +133,7 @@ async def service_rate(url: str, bootstrap: str, sink: Sink, subscribers: int, c
     config = NotificationsConfig.from_env()
     config = replace(config, sender=replace(config.sender, connections=connections))
     app = create_app(settings, config)
+    settle_garbage_collector()  # as `python -m services.notifications` does after creating the app
     logging.getLogger("faststream.access.kafka").setLevel(logging.WARNING)  # one line per message
     async with app.router.lifespan_context(app):
         offer = offer_events.OfferState(id=str(uuid.uuid4()), version=1, status="published", title="Deutschkurs A1",
