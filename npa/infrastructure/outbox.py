@@ -45,6 +45,9 @@ def stage(session: Session, topic: str, *, source: str, type: str, subject: str,
     return event
 
 
+STAGED = "npa_staged_events"  # in Session.info: this transaction staged events (the relay has work after it)
+
+
 def stage_many(session: Session, topic: str, events: Iterable[CloudEvent]) -> int:
     """Stage built events in one multi-row insert; they leave in the order given."""
     now = utcnow()
@@ -52,7 +55,14 @@ def stage_many(session: Session, topic: str, events: Iterable[CloudEvent]) -> in
     if rows:
         # Core, not the ORM's bulk insert: a third of the time for thousands of rows
         session.connection().execute(insert(OutboxMessage.__table__), rows)  # type: ignore[attr-defined]
+        session.info[STAGED] = True
     return len(rows)
+
+
+
+def staged_in(session: Session) -> bool:
+    """Whether the session's transaction staged events; asked once, after its commit."""
+    return bool(session.info.pop(STAGED, False))
 
 
 def prune_published(session: Session, older_than: timedelta, limit: int = 5000) -> int:

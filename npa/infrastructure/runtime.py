@@ -78,7 +78,7 @@ class ServiceRuntime:
                 after_commit=self.after_consumer_commit,
             )
             metrics.initialise_consumer_series(self.consumed_topics)
-        self._after_commit: list[Callable[[], None]] = [self.relay.wake]
+        self._after_commit: list[Callable[[], None]] = []
         self._dead_letter_hooks: list[Callable[[str, bytes | None, bytes, dict[str, str]], None]] = []
         self.broker = self._catalogue(publishes)
         self._workers: dict[str, Callable[[], Awaitable[None]]] = {
@@ -106,7 +106,9 @@ class ServiceRuntime:
         """Run `callback` (from the consumer's thread) after each committed batch, e.g. to wake a sender."""
         self._after_commit.append(callback)
 
-    def after_consumer_commit(self) -> None:
+    def after_consumer_commit(self, staged: bool) -> None:
+        if staged:  # the relay's next batch is ready; a commit that staged nothing leaves it asleep
+            self.relay.wake()
         for callback in self._after_commit:
             callback()
 

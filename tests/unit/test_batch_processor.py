@@ -13,6 +13,7 @@ from npa.infrastructure.backoff import Backoff
 from npa.infrastructure.consumer import BatchProcessor, RawRecord, RejectedEvent, RetryPolicy, bind, each_valid
 from npa.infrastructure.database import make_engine
 from npa.infrastructure.inbox import EntityVersion, InboxEvent
+from npa.infrastructure.outbox import OutboxMessage, stage_many
 
 
 class Effect(SQLModel, table=True):
@@ -172,3 +173,23 @@ def test_batches_are_sized_to_the_time_a_transaction_should_take() -> None:
     for _ in range(20):
         sizer.observe("costly", 1, 0.002)  # cheaper again: it grows back
     assert sizer.size("costly") > 50
+
+
+async def test_the_caller_learns_after_each_commit_whether_events_were_staged(tmp_path) -> None:  # noqa: ANN001
+    """The runtime wakes the outbox relay only after a transaction that staged events."""
+    engine = make_engine(f"sqlite:///{tmp_path}/staged.db")
+    SQLModel.metadata.create_all(engine, tables=[InboxEvent.__table__, EntityVersion.__table__,
+                                                 OutboxMessage.__table__])
+    commits: list[bool] = []
+
+    def announce_some(session: Session, events: list) -> None:
+        stage_many(session, "npa.out.v1", [new_event(source="/t", type="t.said", subject=event.subject, data={})
+                                           for event in events if event.data["title"] == "announce"])
+
+    consumer = BatchProcessor("test", engine, bind({"t.changed": announce_some}), DeadLetters(),
+                              RetryPolicy(max_attempts=1, backoff=Backoff(0.001, 0.01)), after_commit=commits.append)
+    await consumer.process_batch("topic", 0, [record("a", 1, "quiet")[0]])
+    await consumer.process_batch("topic", 0, [record("b", 1, "announce")[0], record("c", 1, "quiet")[0]])
+    await consumer.process_batch("topic", 0, [record("d", 1, "quiet")[0]])
+    assert commits == [False, True, False]
+    engine.dispose()

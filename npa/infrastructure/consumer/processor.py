@@ -32,7 +32,7 @@ from npa.infrastructure import metrics
 from npa.infrastructure.backoff import Backoff
 from npa.infrastructure.consumer.handlers import BoundHandler, RejectedEvent
 from npa.infrastructure.database import ping
-from npa.infrastructure import inbox
+from npa.infrastructure import inbox, outbox
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class BatchProcessor:
         handlers: dict[str, BoundHandler],
         publish_dead_letter: PublishDeadLetter,
         retry: RetryPolicy,
-        after_commit: Callable[[], None] = lambda: None,
+        after_commit: Callable[[bool], None] = lambda _staged: None,
     ) -> None:
         self.group_id = group_id
         self._engine = engine
@@ -189,7 +189,8 @@ class BatchProcessor:
                 raise _Deterministic(describe_validation_error(error, prefix="data."), None) from error
             inbox.record(session, admitted)
             session.commit()
-        self._after_commit()
+            staged = outbox.staged_in(session)
+        self._after_commit(staged)
         counts: Counter = Counter()
         for outcome, events in (("applied", admitted.fresh), ("duplicate", admitted.duplicates),
                                 ("stale", admitted.stale)):
