@@ -9,7 +9,7 @@
 | SENDER_POLL_SECONDS | how often the sender looks for due mails when nothing woke it | 0.5 |
 | SENDER_BATCH_SIZE | mails claimed per round | 200 |
 | SENDER_LEASE_SECONDS | how long a round holds its mails (ADR 8) | 120 |
-| SENDER_MAX_UNRECORDED | accepted mails whose record is not yet committed, at most; with SMTP_CONNECTIONS the bound of repeats after a crash (ADR 8, ADR 23) | 20 |
+| SENDER_MAX_UNRECORDED | accepted mails whose record is not yet committed, at most; with SMTP_CONNECTIONS the bound of repeats after a crash (ADR 8, ADR 23) | 32 |
 | DIGEST_DAILY_AT | local time of the daily digest | 07:00 |
 | DIGEST_WEEKLY_DAY, DIGEST_WEEKLY_AT | day and local time of the weekly digest | monday, 07:00 |
 | DIGEST_TIMEZONE | the local time zone of the digest times | Europe/Berlin |
@@ -45,7 +45,7 @@ class SenderPolicy:
     batch_size: int = 200
     connections: int = 16  # mails in flight at once: a send waits on round trips, not on CPU (ADR 23)
     lease_seconds: float = 120.0
-    max_unrecorded: int = 20  # outcomes handed to the recorder and not yet committed; + connections = 36 (ADR 8, 23)
+    max_unrecorded: int = 32  # outcomes handed to the recorder and not yet committed; + connections = 48 (ADR 8, 23)
     smtp_timeout_seconds: float = 30.0
     postpone_seconds: float = 30.0  # a withdrawal notice waiting for its alert to leave first
     max_attempts: int = 12  # tries of one mail; 5xx replies fail at once
@@ -89,7 +89,7 @@ class NotificationsConfig:
             batch_size=int(_env("SENDER_BATCH_SIZE", "200")),
             connections=int(_env("SMTP_CONNECTIONS", "16")),
             lease_seconds=float(_env("SENDER_LEASE_SECONDS", "120")),
-            max_unrecorded=int(_env("SENDER_MAX_UNRECORDED", "20")),
+            max_unrecorded=int(_env("SENDER_MAX_UNRECORDED", "32")),
             smtp_timeout_seconds=float(_env("SMTP_TIMEOUT_SECONDS", "30")),
             max_attempts=int(_env("SMTP_MAX_ATTEMPTS", "12")),
             backoff=backoff,
