@@ -74,21 +74,27 @@ async def send_batched(producer: AIOKafkaProducer, messages: Sequence[Message]) 
         batch, indexes = open_batches.pop((topic, partition))
         handed.append((await producer.send_batch(batch, topic, partition=partition), indexes))
 
+    def append(index: int, slot: tuple[str, int]) -> bool:
+        if slot not in open_batches:
+            open_batches[slot] = (producer.create_batch(), [])
+        batch, indexes = open_batches[slot]
+        _, key, value, headers = messages[index]
+        if batch.append(key=key, value=value, timestamp=None, headers=headers) is None:  # type: ignore[attr-defined]
+            return False
+        indexes.append(index)
+        return True
+
     try:
-        for index, (topic, key, value, headers) in enumerate(messages):
+        for index, (topic, key, _value, _headers) in enumerate(messages):
             if topic not in partitions:
                 partitions[topic] = sorted(await producer.partitions_for(topic))
-            partition = _PARTITIONER(key, partitions[topic], partitions[topic])
-            for attempt in (1, 2):
-                if (topic, partition) not in open_batches:
-                    open_batches[(topic, partition)] = (producer.create_batch(), [])
-                batch, indexes = open_batches[(topic, partition)]
-                if batch.append(key=key, value=value, timestamp=None, headers=headers) is not None:  # type: ignore[attr-defined]
-                    indexes.append(index)
-                    break
-                if attempt == 2 or not indexes:
-                    raise MessageSizeTooLargeError(f"{len(value)} bytes do not fit in a record batch")
-                await hand_over(topic, partition)  # full: send it, start the partition's next one
+            slot = (topic, _PARTITIONER(key, partitions[topic], partitions[topic]))
+            if not append(index, slot):
+                if not open_batches[slot][1]:
+                    raise MessageSizeTooLargeError(f"message {index} does not fit in a record batch")
+                await hand_over(*slot)  # full: send it, start the partition's next one
+                if not append(index, slot):
+                    raise MessageSizeTooLargeError(f"message {index} does not fit in a record batch")
         for topic, partition in list(open_batches):
             await hand_over(topic, partition)
     except Exception as error:  # the producer refused (stopped, buffer full, metadata): the rest fails

@@ -4,12 +4,12 @@ Grafana's variables substituted, and the metric names a query reads."""
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.compose import REPO
+
 PROMETHEUS_DIR = REPO / "deploy" / "prometheus"
 GRAFANA_DIR = REPO / "deploy" / "grafana"
 DASHBOARDS_DIR = GRAFANA_DIR / "dashboards"

@@ -62,7 +62,7 @@ class DeliverySender:
         self._stopping = False
         self._depth = QueueDepth(engine)
         self.identity = SenderIdentity(engine)
-        self.rounds = 0  # rounds the worker loop started, for tests and the bench
+        self.rounds = 0  # rounds the worker loop started (tests)
 
     async def run(self) -> None:
         """The worker loop. On cancellation the mails already on the wire are finished and
