@@ -17,11 +17,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Dialect, Executable, Table, bindparam, case, insert, select, update
+import pydantic_core
+from sqlalchemy import JSON, Dialect, Executable, Table, bindparam, case, insert, select, update
 from sqlalchemy.types import TypeEngine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from npa.infrastructure.database import json_text
 from services.reports import domain
 from services.reports.models import (
     ActorContribution,
@@ -66,13 +68,14 @@ class Prepared:
     tight loop cost about a tenth of it. The SQL is SQLAlchemy's, for the session's dialect.
     SQLite runs it with the driver's executemany. On PostgreSQL, psycopg's executemany sends
     one statement per row, and the server's per-statement work was most of a replay there
-    (ADR 12): an INSERT goes as one statement with one array per column instead."""
+    (ADR 12): an INSERT goes as one statement whose rows are one JSON parameter instead,
+    serialised in C; psycopg's array dumpers, tried first, spent ~1 µs a value in Python."""
 
     sql: str
     names: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
     positional: bool
-    unnest: str | None = None  # an INSERT on PostgreSQL: its rows as one array per column
+    unnest: str | None = None  # an INSERT on PostgreSQL: its rows as one JSON array of arrays
 
     @classmethod
     def of(cls, statement: Executable, dialect: Dialect) -> "Prepared":
@@ -80,18 +83,26 @@ class Prepared:
         names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
         processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
         sql = str(compiled)
-        unnest = None
+        prepared = cls(sql, names, processors, compiled.positional)
         if dialect.name == "postgresql":
-            casts = tuple(_cast(compiled.binds[name].type, dialect) for name in names)
-            unnest = _unnest(sql, names, casts)
-        return cls(sql, names, processors, compiled.positional, unnest)
+            types = [compiled.binds[name].type for name in names]
+            unnest = _unnest(sql, names, tuple(_cast(column_type, dialect) for column_type in types))
+            if unnest is not None:
+                return prepared.as_json_rows(unnest, types)
+        return prepared
+
+    def as_json_rows(self, sql: str, types: Sequence[TypeEngine]) -> "Prepared":
+        """Run as `sql`, which reads every row from one JSON parameter; a JSON column's value
+        goes as its text, serialised as the engine serialises it."""
+        processors = tuple(json_text if isinstance(column_type, JSON) else processor
+                           for column_type, processor in zip(types, self.processors, strict=True))
+        return dataclasses.replace(self, processors=processors, unnest=sql)
 
     def run(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         pairs = tuple(zip(self.names, self.processors, strict=True))
         values = [[processor(row[name]) if processor else row[name] for name, processor in pairs] for row in rows]
         if self.unnest is not None:
-            session.connection().exec_driver_sql(self.unnest,
-                                                 tuple(list(column) for column in zip(*values, strict=True)))
+            session.connection().exec_driver_sql(self.unnest, (pydantic_core.to_json(values).decode(),))
         elif self.positional:
             session.connection().exec_driver_sql(self.sql, [tuple(value) for value in values])
         else:
@@ -100,16 +111,24 @@ class Prepared:
 
 
 def _cast(column_type: TypeEngine, dialect: Dialect) -> str:
-    """The SQL type to cast an array's elements to, without a length: an explicit cast to
-    VARCHAR(n) would cut a longer text, where the column refuses it."""
+    """The SQL type to cast a value to, without a length: an explicit cast to VARCHAR(n) would
+    cut a longer text, where the column refuses it."""
     return re.sub(r"\(\d+\)", "", column_type.compile(dialect=dialect))
 
 
+def _json_rows(casts: Sequence[str], names: Sequence[str] | None = None) -> str:
+    """The rows of one JSON parameter `[[v0, v1, …], …]` as a table, each value cast from its
+    text (a JSON column's value arrives as its serialised text, a time with its offset)."""
+    columns = ", ".join(f"(r->>{index})::{cast}" + (f" AS {names[index]}" if names else "")
+                        for index, cast in enumerate(casts))
+    return f"SELECT {columns} FROM jsonb_array_elements(%s::jsonb) AS r"
+
+
 def _unnest(sql: str, names: tuple[str, ...], casts: tuple[str, ...]) -> str | None:
-    """An INSERT's `VALUES (…)` replaced by `SELECT * FROM unnest(%s::type[], …)`, one array
-    parameter per column (a short statement, whatever the number of rows: psycopg parses a
-    statement's text in Python, 25 % of the replay with multi-row VALUES), if every parameter
-    is in that row and in `names`' order; else None (run as executemany)."""
+    """An INSERT's `VALUES (…)` replaced by a SELECT from one JSON parameter holding every row
+    (a short statement, whatever the number of rows: psycopg parses a statement's text in
+    Python, 25 % of the replay with multi-row VALUES), if every parameter is in that row and
+    in `names`' order; else None (run as executemany)."""
     head, found, rest = sql.partition(" VALUES (")
     if not found or not head.startswith("INSERT ") or " VALUES (" in rest:
         return None
@@ -120,8 +139,7 @@ def _unnest(sql: str, names: tuple[str, ...], casts: tuple[str, ...]) -> str | N
     row_sql, tail = rest[:end], rest[end + 1:]
     if tuple(_NAMED.findall(row_sql)) != names or _NAMED.search(tail) or "%s" in sql:
         return None
-    columns = ", ".join(f"%s::{cast}[]" for cast in casts)
-    return f"{head} SELECT * FROM unnest({columns}){tail}"
+    return f"{head} {_json_rows(casts)}{tail}"
 
 
 def _dialect(session: Session) -> Dialect:
@@ -163,14 +181,14 @@ def _update(dialect: Dialect, model: type) -> Prepared:
     prepared = Prepared.of(statement, dialect)
     if dialect.name != "postgresql":
         return prepared
-    # `UPDATE … FROM unnest(…)`: one statement for all rows, as the INSERTs (see Prepared)
+    # `UPDATE … FROM (rows of one JSON parameter)`: one statement for all rows, as the INSERTs (see Prepared)
     quote = dialect.identifier_preparer.quote
-    names = [name.removeprefix("v_") for name in prepared.names]
-    arrays = ", ".join(f"%s::{_cast(table.c[name].type, dialect)}[]" for name in names)
-    changes = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in names if name != "id")
-    sql = (f"UPDATE {quote(table.name)} SET {changes} FROM unnest({arrays}) AS v({', '.join(map(quote, names))}) "
-           f"WHERE {quote(table.name)}.id = v.id")
-    return dataclasses.replace(prepared, unnest=sql)
+    types = [table.c[name.removeprefix("v_")].type for name in prepared.names]
+    names = [quote(name.removeprefix("v_")) for name in prepared.names]
+    rows = _json_rows([_cast(column_type, dialect) for column_type in types], names)
+    changes = ", ".join(f"{name} = v.{name}" for name in names if name != "id")
+    sql = f"UPDATE {quote(table.name)} SET {changes} FROM ({rows}) AS v WHERE {quote(table.name)}.id = v.id"
+    return prepared.as_json_rows(sql, types)
 
 
 def _dialect_insert(dialect: Dialect, table: Table):  # noqa: ANN202
