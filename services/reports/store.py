@@ -161,8 +161,7 @@ def write_rows(session: Session, model: type, rows: Mapping[str, dict[str, Any]]
     """Each row once: one INSERT for new ids, one UPDATE (executemany on SQLite) for stored ones."""
     inserts = [rows[key] for key in sorted(rows) if key not in stored]
     updates = [{f"v_{name}": value for name, value in rows[key].items()} for key in sorted(rows) if key in stored]
-    if inserts:
-        _insert(_dialect(session), model).run(session, inserts)
+    insert_rows(session, model, inserts)
     if updates:
         _update(_dialect(session), model).run(session, updates)
 
@@ -216,6 +215,19 @@ def insert_new(session: Session, model: type, rows: list[dict[str, Any]]) -> Non
     """Multi-row INSERT that skips rows whose key is already stored (a replayed event id)."""
     if rows:
         _insert_ignoring(_dialect(session), model).run(session, rows)
+
+
+def insert_rows(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    """Multi-row INSERT; a key already stored fails the transaction."""
+    if rows:
+        _insert(_dialect(session), model).run(session, rows)
+
+
+def keep_highest(session: Session, model: type, keys: tuple[str, ...], rows: list[dict[str, Any]],
+                 column: str) -> None:
+    """Inserts each row, or raises its stored row's `column` to the row's value if that is higher."""
+    if rows:
+        _upsert(_dialect(session), model, keys, (), column).run(session, rows)
 
 
 def add_counts(session: Session, model: type, keys: tuple[str, ...], rows: list[dict[str, Any]],
