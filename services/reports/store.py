@@ -15,13 +15,17 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import pydantic_core
+from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, Dialect, Executable, Table, bindparam, case, insert, select, update
 from sqlalchemy.types import TypeEngine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from npa.infrastructure.database import json_text
 from services.reports import domain
@@ -92,22 +96,43 @@ class Prepared:
         return prepared
 
     def as_json_rows(self, sql: str, types: Sequence[TypeEngine]) -> "Prepared":
-        """Run as `sql`, which reads every row from one JSON parameter; a JSON column's value
-        goes as its text, serialised as the engine serialises it."""
-        processors = tuple(json_text if isinstance(column_type, JSON) else processor
+        """Run as `sql`, which reads every row from one JSON parameter: a JSON column's value
+        goes as its text, serialised as the engine serialises it; an aware time as it is (the
+        server's `::timestamptz` reads its offset; converting it to UTC first cost ~0.5 µs)."""
+        processors = tuple(json_text if isinstance(column_type, JSON)
+                           else _aware if isinstance(column_type, UTCDateTime) else processor
                            for column_type, processor in zip(types, self.processors, strict=True))
         return dataclasses.replace(self, processors=processors, unnest=sql)
 
     def run(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-        pairs = tuple(zip(self.names, self.processors, strict=True))
-        values = [[processor(row[name]) if processor else row[name] for name, processor in pairs] for row in rows]
+        if not rows:
+            return
+        values = self._values(rows)
         if self.unnest is not None:
-            session.connection().exec_driver_sql(self.unnest, (pydantic_core.to_json(values).decode(),))
+            session.connection().exec_driver_sql(self.unnest, (Jsonb(values, dumps=pydantic_core.to_json),))
         elif self.positional:
-            session.connection().exec_driver_sql(self.sql, [tuple(value) for value in values])
+            session.connection().exec_driver_sql(self.sql, values)
         else:
             session.connection().exec_driver_sql(self.sql, [dict(zip(self.names, value, strict=True))
                                                             for value in values])
+
+    def _values(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple]:
+        """Each row's values in `names`' order through the bind processors, column by column
+        (C loops: map, zip, itemgetter; a Python loop per value cost twice as much)."""
+        values = list(map(itemgetter(*self.names), rows)) if len(self.names) > 1 else [
+            (row[self.names[0]],) for row in rows]
+        if not any(self.processors):
+            return values
+        columns = [list(map(processor, column)) if processor else column
+                   for processor, column in zip(self.processors, zip(*values, strict=True), strict=True)]
+        return list(zip(*columns, strict=True))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """As UTCDateTime refuses a time without an offset (it would be read in the session's zone)."""
+    if value is not None and value.utcoffset() is None:
+        raise ValueError("a time needs its offset (timezone information)")
+    return value
 
 
 def _cast(column_type: TypeEngine, dialect: Dialect) -> str:
