@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -85,7 +85,9 @@ class Prepared:
     def of(cls, statement: Executable, dialect: Dialect) -> "Prepared":
         compiled = statement.compile(dialect=dialect)
         names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
-        processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+        processors = tuple(sqlite_time_text if dialect.name == "sqlite" and isinstance(column_type, UTCDateTime)
+                           else column_type.dialect_impl(dialect).bind_processor(dialect)
+                           for column_type in (compiled.binds[name].type for name in names))
         sql = str(compiled)
         prepared = cls(sql, names, processors, compiled.positional)
         if dialect.name == "postgresql":
@@ -126,6 +128,14 @@ class Prepared:
         columns = [list(map(processor, column)) if processor else column
                    for processor, column in zip(self.processors, zip(*values, strict=True), strict=True)]
         return list(zip(*columns, strict=True))
+
+
+def sqlite_time_text(value: datetime | None) -> str | None:
+    """UTCDateTime's and SQLite's DATETIME's bind processors in one, with the same text
+    ('2026-03-14 09:30:15.000000', UTC): the two cost twice as much (8 % of a replay)."""
+    if value is None:
+        return None
+    return _aware(value).astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
 def _aware(value: datetime | None) -> datetime | None:
