@@ -17,8 +17,9 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.dml import Update
 from sqlmodel import Session
 
 from npa.contracts.envelope import CONTENT_TYPE
@@ -56,6 +57,14 @@ class RelaySettings:
     backoff: Backoff = Backoff(0.25, 10.0)
 
 
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_IDS = _OUTBOX.c.id.in_(bindparam("ids", expanding=True))
+# Built once, as every statement that runs per round (see npa/infrastructure/inbox.py).
+_MARK_PUBLISHED = update(_OUTBOX).where(_IDS).values(attempts=_OUTBOX.c.attempts + 1,
+                                                     published_at=bindparam("published_at"))
+_RECORD_FAILURE = update(_OUTBOX).where(_IDS).values(attempts=_OUTBOX.c.attempts + 1, last_error=bindparam("last_error"))
+
+
 class OutboxRelay:
     def __init__(self, engine: Engine, publish: Publish, *, settings: RelaySettings = RelaySettings(),
                  lease: Lease | None = None, read_back: ReadBack | None = None) -> None:
@@ -67,6 +76,10 @@ class OutboxRelay:
         self._wakeup = Wakeup()
         self._in_doubt = True  # until the first read-back: a predecessor may have died mid-batch
         self.holds_lease = False
+        self._pending_query = (
+            select(_OUTBOX.c.id, _OUTBOX.c.event_id, _OUTBOX.c.topic, _OUTBOX.c.key, _OUTBOX.c.event_type,
+                   _OUTBOX.c.payload)
+            .where(_OUTBOX.c.published_at.is_(None)).order_by(_OUTBOX.c.id).limit(settings.batch_size))
 
     def wake(self) -> None:
         """Called (from any thread) after a commit that staged events, so they leave at once."""
@@ -144,27 +157,21 @@ class OutboxRelay:
         return [row for row in rows if row.event_id not in found]
 
     def _pending(self) -> list[Pending]:
-        table = OutboxMessage.__table__  # type: ignore[attr-defined]
-        query = (select(table.c.id, table.c.event_id, table.c.topic, table.c.key, table.c.event_type,
-                        table.c.payload)
-                 .where(table.c.published_at.is_(None)).order_by(table.c.id).limit(self._settings.batch_size))
         with self._engine.connect() as connection:
-            return [Pending(*row) for row in connection.execute(query)]
+            return [Pending(*row) for row in connection.execute(self._pending_query)]
 
     def _mark_published(self, ids: list[int]) -> None:
-        self._update(ids, published_at=utcnow())
+        self._update(_MARK_PUBLISHED, ids, {"published_at": utcnow()})
 
     def _record_failure(self, ids: list[int], error: str) -> None:
-        self._update(ids, last_error=error[:1000])
+        self._update(_RECORD_FAILURE, ids, {"last_error": error[:1000]})
 
-    def _update(self, ids: list[int], **values: object) -> None:
-        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    def _update(self, statement: Update, ids: list[int], values: dict[str, object]) -> None:
         if not ids:
             return
         with Session(self._engine) as session:
             for start in range(0, len(ids), 500):
-                session.connection().execute(update(table).where(table.c.id.in_(ids[start:start + 500]))
-                                             .values(attempts=table.c.attempts + 1, **values))
+                session.connection().execute(statement, {"ids": ids[start:start + 500], **values})
             session.commit()
 
     def backlog(self) -> tuple[int, float]:

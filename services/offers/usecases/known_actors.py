@@ -1,6 +1,6 @@
 """This service's copy of the actor registry (from `npa.actors.v1`), to check providers."""
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
 from npa.contracts.envelope import CloudEvent
@@ -17,12 +17,15 @@ def is_known_and_active(session: Session, actor_id: str) -> bool:
     return actor is not None and actor.active
 
 
+_KNOWN = KnownActor.__table__  # type: ignore[attr-defined]
+_ACTIVE_AMONG = select(_KNOWN.c.id).where(_KNOWN.c.id.in_(bindparam("ids", expanding=True)), _KNOWN.c.active)
+
+
 def active_among(session: Session, actor_ids: set[str]) -> set[str]:
-    """Which of these actors are known and active, in one query."""
+    """Which of these actors are known and active, in one query (built once: it runs per batch)."""
     if not actor_ids:
         return set()
-    query = select(KnownActor.id).where(KnownActor.id.in_(sorted(actor_ids)), KnownActor.active)  # type: ignore[attr-defined]
-    return set(session.execute(query).scalars())
+    return set(session.connection().execute(_ACTIVE_AMONG, {"ids": sorted(actor_ids)}).scalars())
 
 
 def on_actor_events(session: Session, events: list[CloudEvent]) -> None:

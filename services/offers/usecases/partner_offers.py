@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlmodel import Session
 
 from npa.contracts import topics
@@ -70,7 +70,7 @@ class Plan:
         fresh = [row.values for row in self.rows.values() if row.touched and row.is_new]
         changed = [row.values for row in self.rows.values() if row.touched and not row.is_new]
         if fresh:
-            session.connection().execute(insert(Offer.__table__), fresh)  # type: ignore[attr-defined]
+            session.connection().execute(_INSERT_OFFERS, fresh)
         if changed:
             session.execute(update(Offer), changed)
         stage_many(session, topics.OFFERS, self.events)
@@ -78,26 +78,31 @@ class Plan:
 
 _COLUMNS = ("id", "version", "status", "title", "district", "ends_on", "body", "partner_id", "external_id",
             "created_at", "updated_at")
+# Built once: per batch, building them cost more than running them (npa/infrastructure/inbox.py).
+_OFFERS, _PARTNERS = Offer.__table__, Partner.__table__  # type: ignore[attr-defined]
+_ACTIVE_PARTNERS = select(_PARTNERS.c.id, _PARTNERS.c.actor_id).where(
+    _PARTNERS.c.id.in_(bindparam("ids", expanding=True)), _PARTNERS.c.active)
+_PARTNERS_OFFERS = select(*(_OFFERS.c[name] for name in _COLUMNS)).where(  # the unique index answers (no row-value IN)
+    _OFFERS.c.partner_id == bindparam("partner_id"), _OFFERS.c.external_id.in_(bindparam("external_ids", expanding=True)))
+_INSERT_OFFERS = insert(_OFFERS)
 
 
 def plan_partner_changes(session: Session, changes: list[PartnerChange], *, base_url: str,
                          today: date | None = None) -> Plan:
     today = today or date.today()
     partner_ids = sorted({change.partner_id for change in changes})
-    partners = {partner.id: partner for partner in session.execute(
-        select(Partner).where(Partner.id.in_(partner_ids), Partner.active)).scalars()}  # type: ignore[attr-defined]
+    connection = session.connection()
+    partners = {partner.id: partner for partner in connection.execute(_ACTIVE_PARTNERS, {"ids": partner_ids})}
     plan = Plan()
     wanted: dict[str, set[str]] = {}
     for change in changes:
         if change.partner_id in partners:
             wanted.setdefault(change.partner_id, set()).add(change.external_id)
-    table = Offer.__table__  # type: ignore[attr-defined]
-    for partner_id, external_ids in wanted.items():  # per partner: the unique index answers (no row-value IN)
+    for partner_id, external_ids in wanted.items():
         ordered = sorted(external_ids)
         for start in range(0, len(ordered), 500):
-            query = select(*(table.c[name] for name in _COLUMNS)).where(
-                table.c.partner_id == partner_id, table.c.external_id.in_(ordered[start:start + 500]))
-            for row in session.execute(query):
+            for row in connection.execute(_PARTNERS_OFFERS, {"partner_id": partner_id,
+                                                             "external_ids": ordered[start:start + 500]}):
                 values = dict(zip(_COLUMNS, row, strict=True))
                 plan.rows[(partner_id, values["external_id"])] = _OfferRow(values, is_new=False)
     providers = {change.body.provider_actor_id or partners[change.partner_id].actor_id
@@ -129,7 +134,7 @@ def _withdraw(plan: Plan, row: _OfferRow | None, change: PartnerChange, now: dat
     return ChangeOutcome(WITHDRAWN, row.values["id"])
 
 
-def _upsert(plan: Plan, row: _OfferRow | None, change: PartnerChange, partner: Partner, active: set[str],
+def _upsert(plan: Plan, row: _OfferRow | None, change: PartnerChange, partner: Row, active: set[str],
             today: date, now: datetime, base_url: str) -> ChangeOutcome:
     body = change.body
     assert body is not None
