@@ -7,7 +7,9 @@ Prints, beside baselines measured in the same run (these machines are shared: co
             (pydantic model, same messages) on the same broker; the ratio.
 - steady:   offers at a steady rate to confirmed immediate subscribers (4 per field) → partner
             publish to SMTP accept p50/p95/p99; a raw aiokafka hop at the same rate.
-- replay:   `npa-reports rebuild` events/s; a raw aiokafka read of the same topics.
+- replay:   `npa-reports rebuild` into a fresh database of the backend, events/s; a raw aiokafka
+            read of the same topics. It replays what the sections before it left on the topics;
+            run alone (`--sections replay`), it first produces bench/replay.py's history.
 - replicas: PostgreSQL, two offers processes in one consumer group and database, one SIGKILLed
             halfway → events published, duplicate publishes, lost, offers out of order.
 
@@ -27,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import replay as replay_history  # noqa: E402
 from bench.support import baselines, sections, traffic  # noqa: E402
 from bench.support.stack import TOKEN, running_stack  # noqa: E402
 
@@ -65,7 +68,13 @@ async def run_backend(backend: str, options: argparse.Namespace, code: Path) -> 
                   + f"; notifications per mail {cpu.get('notifications', 0) * 1000 / max(1, result['mails']):.2f} ms",
                   flush=True)
         if "replay" in wanted:
-            result = await sections.replay(stack, str(code))
+            if not wanted & {"ingest", "steady"}:  # nothing on the topics yet: bench/replay.py's history
+                messages = replay_history.history(options.replay_offers)
+                await replay_history.produce(stack.bootstrap, messages)
+                await sections.settled(stack)
+                print(f"replay   history of bench/replay.py ({options.replay_offers:,} offers): {len(messages):,} "
+                      "events produced, the live services settled", flush=True)
+            result = await sections.replay(stack, str(code), backend)
             print(f"replay   {result['records']:,} events in {result['seconds']:.1f} s: {result['rate']:,.0f} "
                   f"events/s | raw aiokafka read {result['raw_rate']:,.0f} records/s | ratio "
                   f"{result['rate'] / result['raw_rate']:.2f}", flush=True)
@@ -97,6 +106,9 @@ def main() -> None:
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting for the services, e.g. NPA_CONSUMER_MAX_BATCH=200 (repeatable)")
     parser.add_argument("--sections", default="ingest,steady,replay", help="which sections to run per backend")
+    parser.add_argument("--replay-offers", type=int, default=27_000,
+                        help="replay alone (no ingest or steady before it): offers of bench/replay.py's history "
+                             "produced first (~3 events each)")
     options = parser.parse_args()
     if options.quick:
         options.ingest, options.steady_seconds, options.replica_offers = 2000, 10.0, 1000

@@ -1,6 +1,7 @@
 """The four sections of bench/pipeline.py: ingest, steady, replay, replicas."""
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -15,6 +16,7 @@ from bench.support import baselines, traffic
 from bench.support.stack import ROOT, TOKEN, Stack
 from npa.contracts import topics
 from npa.contracts.events import offers as offer_events
+from tests.support.databases import postgres_database
 from tests.support.processes import free_port
 
 
@@ -145,8 +147,27 @@ async def steady(stack: Stack, partner: dict, rate: float, seconds: float, subsc
             "sustained": delivered / max(1e-9, last - min(sent_at.values()))}
 
 
-async def replay(stack: Stack, code_root: str) -> dict:
-    url = f"sqlite:///{stack.folder}/rebuilt-{time.time_ns()}.db"
+async def settled(stack: Stack, idle_cpu_seconds: float = 0.3, interval: float = 2.0) -> None:
+    """Waits until the services together use less than `idle_cpu_seconds` per `interval`
+    (the live consumers have caught up with what was produced)."""
+    before = sum(stack.cpu_seconds().values())
+    while True:
+        await asyncio.sleep(interval)
+        now = sum(stack.cpu_seconds().values())
+        if now - before < idle_cpu_seconds:
+            return
+        before = now
+
+
+async def replay(stack: Stack, code_root: str, backend: str) -> dict:
+    """`npa-reports rebuild` of every consumed topic into a fresh database of the stack's backend."""
+    with contextlib.ExitStack() as targets:
+        url = (targets.enter_context(postgres_database("npa_bench_rebuilt")) if backend == "postgresql"
+               else f"sqlite:///{stack.folder}/rebuilt-{time.time_ns()}.db")
+        return await _replay_into(stack, code_root, url)
+
+
+async def _replay_into(stack: Stack, code_root: str, url: str) -> dict:
     run = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "services.reports.rebuild", "--database-url",
                                                    url, "--bootstrap", stack.bootstrap],
                                   cwd=code_root, capture_output=True, text=True, timeout=1800,

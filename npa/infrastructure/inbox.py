@@ -79,18 +79,32 @@ def admit(session: Session, topic: str, events: Sequence[CloudEvent]) -> Admitte
     Two replicas applying the same event collide on the inbox's primary key: the loser's
     transaction fails and its retry sees a repeat.
     """
-    admitted = Admitted()
-    ids = [event.id for event in events]
-    seen: set[str] = set()
+    keys = sorted({entity_key(topic, event) for event in events if event.version is not None})
+    return sort(topic, events, seen_ids(session, [event.id for event in events]), stored_versions(session, keys))
+
+
+def seen_ids(session: Session, ids: Sequence[str]) -> set[str]:
+    """Which of these event ids the inbox holds."""
     # Core on the tables, not ORM selects: half the cost for the small batches of steady traffic.
-    connection = session.connection()
+    connection, seen = session.connection(), set()
     for part in chunks(ids):
         seen.update(connection.execute(_SEEN, {"ids": part}).scalars())
-    keys = sorted({entity_key(topic, event) for event in events if event.version is not None})
-    applied: dict[str, int] = {}
+    return seen
+
+
+def stored_versions(session: Session, keys: Sequence[str]) -> dict[str, int]:
+    """The newest applied version of each of these entity keys that has one."""
+    connection, applied = session.connection(), {}
     for part in chunks(keys):
         applied.update({entity: version for entity, version in connection.execute(_APPLIED, {"keys": part})})
-    known = set(applied)
+    return applied
+
+
+def sort(topic: str, events: Sequence[CloudEvent], seen: set[str], applied: dict[str, int]) -> Admitted:
+    """The batch sorted against the ids already `seen` and the versions already `applied`
+    (both as stored; the batch's own repeats and older versions are found here)."""
+    admitted = Admitted()
+    known, seen, applied = set(applied), set(seen), dict(applied)
     now = utcnow()
     inbox_rows, newest = admitted.inbox_rows, {}
     for event in events:

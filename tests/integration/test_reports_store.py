@@ -82,3 +82,13 @@ def test_a_text_longer_than_its_column_is_refused_not_cut_on_postgresql(postgres
             store.write_rows(session, OfferFact, {"offer-1": offer(1, district="032410")}, set())
     finally:
         engine.dispose()
+
+
+def test_a_time_without_its_offset_is_refused(database_url: str) -> None:
+    run_migrations(MIGRATIONS, database_url)
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session, pytest.raises(ValueError, match="timezone information"):
+            store.write_rows(session, OfferFact, {"offer-1": offer(1, updated_at=AT.replace(tzinfo=None))}, set())
+    finally:
+        engine.dispose()

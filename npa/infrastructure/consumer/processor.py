@@ -47,6 +47,16 @@ class Record(Protocol):
     offset: int
 
 
+class Admission(Protocol):
+    """How a batch is sorted into fresh, repeated and stale events and then recorded:
+    `npa.infrastructure.inbox`, or an equivalent that knows more (a replay into a fresh
+    database, services/reports/replay_inbox.py)."""
+
+    def admit(self, session: Session, topic: str, events: Sequence[CloudEvent]) -> inbox.Admitted: ...
+
+    def record(self, session: Session, admitted: inbox.Admitted) -> None: ...
+
+
 @dataclass(frozen=True)
 class RawRecord:
     key: bytes | None
@@ -84,6 +94,7 @@ class BatchProcessor:
         publish_dead_letter: PublishDeadLetter,
         retry: RetryPolicy,
         after_commit: Callable[[bool], None] = lambda _staged: None,
+        admission: Admission = inbox,  # a module with admit and record
     ) -> None:
         self.group_id = group_id
         self._engine = engine
@@ -91,6 +102,7 @@ class BatchProcessor:
         self._publish_dead_letter = publish_dead_letter
         self._retry = retry
         self._after_commit = after_commit
+        self._admission = admission
 
     async def process(self, topic: str, key: bytes | None, body: bytes, partition: int = -1, offset: int = -1) -> str:
         """One record as a batch of one; returns its outcome."""
@@ -167,7 +179,7 @@ class BatchProcessor:
 
     def _transaction(self, topic: str, items: list[_Item]) -> Counter:
         with Session(self._engine, expire_on_commit=False) as session:
-            admitted = inbox.admit(session, topic, [item.event for item in items])
+            admitted = self._admission.admit(session, topic, [item.event for item in items])
             fresh = {id(event) for event in admitted.fresh}  # by object: a repeat in the batch shares the event id
             run: list[CloudEvent] = []
             run_handler: BoundHandler | None = None
@@ -187,7 +199,7 @@ class BatchProcessor:
                 raise _Deterministic(str(error), error.event_id) from error
             except ValidationError as error:  # a handler validated data without naming the event
                 raise _Deterministic(describe_validation_error(error, prefix="data."), None) from error
-            inbox.record(session, admitted)
+            self._admission.record(session, admitted)
             session.commit()
             staged = outbox.staged_in(session)
         self._after_commit(staged)
