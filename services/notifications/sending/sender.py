@@ -32,6 +32,7 @@ from services.notifications.sending.depth import QueueDepth, aware
 from services.notifications.sending.owners import SenderIdentity
 from services.notifications.sending.pool import SmtpPool
 from services.notifications.sending.recorder import OutcomeRecorder
+from services.notifications.sending.transaction import send_wire_ready
 from services.notifications.usecases import outcomes
 from services.notifications.usecases.claims import POSTPONE, SEND, SKIP, DueMail
 from services.notifications.usecases.outcomes import Outcome
@@ -204,8 +205,8 @@ class DeliverySender:
             try:
                 async with asyncio.timeout(timeout):  # connecting included: the lease must outlast it
                     smtp = await self.pool.connection(slot)
-                    await smtp.sendmail(sender, [rendered.to], rendered.data,
-                                        mail_options=["SMTPUTF8"] if rendered.needs_smtputf8 else None)
+                    await send_wire_ready(smtp, sender, rendered.to, rendered.data,
+                                          smtputf8=rendered.needs_smtputf8, timeout=timeout)
             except MESSAGE_REJECTIONS as error:
                 code = _reply_code(error)
                 permanent = code is None or domain.is_permanent_smtp_code(code)

@@ -1,0 +1,81 @@
+"""One SMTP transaction for a mail whose bytes are already in wire form.
+
+`aiosmtplib.SMTP.sendmail` rewrites every line ending of a message twice (once to compute SIZE,
+once for DATA) and quotes leading periods with a regular expression, and it parses each address
+twice: with ten thousand mails that was a sixth of the sender's interpreter time (py-spy,
+bench/notifications_fanout.py, ADR 23). Our mails are built with CRLF line endings only
+(`mails.mime.PreparedMail`), so here only the periods are quoted, and only when a line starts
+with one; the commands and replies are aiosmtplib's own.
+"""
+
+from functools import lru_cache
+
+import aiosmtplib
+from aiosmtplib.email import quote_address
+
+START_INPUT, COMPLETED = 354, 250
+ACCEPTED_RECIPIENT = (250, 251)
+
+
+async def send_wire_ready(smtp: aiosmtplib.SMTP, sender: str, recipient: str, message: bytes, *,
+                          smtputf8: bool, timeout: float) -> None:
+    """MAIL, RCPT, DATA for one recipient. `message` must use CRLF line endings and end with one.
+    Raises what `sendmail` raises for a refused sender, recipient or message (after a RSET, so
+    the connection can carry the next mail) and for trouble with the connection."""
+    encoding = "utf-8" if smtputf8 else "ascii"
+    if smtp.is_ehlo_or_helo_needed:
+        await _greet(smtp, timeout)
+    if smtputf8 and not smtp.supports_extension("smtputf8"):
+        raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
+    mail_from = [b"MAIL", b"FROM:" + _quoted(sender).encode(encoding)]
+    if smtp.supports_extension("size"):  # RFC 1870: the octets as transmitted before period quoting
+        mail_from.append(b"SIZE=%d" % len(message))
+    if smtputf8:
+        mail_from.append(b"SMTPUTF8")
+    if message.startswith(b".") or b"\n." in message:  # RFC 5321 §4.5.2; rare in quoted-printable
+        message = (b"." if message.startswith(b".") else b"") + message.replace(b"\n.", b"\n..")
+    try:
+        response = await smtp.execute_command(*mail_from, timeout=timeout)
+        if response.code != COMPLETED:
+            raise aiosmtplib.SMTPSenderRefused(response.code, response.message, sender)
+        # Validated here, not cached: every mail of a fan-out has another recipient.
+        response = await smtp.execute_command(b"RCPT", b"TO:" + quote_address(recipient).encode(encoding),
+                                              timeout=timeout)
+        if response.code not in ACCEPTED_RECIPIENT:
+            raise aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)
+        response = await smtp.execute_command(b"DATA", timeout=timeout)
+        if response.code != START_INPUT:
+            raise aiosmtplib.SMTPDataError(response.code, response.message)
+        protocol = smtp.protocol
+        if protocol is None:
+            raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+        protocol.write(message + b".\r\n")
+        response = await protocol.read_response(timeout=timeout)
+        if response.code != COMPLETED:
+            raise aiosmtplib.SMTPDataError(response.code, response.message)
+    except aiosmtplib.SMTPResponseException:
+        await _reset(smtp, timeout)
+        raise
+
+
+async def _greet(smtp: aiosmtplib.SMTP, timeout: float) -> None:
+    """EHLO, or HELO from a server that does not speak ESMTP (as `sendmail` does)."""
+    try:
+        await smtp.ehlo(timeout=timeout)
+    except aiosmtplib.SMTPHeloError:
+        if not smtp.is_connected:
+            raise
+        await smtp.helo(timeout=timeout)
+
+
+@lru_cache(maxsize=16)  # the sender address: the same on every mail
+def _quoted(address: str) -> str:
+    return quote_address(address)
+
+
+async def _reset(smtp: aiosmtplib.SMTP, timeout: float) -> None:
+    """As `sendmail` does after a refusal: the next mail starts a fresh envelope."""
+    try:
+        await smtp.rset(timeout=timeout)
+    except (ConnectionError, aiosmtplib.SMTPResponseException):
+        pass
