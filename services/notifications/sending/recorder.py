@@ -8,6 +8,7 @@ transactions in a worker thread take the interpreter lock from the SMTP connecti
 """
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -39,6 +40,8 @@ class OutcomeRecorder:
         self._room = asyncio.Event()
         self._room.set()
         self._arrived = asyncio.Event()
+        self._group = min(self._batch_size, max(1, self._limit // 2))  # a write this big starts without lingering
+        self._grouped = asyncio.Event()
         self._closing = False
         self._task = asyncio.create_task(self._run(), name="mail-outcome-recorder")
         self.written = 0  # outcomes committed, for the caller (a round may last as long as steady traffic)
@@ -49,6 +52,8 @@ class OutcomeRecorder:
         if self._unwritten >= self._limit:
             self._room.clear()
         self._arrived.set()
+        if len(self._waiting) >= self._group:
+            self._grouped.set()
 
     async def wait_for_room(self) -> None:
         """Before a send: while `max_unrecorded` outcomes wait to be committed, wait. A crash
@@ -65,15 +70,20 @@ class OutcomeRecorder:
         """Write what is left and stop; returns how many outcomes were recorded in this round."""
         self._closing = True
         self._arrived.set()
+        self._grouped.set()  # a lingering write starts now
         await self._task
         return self.written
 
     async def _run(self) -> None:
         while True:
             await self._arrived.wait()
-            if not self._closing and len(self._waiting) < min(self._batch_size, max(1, self._limit // 2)):
-                await asyncio.sleep(self._linger)
+            if not self._closing and len(self._waiting) < self._group:
+                # Until the group is full, not for the whole linger: while the recorder waits,
+                # the unrecorded limit may hold the connections back (ADR 23).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._grouped.wait(), self._linger)
             self._arrived.clear()
+            self._grouped.clear()
             batch, self._waiting = self._waiting, []
             if batch:
                 try:
