@@ -68,7 +68,7 @@ async def test_what_arrives_is_what_sendmail_delivers_for_the_same_bytes(server)
     try:
         for to, data in mails:
             utf8 = not to.isascii()
-            await send_wire_ready(smtp, "alerts@example.org", to, data, smtputf8=utf8, timeout=10)
+            await send_wire_ready(smtp, "alerts@example.org", to, data, smtputf8=utf8)
             await smtp.sendmail("alerts@example.org", [to], data, mail_options=["SMTPUTF8"] if utf8 else None)
     finally:
         await smtp.quit()
@@ -85,9 +85,9 @@ async def test_a_refused_recipient_raises_and_the_connection_carries_the_next_ma
     await smtp.connect()
     try:
         with pytest.raises(aiosmtplib.SMTPRecipientRefused) as refused:
-            await send_wire_ready(smtp, "alerts@example.org", REFUSED, data, smtputf8=False, timeout=10)
+            await send_wire_ready(smtp, "alerts@example.org", REFUSED, data, smtputf8=False)
         assert refused.value.code == 550
-        await send_wire_ready(smtp, "alerts@example.org", to, data, smtputf8=False, timeout=10)
+        await send_wire_ready(smtp, "alerts@example.org", to, data, smtputf8=False)
     finally:
         await smtp.quit()
     assert [(sender, recipients) for sender, recipients, _ in handler.received] == [("alerts@example.org", [to])]
@@ -99,8 +99,8 @@ async def test_a_period_at_the_start_of_the_message_and_of_lines_survives(server
     smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=controller.port)
     await smtp.connect()
     try:
-        await send_wire_ready(smtp, "alerts@example.org", "leser@example.org", b"." + data, smtputf8=False, timeout=10)
-        await send_wire_ready(smtp, "alerts@example.org", "leser@example.org", data, smtputf8=False, timeout=10)
+        await send_wire_ready(smtp, "alerts@example.org", "leser@example.org", b"." + data, smtputf8=False)
+        await send_wire_ready(smtp, "alerts@example.org", "leser@example.org", data, smtputf8=False)
     finally:
         await smtp.quit()
     assert [content for _, _, content in handler.received] == [b"." + data, data]

@@ -206,7 +206,7 @@ class DeliverySender:
                 async with asyncio.timeout(timeout):  # connecting included: the lease must outlast it
                     smtp = await self.pool.connection(slot)
                     await send_wire_ready(smtp, sender, rendered.to, rendered.data,
-                                          smtputf8=rendered.needs_smtputf8, timeout=timeout)
+                                          smtputf8=rendered.needs_smtputf8)
             except MESSAGE_REJECTIONS as error:
                 code = _reply_code(error)
                 permanent = code is None or domain.is_permanent_smtp_code(code)

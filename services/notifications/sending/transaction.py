@@ -18,13 +18,17 @@ ACCEPTED_RECIPIENT = (250, 251)
 
 
 async def send_wire_ready(smtp: aiosmtplib.SMTP, sender: str, recipient: str, message: bytes, *,
-                          smtputf8: bool, timeout: float) -> None:
+                          smtputf8: bool) -> None:
     """MAIL, RCPT, DATA for one recipient. `message` must use CRLF line endings and end with one.
     Raises what `sendmail` raises for a refused sender, recipient or message (after a RSET, so
-    the connection can carry the next mail) and for trouble with the connection."""
+    the connection can carry the next mail) and for trouble with the connection.
+
+    The caller bounds the whole transaction (`asyncio.timeout`) and drops the connection when
+    it runs out; the commands set no timers of their own (one timer per reply was a tenth of
+    the SMTP client's time)."""
     encoding = "utf-8" if smtputf8 else "ascii"
     if smtp.is_ehlo_or_helo_needed:
-        await _greet(smtp, timeout)
+        await _greet(smtp)
     if smtputf8 and not smtp.supports_extension("smtputf8"):
         raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
     mail_from = [b"MAIL", b"FROM:" + _quoted(sender).encode(encoding)]
@@ -35,37 +39,37 @@ async def send_wire_ready(smtp: aiosmtplib.SMTP, sender: str, recipient: str, me
     if message.startswith(b".") or b"\n." in message:  # RFC 5321 §4.5.2; rare in quoted-printable
         message = (b"." if message.startswith(b".") else b"") + message.replace(b"\n.", b"\n..")
     try:
-        response = await smtp.execute_command(*mail_from, timeout=timeout)
+        response = await smtp.execute_command(*mail_from, timeout=None)
         if response.code != COMPLETED:
             raise aiosmtplib.SMTPSenderRefused(response.code, response.message, sender)
         # Validated here, not cached: every mail of a fan-out has another recipient.
         response = await smtp.execute_command(b"RCPT", b"TO:" + quote_address(recipient).encode(encoding),
-                                              timeout=timeout)
+                                              timeout=None)
         if response.code not in ACCEPTED_RECIPIENT:
             raise aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)
-        response = await smtp.execute_command(b"DATA", timeout=timeout)
+        response = await smtp.execute_command(b"DATA", timeout=None)
         if response.code != START_INPUT:
             raise aiosmtplib.SMTPDataError(response.code, response.message)
         protocol = smtp.protocol
         if protocol is None:
             raise aiosmtplib.SMTPServerDisconnected("Connection lost")
         protocol.write(message + b".\r\n")
-        response = await protocol.read_response(timeout=timeout)
+        response = await protocol.read_response(timeout=None)
         if response.code != COMPLETED:
             raise aiosmtplib.SMTPDataError(response.code, response.message)
     except aiosmtplib.SMTPResponseException:
-        await _reset(smtp, timeout)
+        await _reset(smtp)
         raise
 
 
-async def _greet(smtp: aiosmtplib.SMTP, timeout: float) -> None:
+async def _greet(smtp: aiosmtplib.SMTP) -> None:
     """EHLO, or HELO from a server that does not speak ESMTP (as `sendmail` does)."""
     try:
-        await smtp.ehlo(timeout=timeout)
+        await smtp.ehlo(timeout=None)
     except aiosmtplib.SMTPHeloError:
         if not smtp.is_connected:
             raise
-        await smtp.helo(timeout=timeout)
+        await smtp.helo(timeout=None)
 
 
 @lru_cache(maxsize=16)  # the sender address: the same on every mail
@@ -73,9 +77,9 @@ def _quoted(address: str) -> str:
     return quote_address(address)
 
 
-async def _reset(smtp: aiosmtplib.SMTP, timeout: float) -> None:
+async def _reset(smtp: aiosmtplib.SMTP) -> None:
     """As `sendmail` does after a refusal: the next mail starts a fresh envelope."""
     try:
-        await smtp.rset(timeout=timeout)
+        await smtp.rset(timeout=None)
     except (ConnectionError, aiosmtplib.SMTPResponseException):
         pass
