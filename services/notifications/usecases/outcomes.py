@@ -42,8 +42,9 @@ def record(session: Session, outcomes: list[Outcome], backoff: Backoff, max_atte
     """Write the outcomes; failures come back with `result` settled as deferred or failed
     (failed: a permanent reply, or the `max_attempts`-th try; deferred: again after `backoff`).
     A delivery erased meanwhile is gone: nothing is written or announced for it."""
-    existing = set(session.exec(select(Delivery.id).where(
-        col(Delivery.id).in_([o.mail.delivery.id for o in outcomes]))).all())
+    table = Delivery.__table__  # type: ignore[attr-defined]  (Core: no ORM entities to build per batch)
+    existing = set(session.connection().execute(select(table.c.id).where(
+        table.c.id.in_([o.mail.delivery.id for o in outcomes]))).scalars())
     outcomes = [o for o in outcomes if o.mail.delivery.id in existing]
     changes, announcements = [], []
     for outcome in outcomes:
@@ -70,7 +71,6 @@ def record(session: Session, outcomes: list[Outcome], backoff: Backoff, max_atte
                 row.update(next_attempt_at=outcome.at + timedelta(seconds=backoff.delay(attempts)))
         changes.append(row)
     if changes:
-        table = Delivery.__table__  # type: ignore[attr-defined]
         session.connection().execute(
             update(table).where(table.c.id == bindparam("key")).values(
                 status=bindparam("status"), attempts=bindparam("attempts"), error=bindparam("error"),
@@ -94,9 +94,9 @@ def release(session: Session, delivery_ids: list[str], token: str, when: datetim
 
 def _announcement(outcome: Outcome, event_type: str, reason: str | None) -> CloudEvent:
     delivery, mail = outcome.mail.delivery, outcome.mail
-    data = notification_events.DeliveryOutcome(
-        id=delivery.id, subscription_id=delivery.subscription_id, event_id=delivery.event_id,
-        event_type=delivery.event_type, item_id=delivery.item_id, fields=mail.fields, district=mail.district,
-        reason=reason)
-    return new_event(source=notification_events.SOURCE, type=event_type, subject=delivery.id,
-                     data=data.model_dump(mode="json"))
+    # What `DeliveryOutcome(...).model_dump(mode="json")` gives (a unit test holds them equal),
+    # without validating strings read from our own rows: one per sent mail.
+    data = {"id": delivery.id, "version": 1, "subscription_id": delivery.subscription_id,
+            "event_id": delivery.event_id, "event_type": delivery.event_type, "item_id": delivery.item_id,
+            "fields": mail.fields, "district": mail.district, "reason": reason}
+    return new_event(source=notification_events.SOURCE, type=event_type, subject=delivery.id, data=data)
