@@ -104,3 +104,17 @@ async def test_a_period_at_the_start_of_the_message_and_of_lines_survives(server
     finally:
         await smtp.quit()
     assert [content for _, _, content in handler.received] == [b"." + data, data]
+
+
+async def test_an_address_that_needs_smtputf8_is_refused_before_any_command_and_the_next_mail_goes(server):  # noqa: ANN001
+    controller, handler = server
+    (to, data), *_ = rendered_mails()
+    smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=controller.port)
+    await smtp.connect()
+    try:
+        with pytest.raises(ValueError):
+            await send_wire_ready(smtp, "alerts@example.org", "leser@exämple.org", data, smtputf8=False)
+        await send_wire_ready(smtp, "alerts@example.org", to, data.removesuffix(b"\r\n"), smtputf8=False)
+    finally:
+        await smtp.quit()
+    assert [(recipients, content) for _, recipients, content in handler.received] == [([to], data)]

@@ -27,24 +27,29 @@ async def send_wire_ready(smtp: aiosmtplib.SMTP, sender: str, recipient: str, me
     it runs out; the commands set no timers of their own (one timer per reply was a tenth of
     the SMTP client's time)."""
     encoding = "utf-8" if smtputf8 else "ascii"
+    # Addresses are checked before the first command (ValueError), so a bad one never leaves
+    # a half-open envelope on the connection. The recipient is not cached: every mail of a
+    # fan-out has another one.
+    mail_from = [b"MAIL", b"FROM:" + _quoted(sender).encode(encoding)]
+    rcpt_to = b"TO:" + quote_address(recipient).encode(encoding)
+    if not message.endswith(b"\r\n"):
+        message += b"\r\n"
+    size = len(message)  # RFC 1870: the octets as transmitted, before period quoting
+    if message.startswith(b".") or b"\n." in message:  # RFC 5321 §4.5.2; rare in quoted-printable
+        message = (b"." if message.startswith(b".") else b"") + message.replace(b"\n.", b"\n..")
     if smtp.is_ehlo_or_helo_needed:
         await _greet(smtp)
     if smtputf8 and not smtp.supports_extension("smtputf8"):
         raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
-    mail_from = [b"MAIL", b"FROM:" + _quoted(sender).encode(encoding)]
-    if smtp.supports_extension("size"):  # RFC 1870: the octets as transmitted before period quoting
-        mail_from.append(b"SIZE=%d" % len(message))
+    if smtp.supports_extension("size"):
+        mail_from.append(b"SIZE=%d" % size)
     if smtputf8:
         mail_from.append(b"SMTPUTF8")
-    if message.startswith(b".") or b"\n." in message:  # RFC 5321 §4.5.2; rare in quoted-printable
-        message = (b"." if message.startswith(b".") else b"") + message.replace(b"\n.", b"\n..")
     try:
         response = await smtp.execute_command(*mail_from, timeout=None)
         if response.code != COMPLETED:
             raise aiosmtplib.SMTPSenderRefused(response.code, response.message, sender)
-        # Validated here, not cached: every mail of a fan-out has another recipient.
-        response = await smtp.execute_command(b"RCPT", b"TO:" + quote_address(recipient).encode(encoding),
-                                              timeout=None)
+        response = await smtp.execute_command(b"RCPT", rcpt_to, timeout=None)
         if response.code not in ACCEPTED_RECIPIENT:
             raise aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)
         response = await smtp.execute_command(b"DATA", timeout=None)
