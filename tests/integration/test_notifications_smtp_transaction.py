@@ -35,12 +35,16 @@ class KeepingHandler:
 
 
 @pytest.fixture
-def server():
+async def connection():
+    """A client connected to a fresh aiosmtpd server, and what that server received."""
     handler = KeepingHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port(), enable_SMTPUTF8=True)
     controller.start()
+    smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=controller.port)
     try:
-        yield controller, handler
+        await smtp.connect()
+        yield smtp, handler
+        await smtp.quit()
     finally:
         controller.stop()
 
@@ -59,62 +63,42 @@ def rendered_mails() -> list[tuple[str, bytes]]:
     return mails
 
 
-async def test_what_arrives_is_what_sendmail_delivers_for_the_same_bytes(server):  # noqa: ANN001
-    controller, handler = server
+async def test_what_arrives_is_what_sendmail_delivers_for_the_same_bytes(connection):  # noqa: ANN001
+    smtp, handler = connection
     mails = rendered_mails()
     assert all(normalize_message_line_endings(data) == data for _to, data in mails)  # wire form as built
-    smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=controller.port)
-    await smtp.connect()
-    try:
-        for to, data in mails:
-            utf8 = not to.isascii()
-            await send_wire_ready(smtp, "alerts@example.org", to, data, smtputf8=utf8)
-            await smtp.sendmail("alerts@example.org", [to], data, mail_options=["SMTPUTF8"] if utf8 else None)
-    finally:
-        await smtp.quit()
+    for to, data in mails:
+        utf8 = not to.isascii()
+        await send_wire_ready(smtp, "alerts@example.org", to, data, smtputf8=utf8)
+        await smtp.sendmail("alerts@example.org", [to], data, mail_options=["SMTPUTF8"] if utf8 else None)
     assert len(handler.received) == 2 * len(mails)
     for index, (to, data) in enumerate(mails):
         ours, theirs = handler.received[2 * index], handler.received[2 * index + 1]
         assert ours == theirs == ("alerts@example.org", [to], data)
 
 
-async def test_a_refused_recipient_raises_and_the_connection_carries_the_next_mail(server):  # noqa: ANN001
-    controller, handler = server
+async def test_a_refused_recipient_raises_and_the_connection_carries_the_next_mail(connection):  # noqa: ANN001
+    smtp, handler = connection
     (to, data), *_ = rendered_mails()
-    smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=controller.port)
-    await smtp.connect()
-    try:
-        with pytest.raises(aiosmtplib.SMTPRecipientRefused) as refused:
-            await send_wire_ready(smtp, "alerts@example.org", REFUSED, data, smtputf8=False)
-        assert refused.value.code == 550
-        await send_wire_ready(smtp, "alerts@example.org", to, data, smtputf8=False)
-    finally:
-        await smtp.quit()
+    with pytest.raises(aiosmtplib.SMTPRecipientRefused) as refused:
+        await send_wire_ready(smtp, "alerts@example.org", REFUSED, data, smtputf8=False)
+    assert refused.value.code == 550
+    await send_wire_ready(smtp, "alerts@example.org", to, data, smtputf8=False)
     assert [(sender, recipients) for sender, recipients, _ in handler.received] == [("alerts@example.org", [to])]
 
 
-async def test_a_period_at_the_start_of_the_message_and_of_lines_survives(server):  # noqa: ANN001
-    controller, handler = server
+async def test_a_period_at_the_start_of_the_message_and_of_lines_survives(connection):  # noqa: ANN001
+    smtp, handler = connection
     data = b"Subject: x\r\n\r\n.\r\n..zwei\r\n.eins\r\nEnde\r\n"
-    smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=controller.port)
-    await smtp.connect()
-    try:
-        await send_wire_ready(smtp, "alerts@example.org", "leser@example.org", b"." + data, smtputf8=False)
-        await send_wire_ready(smtp, "alerts@example.org", "leser@example.org", data, smtputf8=False)
-    finally:
-        await smtp.quit()
+    await send_wire_ready(smtp, "alerts@example.org", "leser@example.org", b"." + data, smtputf8=False)
+    await send_wire_ready(smtp, "alerts@example.org", "leser@example.org", data, smtputf8=False)
     assert [content for _, _, content in handler.received] == [b"." + data, data]
 
 
-async def test_an_address_that_needs_smtputf8_is_refused_before_any_command_and_the_next_mail_goes(server):  # noqa: ANN001
-    controller, handler = server
+async def test_an_address_that_needs_smtputf8_is_refused_before_any_command_and_the_next_mail_goes(connection):  # noqa: ANN001
+    smtp, handler = connection
     (to, data), *_ = rendered_mails()
-    smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=controller.port)
-    await smtp.connect()
-    try:
-        with pytest.raises(ValueError):
-            await send_wire_ready(smtp, "alerts@example.org", "leser@exämple.org", data, smtputf8=False)
-        await send_wire_ready(smtp, "alerts@example.org", to, data.removesuffix(b"\r\n"), smtputf8=False)
-    finally:
-        await smtp.quit()
+    with pytest.raises(ValueError):
+        await send_wire_ready(smtp, "alerts@example.org", "leser@exämple.org", data, smtputf8=False)
+    await send_wire_ready(smtp, "alerts@example.org", to, data.removesuffix(b"\r\n"), smtputf8=False)
     assert [(recipients, content) for _, recipients, content in handler.received] == [([to], data)]
