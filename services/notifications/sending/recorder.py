@@ -10,6 +10,7 @@ transactions in a worker thread take the interpreter lock from the SMTP connecti
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -104,11 +105,13 @@ class OutcomeRecorder:
                     log.error("cannot record %d mail outcomes (%s); they stay leased", len(batch), error)
                     return
                 await asyncio.sleep(WRITE_BACKOFF.delay(attempt))
-        for outcome in written:
-            if outcome.result in (outcomes.SKIPPED, outcomes.POSTPONED):
-                metrics.WITHHELD.labels(outcome.mail.delivery.kind, outcome.result).inc()
+        # Counted per label set, not per mail: finding a labelled child costs ~10 µs.
+        for (kind, result, reason), count in Counter(
+                (o.mail.delivery.kind, o.result, o.metric_reason) for o in written).items():
+            if result in (outcomes.SKIPPED, outcomes.POSTPONED):
+                metrics.WITHHELD.labels(kind, result).inc(count)
             else:
-                metrics.MAILS.labels(outcome.mail.delivery.kind, outcome.result, outcome.metric_reason).inc()
+                metrics.MAILS.labels(kind, result, reason).inc(count)
         self.written += len(written)
 
     def _write_now(self, batch: list[Outcome]) -> list[Outcome]:

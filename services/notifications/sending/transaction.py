@@ -5,7 +5,8 @@ once for DATA) and quotes leading periods with a regular expression, and it pars
 twice: with ten thousand mails that was a sixth of the sender's interpreter time (py-spy,
 bench/notifications_fanout.py, ADR 23). Our mails are built with CRLF line endings only
 (`mails.mime.PreparedMail`), so here only the periods are quoted, and only when a line starts
-with one; the commands and replies are aiosmtplib's own.
+with one; the commands and replies are aiosmtplib's own. Here too: which errors refuse the
+message itself, and how a failure is described on the delivery.
 """
 
 from functools import lru_cache
@@ -13,6 +14,12 @@ from functools import lru_cache
 import aiosmtplib
 from aiosmtplib.email import quote_address
 
+from services.notifications import domain
+
+# A server's answer about this one message. Anything else (connect, auth, disconnect,
+# timeout) is trouble with the server and never fails a delivery for good by itself.
+MESSAGE_REJECTIONS = (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError,
+                      aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPNotSupported, ValueError)
 START_INPUT, COMPLETED = 354, 250
 ACCEPTED_RECIPIENT = (250, 251)
 
@@ -88,3 +95,20 @@ async def _reset(smtp: aiosmtplib.SMTP) -> None:
         await smtp.rset(timeout=None)
     except (ConnectionError, aiosmtplib.SMTPResponseException):
         pass
+
+
+def reply_code(error: Exception) -> int | None:
+    """The server's reply code in a failed transaction, if it gave one."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return max((refused.code for refused in error.recipients), default=None)
+    return getattr(error, "code", None)
+
+
+def describe(error: Exception) -> str:
+    """A failure as the delivery stores it: the reply code and text, addresses redacted."""
+    code = reply_code(error)
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused) and error.recipients:
+        text = error.recipients[0].message
+    else:
+        text = getattr(error, "message", None) or str(error) or type(error).__name__
+    return domain.redact_addresses(f"{code} {text}" if code else f"{type(error).__name__}: {text}")
