@@ -19,6 +19,12 @@ spends ~0.9 ms of CPU (SMTP client as raw, plus claim and render ~0.16 ms, recor
 event ~0.15 ms, relay and consumer) against ~0.45 ms for raw, on cores it shares with the sink and
 the broker. Before rendering once per item, prebuilding bytes, claiming ahead of the connections
 and recording in group commits it was ~420 against ~1,160 mails/s.
+
+2026-11-30, 16 connections (ADR 23, revised in the afternoon), on a host shared with other
+benchmarks (load 2–12): the service's CPU per mail 0.48–0.62 ms before and 0.37–0.44 ms after
+the sender's own SMTP transaction (raw 0.22–0.27 ms); SQLite at load 3, 1,206 mails/s against raw
+1,377 (0.88); PostgreSQL 889–929 against raw 1,279–1,351 (0.66–0.73; 0.50–0.57 before). Raw
+aiosmtplib itself swung between 290 and 1,645 mails/s in those runs, so compare CPU per mail first.
 """
 
 import asyncio

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 
 from aiosmtpd.controller import Controller
@@ -125,6 +126,21 @@ async def test_when_the_server_is_away_the_rest_of_the_batch_waits_without_an_at
         assert {d.status for d in confirmations} == {domain.DELIVERY_PENDING}
         assert all(d.claim_token is None for d in confirmations)
         assert all(d.next_attempt_at.replace(tzinfo=None) > before.replace(tzinfo=None) for d in confirmations)
+
+
+async def test_a_server_that_stops_answering_costs_one_attempt_per_connection_and_the_timeout(database_url):  # noqa: ANN001
+    with counting_sink(delay=30.0) as (sink, port), notifications_runtime(database_url, port, connections=2) as runtime:
+        runtime.sender.policy = replace(runtime.sender.policy, smtp_timeout_seconds=1.0)
+        for n in range(3):
+            subscribe(runtime, f"reader{n}@example.org", NOW)
+        started = time.monotonic()
+        assert await runtime.sender.send_due() == 3
+        assert time.monotonic() - started < 10  # bounded by the timeout per transaction, not the server's 30 s
+        confirmations = deliveries(runtime, kind=domain.CONFIRMATION)
+        tried = [d for d in confirmations if d.attempts]
+        assert len(tried) == 2 and all("Timeout" in (d.error or "") for d in tried)
+        assert {d.status for d in confirmations} == {domain.DELIVERY_PENDING}
+        assert all(d.claim_token is None for d in confirmations) and sink.recipients == []
 
 
 async def test_stopping_finishes_the_mail_on_the_wire_and_gives_back_the_rest(database_url):  # noqa: ANN001
