@@ -19,7 +19,8 @@ every offer and every expected mail:
 table: scenario, events sent, applied, mails expected, received (distinct), duplicates, lost,
 time to recover (from the end of the fault to the last expected mail). Exit status 1 on any
 loss, on more duplicates than the scenario's bound (0, or where a sender is killed ADR 8's
-unrecorded limit plus connections: 32 + 4 = 36 under the suite's settings, 48 with the defaults), on a forged change applied, or on a scenario that could not run.
+unrecorded limit plus connections: 32 + 4 = 36 under the suite's settings, 48 with the
+defaults), on a forged change applied, or on a scenario that could not run.
 """
 
 import argparse
