@@ -68,9 +68,9 @@ def repeats_possible(items: Sequence[NewItem]) -> bool:
 def _statements(dialect: str, distinct: bool, alerts_from_one_range: bool) -> tuple[Any, Any]:
     """The two INSERT … SELECT. Rows read from more than one index range (areas, fields,
     frequencies, items) are inserted in subscription order, so the unique (subscription_id,
-    event_id) pair and the (item_id, subscription_id) index are filled front to back instead of
-    at random places (SQLite, 7,177 alerts into ~175,000 deliveries: 327 → 132 ms; ADR 10,
-    revised 2026-11-30 afternoon). One range comes in that order already."""
+    event_id) pair is filled front to back instead of at random places: for the rows of a
+    DISTINCT over every area, CPU per row 12.3 → 7.2 µs on SQLite and 23.1 → 19.6 µs on
+    PostgreSQL (ADR 10, revised 2026-11-30 afternoon). One range comes in that order already."""
     records, source = _RECORDS[dialect]
     in_order = " ORDER BY m.subscription_id"
 
