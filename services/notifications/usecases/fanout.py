@@ -65,14 +65,15 @@ def repeats_possible(items: Sequence[NewItem]) -> bool:
 
 
 @cache
-def _statements(dialect: str, distinct: bool, alerts_from_one_range: bool) -> tuple[Any, Any]:
-    """The two INSERT … SELECT. Rows read from more than one index range (areas, fields,
-    frequencies, items) are inserted in subscription order, so the unique (subscription_id,
-    event_id) pair is filled front to back instead of at random places: for the rows of a
-    DISTINCT over every area, CPU per row 12.3 → 7.2 µs on SQLite and 23.1 → 19.6 µs on
-    PostgreSQL (ADR 10, revised 2026-11-30 afternoon). One range comes in that order already."""
+def _statements(dialect: str, distinct: bool) -> tuple[Any, Any]:
+    """The two INSERT … SELECT. Each index range read (field, frequency, area) comes in
+    subscription order, so its rows fill the unique (subscription_id, event_id) pair front to
+    back; a DISTINCT's hash or temporary B-tree loses that order, so its rows are sorted again.
+    For a DISTINCT over every area, CPU per row 12.3 → 7.2 µs on SQLite and 23.1 → 19.6 µs on
+    PostgreSQL; for a few ranges in order (one district: 3 per frequency) sorting gained nothing
+    measurable (ADR 10, revised 2026-11-30 afternoon)."""
     records, source = _RECORDS[dialect]
-    in_order = " ORDER BY m.subscription_id"
+    in_order = " ORDER BY m.subscription_id" if distinct else ""
 
     def matched(*names: str, frequencies: str) -> str:
         picked = ", ".join(f"e.{name} AS {name}" for name in names)
@@ -84,16 +85,14 @@ def _statements(dialect: str, distinct: bool, alerts_from_one_range: bool) -> tu
         "INSERT INTO deliveries (id, subscription_id, kind, event_id, event_type, item_id, status, attempts, "
         f"event_time, created_at, next_attempt_at) {records}SELECT {_NEW_ID[dialect]}, m.subscription_id, :kind, m.event_id, "
         "m.event_type, m.item_id, :pending, 0, m.event_time, :now, :now FROM ("
-        + matched("event_id", "event_type", "item_id", "event_time", frequencies="'immediate'") + ") AS m"
-        + ("" if alerts_from_one_range else in_order)
+        + matched("event_id", "event_type", "item_id", "event_time", frequencies="'immediate'") + ") AS m" + in_order
     ).bindparams(bindparam("now", type_=DateTime()))
     changed_fields = "CAST(:no_fields AS json)" if dialect == "postgresql" else ":no_fields"
     digests = text(
         "INSERT INTO digest_items (id, subscription_id, event_id, item_kind, item_id, item_version, change, "
         f"changed_fields, created_at) {records}SELECT {_NEW_ID[dialect]}, m.subscription_id, m.event_id, m.item_kind, "
         f"m.item_id, m.item_version, :new, {changed_fields}, :now FROM ("
-        + matched("event_id", "item_kind", "item_id", "item_version", frequencies="'daily', 'weekly'") + ") AS m"
-        + in_order
+        + matched("event_id", "item_kind", "item_id", "item_version", frequencies="'daily', 'weekly'") + ") AS m" + in_order
     ).bindparams(bindparam("now", type_=DateTime()))
     return alerts, digests
 
@@ -125,7 +124,7 @@ def queue_new(session: Session, audience: str, items: Sequence[NewItem]) -> int:
         return 0
     millis = f"{time.time_ns() // 1_000_000:012x}"
     now = utcnow()
-    alerts, digests = _statements(dialect.name, repeats_possible(items), len(wanted) == 1)
+    alerts, digests = _statements(dialect.name, repeats_possible(items))
     parameters = {"wanted": json.dumps(wanted), "audience": audience, "now": now,
                   "id_prefix": f"{millis[:8]}-{millis[8:]}"}
     queued = session.execute(alerts, {**parameters, "kind": domain.ALERT, "pending": domain.DELIVERY_PENDING},
