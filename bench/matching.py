@@ -11,7 +11,8 @@ offer in Region Hannover (and a state-wide one), it prints:
   handler's INSERT … SELECT consumes it), and its ids fetched into Python;
 - find + queue: the real batch handler (items.on_offer_events) and its commit: deliveries for
   immediate readers, digest items for the others; queued rows per second, and the CPU per row
-  of this process and the PostgreSQL backend together (of the last of the runs);
+  of this process and the PostgreSQL backend together (of the last of the runs; the backend's
+  CPU comes in 10 ms ticks, so it says little about a run of a few milliseconds);
 - baselines of the same run: a bare `SELECT id … LIMIT <matches>` (what fetching that many rows
   costs at all) and, up to 100,000, the old path (all active subscriptions loaded and filtered
   with domain.matches in Python, rows built in Python, multi-row INSERT); on PostgreSQL also the
