@@ -10,7 +10,9 @@ offer in Region Hannover (and a state-wide one), it prints:
 - find: the filing-index query (usecases.audience.wanting) run by the database (counted, as the
   handler's INSERT … SELECT consumes it), and its ids fetched into Python;
 - find + queue: the real batch handler (items.on_offer_events) and its commit: deliveries for
-  immediate readers, digest items for the others; queued rows per second;
+  immediate readers, digest items for the others; queued rows per second, and the CPU per row
+  of this process and the PostgreSQL backend together (of the last of the runs; the backend's
+  CPU comes in 10 ms ticks, so it says little about a run of a few milliseconds);
 - baselines of the same run: a bare `SELECT id … LIMIT <matches>` (what fetching that many rows
   costs at all) and, up to 100,000, the old path (all active subscriptions loaded and filtered
   with domain.matches in Python, rows built in Python, multi-row INSERT); on PostgreSQL also the
@@ -24,6 +26,7 @@ offer in Region Hannover (and a state-wide one), it prints:
 Targets (issue 9): matches among 1,000,000 found in < 50 ms on PostgreSQL; ≥ 100,000 rows/s queued.
 """
 
+import os
 import random
 import statistics
 import sys
@@ -125,11 +128,24 @@ def bare_select(engine, limit: int) -> list[str]:  # noqa: ANN001
         return list(session.execute(select(Subscription.id).limit(limit)).scalars())
 
 
-def find_and_queue(engine, district: str | None) -> int:  # noqa: ANN001
+def server_cpu(session: Session) -> float:
+    """CPU seconds the PostgreSQL backend serving this session has used (it runs on this machine);
+    0 on SQLite, whose work is this process's own."""
+    if session.get_bind().dialect.name != "postgresql":
+        return 0.0
+    pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    user, system = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]
+    return (int(user) + int(system)) / os.sysconf("SC_CLK_TCK")
+
+
+def find_and_queue(engine, district: str | None) -> tuple[int, float]:  # noqa: ANN001
+    """Rows queued, and the CPU seconds it took this process and the database server together:
+    a figure the neighbours' load moves much less than the wall clock."""
     with Session(engine) as session:
+        process, server = time.process_time(), server_cpu(session)
         queued = items.on_offer_events(session, [offer_event(fields=["sprache"], district=district)])
         session.commit()
-    return queued
+        return queued, time.process_time() - process + server_cpu(session) - server
 
 
 def old_path(engine, queue: bool) -> int:  # noqa: ANN001
@@ -245,10 +261,11 @@ def measure(kind: str, count: int, with_digests: bool) -> None:
             find_s, found = timed(lambda: find(engine, district), 5)  # noqa: B023
             fetch_s, ids = timed(lambda: fetch(engine, district), 5)  # noqa: B023
             bare_s, _ = timed(lambda: bare_select(engine, len(ids)), 5)  # noqa: B023
-            queue_s, queued = timed(lambda: find_and_queue(engine, district), 3)  # noqa: B023
+            queue_s, (queued, cpu_s) = timed(lambda: find_and_queue(engine, district), 3)  # noqa: B023
             print(f"    {label}: {found:,} matches found in {find_s * 1000:.1f} ms; ids into Python "
                   f"{fetch_s * 1000:.1f} ms (bare SELECT of as many ids {bare_s * 1000:.1f} ms); "
-                  f"find + queue {queue_s * 1000:.1f} ms = {queued / queue_s:,.0f} rows/s")
+                  f"find + queue {queue_s * 1000:.1f} ms = {queued / queue_s:,.0f} rows/s "
+                  f"(CPU, bench and database: {cpu_s / queued * 1e6:.1f} µs/row)")
         if count <= OLD_PATH_LIMIT:
             old_find, matched = timed(lambda: old_path(engine, queue=False), 3)
             old_queue, queued = timed(lambda: old_path(engine, queue=True), 3)

@@ -82,7 +82,9 @@ class SubscriptionTarget(SQLModel, table=True):
     audience: str = Field(primary_key=True, max_length=10)  # offer | example | actor
     field: str = Field(primary_key=True, max_length=20)
     frequency: str = Field(primary_key=True, max_length=10)
-    area: str = Field(primary_key=True, max_length=20)  # district key, ARL region or "*" (all of Lower Saxony)
+    # district key, ARL region, "*" (all of Lower Saxony), and for every subscription also
+    # "state-wide items" (domain.STATE_WIDE_ITEMS: the rows an item without a district reads)
+    area: str = Field(primary_key=True, max_length=20)
     subscription_id: str = Field(primary_key=True, foreign_key="subscriptions.id", max_length=36, index=True)
 
 

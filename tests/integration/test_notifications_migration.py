@@ -1,6 +1,7 @@
 """Revisions on databases written by the revision before, on SQLite and PostgreSQL: rows written
 before keep working (0002: item kinds, cadences, consent records of confirmed subscribers; 0004:
-active subscriptions filed for matching in SQL, item states marked live or not)."""
+active subscriptions filed for matching in SQL, item states marked live or not; 0006: the filing
+for state-wide items)."""
 
 from datetime import UTC, datetime
 
@@ -91,7 +92,7 @@ def test_revision_0004_files_existing_subscriptions_and_marks_live_items(databas
                                          ("o-gone", "offer", {"status": "withdrawn"}),
                                          ("a-live", "actor", {"active": True}), ("a-gone", "actor", {"active": False}),
                                          ("a-old", "actor", {}))])
-    command.upgrade(alembic(database_url), "head")
+    command.upgrade(alembic(database_url), "0005")
     with engine.connect() as connection:
         filed = set(connection.execute(sa.text(
             "SELECT subscription_id, audience, field, frequency, area FROM subscription_targets")).all())
@@ -106,4 +107,35 @@ def test_revision_0004_files_existing_subscriptions_and_marks_live_items(databas
     with engine.connect() as connection:
         assert "subscription_targets" not in sa.inspect(connection).get_table_names()
         assert "live" not in {column["name"] for column in sa.inspect(connection).get_columns("item_snapshots")}
+    engine.dispose()
+
+
+def test_revision_0006_files_every_filed_subscription_for_state_wide_items(database_url):  # noqa: ANN001
+    command.upgrade(alembic(database_url), "0005")
+    engine = make_engine(database_url)
+    subscriptions = sa.table("subscriptions", *(sa.column(name) for name in (
+        "id", "version", "email", "email_key", "status", "frequency", "language", "examples", "new_actors",
+        "created_at", "updated_at")), sa.column("fields", sa.JSON), sa.column("regions", sa.JSON))
+    common = {"version": 1, "language": "de", "created_at": CONFIRMED, "updated_at": CONFIRMED, "status": "active"}
+    with engine.begin() as connection:
+        connection.execute(subscriptions.insert(), [
+            {**common, "id": sid, "email": f"{sid}@example.org", "email_key": f"{sid}@example.org", "frequency": frequency,
+             "examples": examples, "new_actors": False, "fields": [], "regions": []}
+            for sid, frequency, examples in (("two-areas", "daily", True), ("everywhere", "immediate", False))])
+        connection.execute(sa.text(
+            "INSERT INTO subscription_targets (audience, field, frequency, area, subscription_id) VALUES "
+            "('offer', 'sprache', 'daily', 'Weser-Ems', 'two-areas'), ('offer', 'sprache', 'daily', '03241', 'two-areas'),"
+            "('offer', 'arbeit', 'daily', 'Weser-Ems', 'two-areas'), ('offer', 'arbeit', 'daily', '03241', 'two-areas'),"
+            "('example', 'sprache', 'daily', 'Weser-Ems', 'two-areas'), ('offer', 'wohnen', 'immediate', '*', 'everywhere')"))
+    command.upgrade(alembic(database_url), "head")
+    with engine.connect() as connection:
+        filed = set(connection.execute(sa.text(
+            "SELECT subscription_id, audience, field, frequency FROM subscription_targets "
+            "WHERE area = 'state-wide items'")).all())
+        assert connection.execute(sa.text("SELECT count(*) FROM subscription_targets")).scalar_one() == 6 + 4
+    assert filed == {("two-areas", "offer", "sprache", "daily"), ("two-areas", "offer", "arbeit", "daily"),
+                     ("two-areas", "example", "sprache", "daily"), ("everywhere", "offer", "wohnen", "immediate")}
+    command.downgrade(alembic(database_url), "0005")
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM subscription_targets")).scalar_one() == 6
     engine.dispose()

@@ -3,7 +3,9 @@
 `matches`/`matches_any` state the rule. The database applies the same rule through an index:
 each active subscription is filed under (audience, field, area) rows (`filing`), and an item
 in district D is wanted by the rows of its fields under D, D's ARL region or STATE_WIDE
-(`areas_covering`); a state-wide item by every row of its fields.
+(`areas_covering`). Each subscription is also filed once per field under
+STATE_WIDE_ITEMS, whatever its regions: a state-wide item reads only those rows, one range
+per field in which no subscription repeats (`areas_wanting`).
 """
 
 from collections.abc import Iterable
@@ -12,6 +14,9 @@ from functools import lru_cache
 from npa.contracts.reference import districts, districts_in
 
 STATE_WIDE = "*"  # the area of a subscription that covers all of Lower Saxony
+# Not a place: every active subscription is filed under it once per field, for items without a
+# district, which every subscription sharing a field wants (ADR 10, revised 2026-11-30 afternoon).
+STATE_WIDE_ITEMS = "state-wide items"
 
 # Who an item kind is for: every active subscription hears of offers; good examples and new
 # actors only those who opted in.
@@ -78,13 +83,21 @@ def areas_covering(item_districts: Iterable[str]) -> frozenset[str] | None:
     return frozenset(areas)
 
 
+def areas_wanting(item_districts: Iterable[str]) -> frozenset[str]:
+    """The filing areas whose rows want an item in these districts: those of `areas_covering`,
+    or STATE_WIDE_ITEMS alone for an item without a district."""
+    areas = areas_covering(item_districts)
+    return frozenset({STATE_WIDE_ITEMS}) if areas is None else areas
+
+
 def audiences(examples: bool, new_actors: bool) -> tuple[str, ...]:
     return (AUDIENCE_OFFERS, *((AUDIENCE_EXAMPLES,) if examples else ()), *((AUDIENCE_ACTORS,) if new_actors else ()))
 
 
 def filing(fields: Iterable[str], regions: Iterable[str], examples: bool, new_actors: bool
            ) -> list[tuple[str, str, str]]:
-    """The (audience, field, area) rows an active subscription is filed under."""
-    areas = sorted(target_areas(regions))
+    """The (audience, field, area) rows an active subscription is filed under: its areas, and
+    STATE_WIDE_ITEMS for the items without a district."""
+    areas = sorted(target_areas(regions) | {STATE_WIDE_ITEMS})
     return [(audience, field, area) for audience in audiences(examples, new_actors)
             for field in sorted(set(fields)) for area in areas]

@@ -47,12 +47,11 @@ def wanting(audience: str, fields: Iterable[str], districts: Iterable[str], freq
     fields, places = sorted(set(fields)), set(districts)
     query = select(table.subscription_id).where(
         table.audience == audience, table.field.in_(fields), table.frequency.in_(sorted(frequencies)))
-    areas = domain.areas_covering(places)
-    if areas is not None:
-        query = query.where(table.area.in_(sorted(areas)))
-    # One field in one district: a subscription has one row per field and at most one area that
-    # covers a district (domain.target_areas), so no row repeats and the scan streams as it is.
-    return query if len(fields) == 1 and len(places) == 1 else query.distinct()
+    query = query.where(table.area.in_(sorted(domain.areas_wanting(places))))
+    # One field, in one district or none: a subscription has one row per field under at most one
+    # area that covers a district (domain.target_areas), and one under STATE_WIDE_ITEMS, so no
+    # row repeats and the scan streams as it is.
+    return query if len(fields) == 1 and len(places) <= 1 else query.distinct()
 
 
 def wanted_before(subscription_id: Any, fields: Iterable[str], districts: Iterable[str]) -> Any:
@@ -60,10 +59,7 @@ def wanted_before(subscription_id: Any, fields: Iterable[str], districts: Iterab
     before = aliased(T)
     query = select(literal(1)).where(before.subscription_id == subscription_id, before.audience == domain.AUDIENCE_OFFERS,
                                      before.field.in_(sorted(set(fields))))
-    areas = domain.areas_covering(districts)
-    if areas is not None:
-        query = query.where(before.area.in_(sorted(areas)))
-    return exists(query)
+    return exists(query.where(before.area.in_(sorted(domain.areas_wanting(districts)))))
 
 
 def told_about(item_id: str) -> Any:
