@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     # dead_lettered: counted only; the live consumer parked those messages on .dlq already.
     outcomes = ", ".join(f"{name} {count}" for name, count in sorted(result.outcomes.items())) or "no events"
     print(f"rebuilt {target} from {bootstrap}: {result.records} records ({outcomes}) "
-          f"over {len(result.end_offsets)} partitions in {result.seconds:.1f} s")
+          f"over {len(result.end_offsets)} partitions in {result.seconds:.2f} s")
     return 0
 
 
