@@ -112,9 +112,10 @@ class _Lanes:
         self._tasks: set[asyncio.Task] = set()
 
     async def add(self, tp: TopicPartition, records: list) -> None:
-        while sum(1 for task in self._tasks if not task.done()) > self._waiting:
-            await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
-        self._tasks = {task for task in self._tasks if not task.done()}
+        while len(self._tasks) > self._waiting:
+            done, self._tasks = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+            for finished in done:
+                finished.result()  # a batch that failed stops the replay, as `finish` would
         task = asyncio.create_task(self._apply(tp, records, self._last.get(tp)))
         self._last[tp] = task
         self._tasks.add(task)

@@ -1,12 +1,16 @@
 """The reports' bulk writes (services/reports/store.py) on SQLite and PostgreSQL: what a batch
 writes reads back exactly, with columns that are all empty, JSON lists, flags and times; a
 replayed history row is skipped; counts add up and keep the newest time. On PostgreSQL the
-INSERTs go as one statement with an array per column, so these cases matter there."""
+INSERTs and UPDATEs go as one statement whose rows are one JSON parameter, so these cases
+matter there."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
@@ -31,10 +35,18 @@ def stored(session: Session, model: type) -> list[dict]:
     return [dict(row) for row in session.execute(select(table).order_by(*table.primary_key.columns)).mappings()]
 
 
-def test_bulk_writes_read_back_exactly(database_url: str) -> None:
-    run_migrations(MIGRATIONS, database_url)
-    engine = make_engine(database_url)
+@contextmanager
+def migrated(url: str) -> Iterator[Engine]:
+    run_migrations(MIGRATIONS, url)
+    engine = make_engine(url)
     try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def test_bulk_writes_read_back_exactly(database_url: str) -> None:
+    with migrated(database_url) as engine:
         first = {row["id"]: row for row in (offer(1), offer(2), offer(3))}  # district, costs, provider: all empty
         with Session(engine) as session:
             store.write_rows(session, OfferFact, first, set())
@@ -70,25 +82,14 @@ def test_bulk_writes_read_back_exactly(database_url: str) -> None:
             assert stored(session, NotificationCount) == [
                 {"field": "arbeit", "sent": 1, "failed": 1, "active_subscriptions": 0, "updated_at": AT},
                 {"field": "sprache", "sent": 5, "failed": 1, "active_subscriptions": 0, "updated_at": AT}]
-    finally:
-        engine.dispose()
 
 
 def test_a_text_longer_than_its_column_is_refused_not_cut_on_postgresql(postgres_url: str) -> None:
-    run_migrations(MIGRATIONS, postgres_url)
-    engine = make_engine(postgres_url)
-    try:
-        with Session(engine) as session, pytest.raises(DBAPIError, match="too long"):
-            store.write_rows(session, OfferFact, {"offer-1": offer(1, district="032410")}, set())
-    finally:
-        engine.dispose()
+    with migrated(postgres_url) as engine, Session(engine) as session, pytest.raises(DBAPIError, match="too long"):
+        store.write_rows(session, OfferFact, {"offer-1": offer(1, district="032410")}, set())
 
 
 def test_a_time_without_its_offset_is_refused(database_url: str) -> None:
-    run_migrations(MIGRATIONS, database_url)
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session, pytest.raises(ValueError, match="timezone information"):
-            store.write_rows(session, OfferFact, {"offer-1": offer(1, updated_at=AT.replace(tzinfo=None))}, set())
-    finally:
-        engine.dispose()
+    with migrated(database_url) as engine, Session(engine) as session, \
+            pytest.raises(ValueError, match="timezone information"):
+        store.write_rows(session, OfferFact, {"offer-1": offer(1, updated_at=AT.replace(tzinfo=None))}, set())
