@@ -31,7 +31,7 @@ async def test_a_slow_partition_does_not_stall_the_others(kafka_bootstrap, tmp_p
 
     await asyncio.to_thread(ensure_topics, kafka_bootstrap, 4)
     settings = replace(load_settings("reports"), service="partitions-test", kafka_bootstrap=kafka_bootstrap,
-                       database_url=f"sqlite:///{tmp_path}/consumer.db")
+                       consumer_linger_ms=0, database_url=f"sqlite:///{tmp_path}/consumer.db")
     runtime = ServiceRuntime(settings, {actor_events.REGISTERED: on_actor_events})
     SQLModel.metadata.create_all(runtime.engine, tables=[InboxEvent.__table__, EntityVersion.__table__,
                                                          OutboxMessage.__table__])
@@ -87,7 +87,7 @@ async def test_records_waiting_in_several_partitions_share_one_transaction(kafka
     finally:
         await producer.stop()
     settings = replace(load_settings("reports"), service="shared-batches-test", kafka_bootstrap=kafka_bootstrap,
-                       database_url=f"sqlite:///{tmp_path}/consumer.db")
+                       consumer_linger_ms=0, database_url=f"sqlite:///{tmp_path}/consumer.db")
     runtime = ServiceRuntime(settings, {actor_events.REGISTERED: on_actor_events})
     SQLModel.metadata.create_all(runtime.engine, tables=[InboxEvent.__table__, EntityVersion.__table__,
                                                          OutboxMessage.__table__])

@@ -43,6 +43,7 @@ class FetchSettings:
     heartbeat_interval_ms: int = 500
     metadata_max_age_ms: int = 300_000
     graceful_seconds: float = 10.0
+    linger_seconds: float = 0.0  # how long a batch smaller than its budget waits to fill (see _work)
 
 
 class BatchSizer:
@@ -197,11 +198,24 @@ class PartitionedConsumer(ConsumerRebalanceListener):
 
     async def _work(self, worker: _PartitionWorker) -> None:
         tp = worker.tp
+        loop = asyncio.get_running_loop()
+        filled_by: float | None = None  # when a lingering batch is taken as it is
         while True:
             await worker.ready.wait()
             if worker.in_batch:  # a peer's batch holds its records: wait for its commit
                 await worker.idle.wait()
                 continue
+            # A consumer nobody waits on (reports) lingers: at steady traffic a fetch brings a few
+            # records, and a batch costs about the same whatever it holds (ADR 9, 2026-11-30 evening).
+            # A backlog fills the budget at once and never waits.
+            if self._settings.linger_seconds and self._queued(tp.topic) < self._sizer.size(tp.topic):
+                filled_by = filled_by or loop.time() + self._settings.linger_seconds
+                if (remaining := filled_by - loop.time()) > 0:
+                    await asyncio.sleep(remaining)
+                    if not worker.queue:  # a peer's batch took them: the next records linger anew
+                        filled_by = None
+                    continue
+            filled_by = None
             members = [worker]
             worker.claim()
             try:
@@ -225,6 +239,10 @@ class PartitionedConsumer(ConsumerRebalanceListener):
                 if len(member.queue) < self._settings.max_batch and member.tp in self._consumer.paused():
                     with contextlib.suppress(IllegalStateError):
                         self._consumer.resume(member.tp)
+
+    def _queued(self, topic: str) -> int:
+        """Records a batch of this topic could take now: its free workers' queues."""
+        return sum(len(peer.queue) for peer in self._workers.values() if peer.tp.topic == topic and not peer.in_batch)
 
     async def _apply_and_commit(self, tp: TopicPartition, batch: list, offsets: dict[TopicPartition, int]) -> None:
         metrics.BATCH_EVENTS.labels(tp.topic).observe(len(batch))
