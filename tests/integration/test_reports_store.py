@@ -93,3 +93,18 @@ def test_a_time_without_its_offset_is_refused(database_url: str) -> None:
     with migrated(database_url) as engine, Session(engine) as session, \
             pytest.raises(ValueError, match="timezone information"):
         store.write_rows(session, OfferFact, {"offer-1": offer(1, updated_at=AT.replace(tzinfo=None))}, set())
+
+
+def test_read_rows_finds_the_stored_ids_across_chunks(database_url: str) -> None:
+    """One statement built once per model, its `IN` list expanded per chunk of store.CHUNK ids."""
+    with migrated(database_url) as engine:
+        numbers = range(1, store.CHUNK + 3)
+        with Session(engine) as session:
+            store.write_rows(session, OfferFact, {f"offer-{n}": offer(n) for n in numbers}, set())
+            session.commit()
+        wanted = [f"offer-{n}" for n in (*numbers, 2, 3)] + ["offer-unknown"]  # repeats and an unknown id
+        with Session(engine) as session:
+            found = store.read_rows(session, OfferFact, wanted)
+            assert store.read_rows(session, OfferFact, []) == {}
+        assert sorted(found) == sorted(f"offer-{n}" for n in numbers)
+        assert found["offer-7"] == offer(7)
