@@ -89,15 +89,15 @@ class OutcomeRecorder:
         writing: set[asyncio.Task] = set()
         while True:
             await self._arrived.wait()
+            while len(writing) >= self._writers:  # meanwhile the next batch keeps collecting
+                done, writing = await asyncio.wait(writing, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()
             if not self._closing and len(self._waiting) < self._group:
                 # Until the group is full, not for the whole linger: while the recorder waits,
                 # the unrecorded limit may hold the connections back (ADR 23).
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._grouped.wait(), self._linger)
-            while len(writing) >= self._writers:  # meanwhile the next batch keeps collecting
-                done, writing = await asyncio.wait(writing, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    task.result()
             self._arrived.clear()
             self._grouped.clear()
             batch, self._waiting = self._waiting, []
