@@ -14,6 +14,8 @@ from sqlmodel import Session
 
 from npa.infrastructure.outbox import utcnow
 from services.notifications import domain
+from services.notifications.sending.recorder import OutcomeRecorder
+from services.notifications.usecases import outcomes
 from services.notifications.usecases.claims import claim_due
 from tests.support.notifications import (
     apply,
@@ -184,6 +186,25 @@ async def test_a_mail_queued_while_a_round_sends_leaves_in_that_round_on_its_wak
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
+
+
+async def test_two_recorder_writes_at_once_keep_the_unrecorded_limit(database_url):  # noqa: ANN001
+    """ADR 8's crash bound counts outcomes handed over and not committed, however many writes
+    hold them: with two writes under way (PostgreSQL's default) a sender still waits for room."""
+    with notifications_runtime(database_url) as runtime:
+        for n in range(40):
+            subscribe(runtime, f"reader{n}@example.org", NOW)
+        with Session(runtime.engine, expire_on_commit=False) as session:
+            due = claim_due(session, utcnow(), limit=100, lease=timedelta(seconds=60), token="round-1")
+        recorder = OutcomeRecorder(runtime.engine, replace(runtime.sender.policy, max_unrecorded=6), writers=2)
+        for mail in due:
+            await recorder.wait_for_room()
+            recorder.add(outcomes.Outcome(mail, outcomes.SENT, utcnow()))
+            await asyncio.sleep(0)
+        assert await recorder.close() == len(due) == 40
+        assert recorder.most_unwritten <= 6
+        confirmations = deliveries(runtime, kind=domain.CONFIRMATION)
+        assert {d.status for d in confirmations} == {domain.DELIVERY_SENT} and len(confirmations) == 40
 
 
 async def wait_for(condition, seconds: float = 20) -> None:  # noqa: ANN001

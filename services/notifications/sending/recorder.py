@@ -5,6 +5,11 @@ seconds, writes whatever has collected in one transaction, and while it writes, 
 collects. So a mail is marked sent within tens of milliseconds of the server's acceptance
 (ADR 8), and ten thousand mails cost a few hundred transactions, not ten thousand: small
 transactions in a worker thread take the interpreter lock from the SMTP connections.
+
+On PostgreSQL two writes may be under way at once: each commit waits ~4 ms for its WAL flush
+(synchronous_commit stays on), and with one write at a time the connections waited for room
+while it did; two commits in flight share a flush. What bounds the repeats after a crash is
+the count of outcomes handed over and not committed, whichever write holds them (ADR 8, 23).
 """
 
 import asyncio
@@ -28,8 +33,12 @@ WRITE_BACKOFF = Backoff(base_seconds=0.4, max_seconds=6.4, jitter=0.0)  # the da
 
 
 class OutcomeRecorder:
-    def __init__(self, engine: Engine, policy: SenderPolicy, *, linger: float = 0.02, write_attempts: int = 5) -> None:
+    def __init__(self, engine: Engine, policy: SenderPolicy, *, linger: float = 0.02, write_attempts: int = 5,
+                 writers: int | None = None) -> None:
         self._engine = engine
+        # SQLite has one write turn: a second writer would only queue for it in another thread.
+        self._writers = writers or (2 if engine.dialect.name == "postgresql" else 1)
+        self.most_unwritten = 0  # the high-water mark of `_unwritten` (tests hold it to the limit)
         self._policy = policy
         self._postpone = timedelta(seconds=policy.postpone_seconds)
         self._write_attempts = write_attempts
@@ -50,6 +59,7 @@ class OutcomeRecorder:
     def add(self, outcome: Outcome) -> None:
         self._waiting.append(outcome)
         self._unwritten += 1
+        self.most_unwritten = max(self.most_unwritten, self._unwritten)
         if self._unwritten >= self._limit:
             self._room.clear()
         self._arrived.set()
@@ -76,8 +86,13 @@ class OutcomeRecorder:
         return self.written
 
     async def _run(self) -> None:
+        writing: set[asyncio.Task] = set()
         while True:
             await self._arrived.wait()
+            while len(writing) >= self._writers:  # meanwhile the next batch keeps collecting
+                done, writing = await asyncio.wait(writing, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()
             if not self._closing and len(self._waiting) < self._group:
                 # Until the group is full, not for the whole linger: while the recorder waits,
                 # the unrecorded limit may hold the connections back (ADR 23).
@@ -87,12 +102,17 @@ class OutcomeRecorder:
             self._grouped.clear()
             batch, self._waiting = self._waiting, []
             if batch:
-                try:
-                    await self._write(batch)
-                finally:
-                    self._written(len(batch))
+                writing.add(asyncio.create_task(self._write_counted(batch), name="mail-outcome-write"))
             if self._closing and not self._waiting:
+                for task in asyncio.as_completed(writing):
+                    await task
                 return
+
+    async def _write_counted(self, batch: list[Outcome]) -> None:
+        try:
+            await self._write(batch)
+        finally:
+            self._written(len(batch))
 
     async def _write(self, batch: list[Outcome]) -> None:
         for attempt in range(1, self._write_attempts + 1):

@@ -28,9 +28,9 @@ class DueMail:
 
     delivery: Any
     subscription: Any  # READER_COLUMNS of the subscription
-    item: ItemSnapshot | None = None  # alerts, updates, withdrawal notices
+    item: Any = None  # alerts, updates, withdrawal notices: an item_snapshots row (read-only)
     digest: Digest | None = None
-    digest_items: dict[str, ItemSnapshot] = field(default_factory=dict)  # by event id, for the entries
+    digest_items: dict[str, Any] = field(default_factory=dict)  # item_snapshots rows by event id, for the entries
     preferences: dict[str, Any] | None = None  # confirmations: what the request chose, repeated in the mail
     verdict: str = SEND
     reason: str = ""
@@ -86,7 +86,7 @@ def load_mails(session: Session, deliveries: list) -> list[DueMail]:
                                     {d.event_id for d in deliveries if d.kind == domain.DIGEST})}
     item_events = {d.event_id for d in deliveries if d.kind in domain.ITEM_MAIL_KINDS}
     entry_events = {entry["event_id"] for digest in digests.values() for entry in digest.entries}
-    snapshots = {s.event_id: s for s in _in(session, ItemSnapshot, ItemSnapshot.event_id, item_events | entry_events)}
+    snapshots = {s.event_id: s for s in _rows(session, ItemSnapshot, item_events | entry_events, key="event_id")}
     confirming = {d.subscription_id for d in deliveries if d.kind == domain.CONFIRMATION}
     chosen = {row.id: row.requested or {name: getattr(row, name) for name in domain.PREFERENCE_NAMES}
               for row in _rows(session, Subscription, confirming,
@@ -166,15 +166,16 @@ def _told_states(session: Session, notices: list[DueMail]) -> dict[tuple[str, st
             for key, found in statuses.items()}
 
 
-def _rows(session: Session, model: Any, ids: Any, columns: tuple[str, ...] | None = None) -> list:
+def _rows(session: Session, model: Any, ids: Any, columns: tuple[str, ...] | None = None, key: str = "id") -> list:
     """Plain rows by primary key: ten thousand mails need no ORM identity map, and building
-    model objects costs more than the mails' rendering. `columns`: only these."""
+    model objects costs more than the mails' rendering (item snapshots too: each claim in
+    steady traffic built one per offer). `columns`: only these."""
     table = model.__table__
     wanted = [table.c[name] for name in columns] if columns else list(table.columns)
     ids = list(ids)
     found: list = []
     for start in range(0, len(ids), 500):
-        found.extend(session.execute(select(*wanted).where(table.c.id.in_(ids[start:start + 500]))).all())
+        found.extend(session.execute(select(*wanted).where(table.c[key].in_(ids[start:start + 500]))).all())
     return found
 
 
