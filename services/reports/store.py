@@ -10,24 +10,15 @@ so no read is needed and two replicas counting into one row never lose an increm
 are written in key order, so replicas lock shared rows in the same order (no deadlock).
 """
 
-import dataclasses
 import functools
-import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from operator import itemgetter
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pydantic_core
-from psycopg.types.json import Jsonb
-from sqlalchemy import JSON, Dialect, Executable, Table, bindparam, case, insert, select, update
-from sqlalchemy.types import TypeEngine
+from sqlalchemy import Dialect, Table, bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
-from sqlmodel.sql.sqltypes import UTCDateTime
 
-from npa.infrastructure.database import json_text
+from npa.infrastructure.prepared import Prepared, json_rows as _json_rows, sql_cast as _cast, sqlite_time_text  # noqa: F401
 from services.reports import domain
 from services.reports.models import (
     ActorContribution,
@@ -59,123 +50,6 @@ COUNTED: dict[str, tuple[type, tuple[str, ...]]] = {
     domain.TRENDS: (MonthlyTrend, ("kind", "month", "area", "field")),
 }
 """Tally table → (model, key columns); every other column is a counter."""
-
-
-_NAMED = re.compile(r"%\((\w+)\)s")
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A statement compiled once, its rows' values processed in one tight loop.
-
-    SQLAlchemy's own executemany processes each row's parameters in Python (about 12 µs a row
-    here, measured in ADR 12); the same bind processors (dates, JSON, booleans) applied in one
-    tight loop cost about a tenth of it. The SQL is SQLAlchemy's, for the session's dialect.
-    SQLite runs it with the driver's executemany. On PostgreSQL, psycopg's executemany sends
-    one statement per row, and the server's per-statement work was most of a replay there
-    (ADR 12): an INSERT goes as one statement whose rows are one JSON parameter instead,
-    serialised in C; psycopg's array dumpers, tried first, spent ~1 µs a value in Python."""
-
-    sql: str
-    names: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
-    positional: bool
-    unnest: str | None = None  # an INSERT on PostgreSQL: its rows as one JSON array of arrays
-
-    @classmethod
-    def of(cls, statement: Executable, dialect: Dialect) -> "Prepared":
-        compiled = statement.compile(dialect=dialect)
-        names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
-        processors = tuple(sqlite_time_text if dialect.name == "sqlite" and isinstance(column_type, UTCDateTime)
-                           else column_type.dialect_impl(dialect).bind_processor(dialect)
-                           for column_type in (compiled.binds[name].type for name in names))
-        sql = str(compiled)
-        prepared = cls(sql, names, processors, compiled.positional)
-        if dialect.name == "postgresql":
-            types = [compiled.binds[name].type for name in names]
-            unnest = _unnest(sql, names, tuple(_cast(column_type, dialect) for column_type in types))
-            if unnest is not None:
-                return prepared.as_json_rows(unnest, types)
-        return prepared
-
-    def as_json_rows(self, sql: str, types: Sequence[TypeEngine]) -> "Prepared":
-        """Run as `sql`, which reads every row from one JSON parameter: a JSON column's value
-        goes as its text, serialised as the engine serialises it; an aware time as it is (the
-        server's `::timestamptz` reads its offset; converting it to UTC first cost ~0.5 µs)."""
-        processors = tuple(json_text if isinstance(column_type, JSON)
-                           else _aware if isinstance(column_type, UTCDateTime) else processor
-                           for column_type, processor in zip(types, self.processors, strict=True))
-        return dataclasses.replace(self, processors=processors, unnest=sql)
-
-    def run(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-        if not rows:
-            return
-        values = self._values(rows)
-        if self.unnest is not None:
-            session.connection().exec_driver_sql(self.unnest, (Jsonb(values, dumps=pydantic_core.to_json),))
-        elif self.positional:
-            session.connection().exec_driver_sql(self.sql, values)
-        else:
-            session.connection().exec_driver_sql(self.sql, [dict(zip(self.names, value, strict=True))
-                                                            for value in values])
-
-    def _values(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple]:
-        """Each row's values in `names`' order through the bind processors, column by column
-        (C loops: map, zip, itemgetter; a Python loop per value cost twice as much)."""
-        values = list(map(itemgetter(*self.names), rows)) if len(self.names) > 1 else [
-            (row[self.names[0]],) for row in rows]
-        if not any(self.processors):
-            return values
-        columns = [list(map(processor, column)) if processor else column
-                   for processor, column in zip(self.processors, zip(*values, strict=True), strict=True)]
-        return list(zip(*columns, strict=True))
-
-
-def sqlite_time_text(value: datetime | None) -> str | None:
-    """UTCDateTime's and SQLite's DATETIME's bind processors in one, with the same text
-    ('2026-03-14 09:30:15.000000', UTC): the two cost twice as much (8 % of a replay)."""
-    if value is None:
-        return None
-    return _aware(value).astimezone(UTC).isoformat(" ", "microseconds")[:26]
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """As UTCDateTime refuses a time without an offset (it would be read in the session's zone)."""
-    if value is not None and value.utcoffset() is None:
-        raise ValueError("a time needs its offset (timezone information)")
-    return value
-
-
-def _cast(column_type: TypeEngine, dialect: Dialect) -> str:
-    """The SQL type to cast a value to, without a length: an explicit cast to VARCHAR(n) would
-    cut a longer text, where the column refuses it."""
-    return re.sub(r"\(\d+\)", "", column_type.compile(dialect=dialect))
-
-
-def _json_rows(casts: Sequence[str], names: Sequence[str] | None = None) -> str:
-    """The rows of one JSON parameter `[[v0, v1, …], …]` as a table, each value cast from its
-    text (a JSON column's value arrives as its serialised text, a time with its offset)."""
-    columns = ", ".join(f"(r->>{index})::{cast}" + (f" AS {names[index]}" if names else "")
-                        for index, cast in enumerate(casts))
-    return f"SELECT {columns} FROM jsonb_array_elements(%s::jsonb) AS r"
-
-
-def _unnest(sql: str, names: tuple[str, ...], casts: tuple[str, ...]) -> str | None:
-    """An INSERT's `VALUES (…)` replaced by a SELECT from one JSON parameter holding every row
-    (a short statement, whatever the number of rows: psycopg parses a statement's text in
-    Python, 25 % of the replay with multi-row VALUES), if every parameter is in that row and
-    in `names`' order; else None (run as executemany)."""
-    head, found, rest = sql.partition(" VALUES (")
-    if not found or not head.startswith("INSERT ") or " VALUES (" in rest:
-        return None
-    end, depth = -1, 1
-    while depth and end + 1 < len(rest):
-        end += 1
-        depth += {"(": 1, ")": -1}.get(rest[end], 0)
-    row_sql, tail = rest[:end], rest[end + 1:]
-    if tuple(_NAMED.findall(row_sql)) != names or _NAMED.search(tail) or "%s" in sql:
-        return None
-    return f"{head} {_json_rows(casts)}{tail}"
 
 
 def _dialect(session: Session) -> Dialect:

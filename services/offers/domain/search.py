@@ -50,7 +50,9 @@ def tokens(text: str) -> list[str]:
     cache = _tokens
     for word in dict.fromkeys(text.split()):
         found = cache.get(word)
-        if found is None:
+        if found is None and word.isdigit() and word.isascii():
+            found = (word,)  # a number is its own token; not cached: numbers are mostly unique (ids, dates)
+        elif found is None:
             found = _word_tokens(word)
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()

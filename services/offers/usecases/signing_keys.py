@@ -2,6 +2,7 @@
 partner messages was signed by the partner each names (ADR 0013)."""
 
 import base64
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,6 +60,11 @@ _KEYS_BY_ID = select(_KEYS.c.id, _KEYS.c.partner_id, _KEYS.c.public_key, _KEYS.c
     _KEYS.c.id.in_(bindparam("ids", expanding=True)))  # built once: it runs per batch
 
 
+@functools.lru_cache(maxsize=1024)
+def _raw_key(text: str) -> bytes:
+    return base64.b64decode(text)
+
+
 def check_signed(session: Session, events: Sequence[CloudEvent], window: SignatureWindow,
                  now: datetime | None = None) -> dict[str, str]:
     """Event id → why it is refused, for each event not signed by a live key of the partner
@@ -92,7 +98,7 @@ def check_signed(session: Session, events: Sequence[CloudEvent], window: Signatu
             problems[event.id] = f"{signatures.KEY_ID}: key {key_id} was revoked at {key.revoked_at.isoformat()}"
         else:
             try:
-                signatures.verify(event, base64.b64decode(key.public_key), key_id)
+                signatures.verify(event, _raw_key(key.public_key), key_id)
             except signatures.SignatureProblem as problem:
                 problems[event.id] = str(problem)
     return problems
