@@ -14,7 +14,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Dialect, Table, bindparam, case, insert, select, update
+from sqlalchemy import Dialect, Executable, Table, bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
