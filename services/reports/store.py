@@ -18,7 +18,7 @@ from sqlalchemy import Dialect, Executable, Table, bindparam, case, insert, sele
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from npa.infrastructure.prepared import Prepared, json_rows as _json_rows, sql_cast as _cast, sqlite_time_text  # noqa: F401
+from npa.infrastructure.prepared import Prepared, json_rows, sql_cast
 from services.reports import domain
 from services.reports.models import (
     ActorContribution,
@@ -105,7 +105,7 @@ def _update(dialect: Dialect, model: type) -> Prepared:
     quote = dialect.identifier_preparer.quote
     types = [table.c[name.removeprefix("v_")].type for name in prepared.names]
     names = [quote(name.removeprefix("v_")) for name in prepared.names]
-    rows = _json_rows([_cast(column_type, dialect) for column_type in types], names)
+    rows = json_rows([sql_cast(column_type, dialect) for column_type in types], names)
     changes = ", ".join(f"{name} = v.{name}" for name in names if name != "id")
     sql = f"UPDATE {quote(table.name)} SET {changes} FROM ({rows}) AS v WHERE {quote(table.name)}.id = v.id"
     return prepared.as_json_rows(sql, types)

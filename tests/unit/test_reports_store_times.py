@@ -1,4 +1,4 @@
-"""The reports' bulk writes on SQLite turn a time into text in one step (services/reports/store.py);
+"""The reports' bulk writes on SQLite turn a time into text in one step (npa/infrastructure/prepared.py);
 it must be the very text SQLAlchemy's two bind processors (UTCDateTime, then SQLite's DATETIME)
 write, since reports compare and order these columns as text."""
 
@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.dialects import sqlite
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from services.reports import store
+from npa.infrastructure import prepared
 
 DIALECT = sqlite.dialect()
 SQLALCHEMY = UTCDateTime().dialect_impl(DIALECT).bind_processor(DIALECT)
@@ -26,7 +26,7 @@ DECODED = TypeAdapter(datetime)  # event times carry pydantic's own UTC zone
     None,
 ])
 def test_a_time_becomes_the_text_sqlalchemy_writes(instant: datetime | None) -> None:
-    assert store.sqlite_time_text(instant) == SQLALCHEMY(instant)
+    assert prepared.sqlite_time_text(instant) == SQLALCHEMY(instant)
 
 
 def test_a_time_without_its_offset_is_refused_as_sqlalchemy_refuses_it() -> None:
@@ -34,4 +34,4 @@ def test_a_time_without_its_offset_is_refused_as_sqlalchemy_refuses_it() -> None
     with pytest.raises(ValueError):
         SQLALCHEMY(naive)
     with pytest.raises(ValueError, match="timezone information"):
-        store.sqlite_time_text(naive)
+        prepared.sqlite_time_text(naive)
