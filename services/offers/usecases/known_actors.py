@@ -1,11 +1,14 @@
 """This service's copy of the actor registry (from `npa.actors.v1`), to check providers."""
 
-from sqlalchemy import bindparam, insert, select, update
+import functools
+
+from sqlalchemy import Dialect, insert, select, update
 from sqlmodel import Session
 
 from npa.contracts.envelope import CloudEvent
 from npa.contracts.events import actors as actor_events
 from npa.infrastructure.consumer import each_valid
+from npa.infrastructure.lookup import Lookup
 from services.offers.domain.search import search_name
 from services.offers.models import KnownActor
 
@@ -18,14 +21,16 @@ def is_known_and_active(session: Session, actor_id: str) -> bool:
 
 
 _KNOWN = KnownActor.__table__  # type: ignore[attr-defined]
-_ACTIVE_AMONG = select(_KNOWN.c.id).where(_KNOWN.c.id.in_(bindparam("ids", expanding=True)), _KNOWN.c.active)
+
+
+@functools.cache
+def _active_among(dialect: Dialect) -> Lookup:  # on the driver's cursor (lookup.py): it runs per batch
+    return Lookup.of(_KNOWN, ("id",), "id", dialect, true=("active",))
 
 
 def active_among(session: Session, actor_ids: set[str]) -> set[str]:
-    """Which of these actors are known and active, in one query (built once: it runs per batch)."""
-    if not actor_ids:
-        return set()
-    return set(session.connection().execute(_ACTIVE_AMONG, {"ids": sorted(actor_ids)}).scalars())
+    """Which of these actors are known and active, in one query."""
+    return {actor_id for (actor_id,) in _active_among(session.get_bind().dialect).rows(session, sorted(actor_ids))}
 
 
 def on_actor_events(session: Session, events: list[CloudEvent]) -> None:

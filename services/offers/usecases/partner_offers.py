@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Dialect, Row, bindparam, insert, select
+from sqlalchemy import Dialect, insert
 from sqlmodel import Session
 
 from npa.contracts import topics
@@ -21,6 +21,7 @@ from npa.contracts.events import offers as offer_events
 from npa.contracts.events import partner_offers as partner_events
 from npa.contracts.offer_body import OfferBody
 from npa.infrastructure.consumer import RejectedEvent, each_valid
+from npa.infrastructure.lookup import Lookup
 from npa.infrastructure.outbox import stage_many, utcnow
 from npa.infrastructure.prepared import Prepared
 from services.offers import domain
@@ -49,6 +50,12 @@ class ChangeOutcome:
     offer_id: str | None = None
     field: str | None = None  # with REJECTED: the field at fault, e.g. "provider_actor_id"
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class _Partner:
+    id: str
+    actor_id: str
 
 
 @dataclass
@@ -82,10 +89,17 @@ _COLUMNS = ("id", "version", "status", "title", "district", "ends_on", "body", "
 _CHANGING = tuple(name for name in _COLUMNS if name not in ("id", "partner_id", "external_id", "created_at"))
 # Built once: per batch, building them cost more than running them (npa/infrastructure/inbox.py).
 _OFFERS, _PARTNERS = Offer.__table__, Partner.__table__  # type: ignore[attr-defined]
-_ACTIVE_PARTNERS = select(_PARTNERS.c.id, _PARTNERS.c.actor_id).where(
-    _PARTNERS.c.id.in_(bindparam("ids", expanding=True)), _PARTNERS.c.active)
-_PARTNERS_OFFERS = select(*(_OFFERS.c[name] for name in _COLUMNS)).where(  # the unique index answers (no row-value IN)
-    _OFFERS.c.partner_id == bindparam("partner_id"), _OFFERS.c.external_id.in_(bindparam("external_ids", expanding=True)))
+
+
+# Read on the driver's cursor (npa/infrastructure/lookup.py): both run for every batch.
+@functools.cache
+def _active_partners(dialect: Dialect) -> Lookup:
+    return Lookup.of(_PARTNERS, ("id", "actor_id"), "id", dialect, true=("active",))
+
+
+@functools.cache
+def _partners_offers(dialect: Dialect) -> Lookup:  # the unique index answers (no row-value IN)
+    return Lookup.of(_OFFERS, _COLUMNS, "external_id", dialect, equal=("partner_id",))
 
 
 # Prepared (npa/infrastructure/prepared.py): SQLAlchemy's per-row parameter processing was
@@ -103,21 +117,18 @@ def _update_offers(dialect: Dialect) -> Prepared:
 def plan_partner_changes(session: Session, changes: list[PartnerChange], *, base_url: str,
                          today: date | None = None) -> Plan:
     today = today or date.today()
-    partner_ids = sorted({change.partner_id for change in changes})
-    connection = session.connection()
-    partners = {partner.id: partner for partner in connection.execute(_ACTIVE_PARTNERS, {"ids": partner_ids})}
+    dialect = session.get_bind().dialect
+    partners = {partner_id: _Partner(partner_id, actor_id) for partner_id, actor_id in
+                _active_partners(dialect).rows(session, sorted({change.partner_id for change in changes}))}
     plan = Plan()
     wanted: dict[str, set[str]] = {}
     for change in changes:
         if change.partner_id in partners:
             wanted.setdefault(change.partner_id, set()).add(change.external_id)
     for partner_id, external_ids in wanted.items():
-        ordered = sorted(external_ids)
-        for start in range(0, len(ordered), 500):
-            for row in connection.execute(_PARTNERS_OFFERS, {"partner_id": partner_id,
-                                                             "external_ids": ordered[start:start + 500]}):
-                values = dict(zip(_COLUMNS, row, strict=True))
-                plan.rows[(partner_id, values["external_id"])] = _OfferRow(values, is_new=False)
+        for row in _partners_offers(dialect).rows(session, sorted(external_ids), partner_id):
+            values = dict(zip(_COLUMNS, row, strict=True))
+            plan.rows[(partner_id, values["external_id"])] = _OfferRow(values, is_new=False)
     providers = {change.body.provider_actor_id or partners[change.partner_id].actor_id
                  for change in changes if change.body is not None and change.partner_id in partners}
     active = active_among(session, {provider for provider in providers if provider})
@@ -147,7 +158,7 @@ def _withdraw(plan: Plan, row: _OfferRow | None, change: PartnerChange, now: dat
     return ChangeOutcome(WITHDRAWN, row.values["id"])
 
 
-def _upsert(plan: Plan, row: _OfferRow | None, change: PartnerChange, partner: Row, active: set[str],
+def _upsert(plan: Plan, row: _OfferRow | None, change: PartnerChange, partner: _Partner, active: set[str],
             today: date, now: datetime, base_url: str) -> ChangeOutcome:
     body = change.body
     assert body is not None

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Dialect, select
 from sqlmodel import Session
 
 from npa.contracts import signatures
 from npa.contracts.envelope import CloudEvent
+from npa.infrastructure.lookup import Lookup
 from npa.infrastructure.outbox import utcnow
 from services.offers.models import PartnerSigningKey
 
@@ -56,8 +57,19 @@ def key_view(key: PartnerSigningKey) -> dict:
 
 
 _KEYS = PartnerSigningKey.__table__  # type: ignore[attr-defined]
-_KEYS_BY_ID = select(_KEYS.c.id, _KEYS.c.partner_id, _KEYS.c.public_key, _KEYS.c.revoked_at).where(
-    _KEYS.c.id.in_(bindparam("ids", expanding=True)))  # built once: it runs per batch
+
+
+@dataclass(frozen=True)
+class _Key:
+    id: str
+    partner_id: str
+    public_key: str
+    revoked_at: datetime | None
+
+
+@functools.cache
+def _keys_by_id(dialect: Dialect) -> Lookup:  # on the driver's cursor (lookup.py): it runs per batch
+    return Lookup.of(_KEYS, ("id", "partner_id", "public_key", "revoked_at"), "id", dialect)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -78,11 +90,8 @@ def check_signed(session: Session, events: Sequence[CloudEvent], window: Signatu
             signatures.check_window(event, now, window.max_age, window.max_skew)
         except signatures.SignatureProblem as problem:
             problems[event.id] = str(problem)
-    wanted = sorted(set(claimed.values()))
-    keys = {}
-    connection = session.connection()
-    for start in range(0, len(wanted), 500):
-        keys.update({key.id: key for key in connection.execute(_KEYS_BY_ID, {"ids": wanted[start:start + 500]})})
+    keys = {row[0]: _Key(*row) for row in
+            _keys_by_id(session.get_bind().dialect).rows(session, sorted(set(claimed.values())))}
     for event in events:
         if event.id in problems:
             continue

@@ -1,0 +1,66 @@
+"""Rows by key without SQLAlchemy's per-statement work: `SELECT … WHERE key IN (these)` written
+once per dialect, its keys sent as one parameter, run on the driver's cursor.
+
+Every consumer batch reads a few small sets of rows by key (the inbox's seen ids and versions,
+a handler's existing rows). Through SQLAlchemy each such read cost ~190 µs here, most of it
+expanding the IN list, compiling and wrapping the result; the same read on the driver's cursor
+with the keys as one parameter cost ~20 µs (ADR 9, 2026-11-30 night). On the small batches of
+steady traffic a batch does about six of them.
+
+SQLite reads the keys from one JSON text (`IN (SELECT value FROM json_each(?))`), PostgreSQL
+from one array (`= ANY(%s)`): one statement text whatever the number of keys, no parameter
+limit, each key found through the index. The values come back through the columns' own result
+processors (times, JSON), so a row reads as SQLAlchemy would read it.
+
+Reads only: writes go through SQLAlchemy's cursor events (the SQLite write lock,
+npa/infrastructure/database.py) or `Prepared`.
+"""
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Dialect, Table
+from sqlmodel import Session
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """`SELECT columns FROM table WHERE key IN (keys) AND each of `equal` = a value AND each of
+    `true`` for one dialect; `rows(session, keys, *values)` runs it in the session's transaction."""
+
+    sql: str
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    keys_as_json: bool
+
+    @classmethod
+    def of(cls, table: Table, columns: Sequence[str], key: str, dialect: Dialect, *,
+           equal: Sequence[str] = (), true: Sequence[str] = ()) -> "Lookup":
+        quote = dialect.identifier_preparer.quote
+        sqlite = dialect.name == "sqlite"
+        marker = "?" if sqlite else "%s"
+        keys = f"{quote(key)} IN (SELECT value FROM json_each(?))" if sqlite else f"{quote(key)} = ANY(%s)"
+        conditions = [keys, *(f"{quote(name)} = {marker}" for name in equal),
+                      *(f"{quote(name)} = 1" if sqlite else quote(name) for name in true)]
+        sql = (f"SELECT {', '.join(quote(name) for name in columns)} FROM {quote(table.name)}"
+               f" WHERE {' AND '.join(conditions)}")
+        processors = tuple(table.c[name].type.dialect_impl(dialect).result_processor(dialect, None)
+                           for name in columns)
+        return cls(sql, processors, keys_as_json=sqlite)
+
+    def rows(self, session: Session, keys: Iterable[Any], *values: Any) -> list[tuple]:
+        """The rows whose key is among `keys` (no order), each a tuple of `columns`."""
+        keys = list(keys)
+        if not keys:
+            return []
+        cursor = session.connection().connection.cursor()  # the session's transaction, its DBAPI cursor
+        try:
+            cursor.execute(self.sql, (json.dumps(keys) if self.keys_as_json else keys, *values))
+            found = cursor.fetchall()
+        finally:
+            cursor.close()
+        if not any(self.processors):
+            return [tuple(row) for row in found]
+        return [tuple(processor(value) if processor else value
+                      for processor, value in zip(self.processors, row, strict=True)) for row in found]
