@@ -17,6 +17,7 @@ npa/infrastructure/database.py) or `Prepared`.
 """
 
 import json
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ class Lookup:
     sql: str
     processors: tuple[Callable[[Any], Any] | None, ...]
     keys_as_json: bool
+    row: type  # a named tuple of the columns: `row.title` as on SQLAlchemy's rows
 
     @classmethod
     def of(cls, table: Table, columns: Sequence[str], key: str, dialect: Dialect, *,
@@ -47,10 +49,10 @@ class Lookup:
                f" WHERE {' AND '.join(conditions)}")
         processors = tuple(table.c[name].type.dialect_impl(dialect).result_processor(dialect, None)
                            for name in columns)
-        return cls(sql, processors, keys_as_json=sqlite)
+        return cls(sql, processors, keys_as_json=sqlite, row=namedtuple("Row", columns))  # type: ignore[misc]
 
-    def rows(self, session: Session, keys: Iterable[Any], *values: Any) -> list[tuple]:
-        """The rows whose key is among `keys` (no order), each a tuple of `columns`."""
+    def rows(self, session: Session, keys: Iterable[Any], *values: Any) -> list[Any]:
+        """The rows whose key is among `keys` (no order), each a named tuple of `columns`."""
         keys = list(keys)
         if not keys:
             return []
@@ -60,7 +62,8 @@ class Lookup:
             found = cursor.fetchall()
         finally:
             cursor.close()
+        make = self.row._make
         if not any(self.processors):
-            return [tuple(row) for row in found]
-        return [tuple(processor(value) if processor else value
-                      for processor, value in zip(self.processors, row, strict=True)) for row in found]
+            return list(map(make, found))
+        return [make([processor(value) if processor else value
+                      for processor, value in zip(self.processors, row, strict=True)]) for row in found]

@@ -14,10 +14,11 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Dialect, Executable, Table, bindparam, case, insert, select, update
+from sqlalchemy import Dialect, Table, bindparam, case, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from npa.infrastructure.lookup import Lookup
 from npa.infrastructure.prepared import Prepared, json_rows, sql_cast
 from services.reports import domain
 from services.reports.models import (
@@ -28,9 +29,6 @@ from services.reports.models import (
     NewOfferCount,
     PublicationCount,
 )
-
-CHUNK = 500  # ids per IN (...) list
-
 
 def table_of(model: type) -> Table:
     return model.__table__  # type: ignore[attr-defined]
@@ -57,25 +55,20 @@ def _dialect(session: Session) -> Dialect:
 
 
 @functools.cache
-def _select_by_ids(model: type) -> Executable:
+def _by_ids(dialect: Dialect, model: type) -> Lookup:
     table = table_of(model)
-    return select(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
+    return Lookup.of(table, tuple(table.c.keys()), "id", dialect)
 
 
 def read_rows(session: Session, model: type, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The stored rows of these ids (by the primary key `id`), as plain dicts.
 
-    One statement per model, built once, run on the connection (Core): building it per batch
-    and running it through the ORM session cost a third of a one-offer batch's handler
-    (steady traffic, ADR 12, 2026-11-30 evening)."""
-    found: dict[str, dict[str, Any]] = {}
+    One statement per model and dialect, built once, run on the driver's cursor with the ids as
+    one parameter (npa/infrastructure/lookup.py): building it per batch and running it through
+    the ORM session cost a third of a one-offer batch's handler (steady traffic, ADR 12)."""
     if not ids:
-        return found
-    unique, statement, connection = sorted(set(ids)), _select_by_ids(model), session.connection()
-    for start in range(0, len(unique), CHUNK):
-        found.update({row["id"]: dict(row) for row in
-                      connection.execute(statement, {"ids": unique[start:start + CHUNK]}).mappings()})
-    return found
+        return {}
+    return {row.id: row._asdict() for row in _by_ids(_dialect(session), model).rows(session, sorted(set(ids)))}
 
 
 def write_rows(session: Session, model: type, rows: Mapping[str, dict[str, Any]], stored: set[str]) -> None:

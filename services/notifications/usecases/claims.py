@@ -5,13 +5,16 @@ round's `claim_token`, RETURNING the rows it took (on PostgreSQL the candidate r
 locked with SKIP LOCKED, so replicas take disjoint rows without waiting for each other).
 """
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Dialect, Table, update
 from sqlmodel import Session, col, select
+
+from npa.infrastructure.lookup import Lookup
 
 from services.notifications import domain
 from services.notifications.models import Delivery, Digest, DigestItem, ItemSnapshot, Subscription
@@ -131,13 +134,10 @@ def _decide(session: Session, mails: list[DueMail]) -> None:
 def _items_still_live(session: Session, mails: list[DueMail]) -> dict[str, bool]:
     """Whether each item's newest state still runs (the stored `live`, not the JSON)."""
     newest: dict[str, tuple[int, bool]] = {}
-    item_ids = sorted({m.delivery.item_id for m in mails})
-    for start in range(0, len(item_ids), 500):
-        for item_id, version, live in session.execute(select(
-                ItemSnapshot.item_id, ItemSnapshot.item_version, ItemSnapshot.live).where(
-                col(ItemSnapshot.item_id).in_(item_ids[start:start + 500]))):
-            if item_id not in newest or (version or 0) > newest[item_id][0]:
-                newest[item_id] = (version or 0, live)
+    for item_id, version, live in _rows(session, ItemSnapshot, {m.delivery.item_id for m in mails},
+                                        columns=("item_id", "item_version", "live"), key="item_id"):
+        if item_id not in newest or (version or 0) > newest[item_id][0]:
+            newest[item_id] = (version or 0, live)
     return {item_id: live for item_id, (_version, live) in newest.items()}
 
 
@@ -171,12 +171,13 @@ def _rows(session: Session, model: Any, ids: Any, columns: tuple[str, ...] | Non
     model objects costs more than the mails' rendering (item snapshots too: each claim in
     steady traffic built one per offer). `columns`: only these."""
     table = model.__table__
-    wanted = [table.c[name] for name in columns] if columns else list(table.columns)
-    ids = list(ids)
-    found: list = []
-    for start in range(0, len(ids), 500):
-        found.extend(session.execute(select(*wanted).where(table.c[key].in_(ids[start:start + 500]))).all())
-    return found
+    return _lookup(session.get_bind().dialect, table, columns or tuple(table.c.keys()), key).rows(session, ids)
+
+
+@functools.cache
+def _lookup(dialect: Dialect, table: Table, columns: tuple[str, ...], key: str) -> Lookup:
+    """On the driver's cursor (npa/infrastructure/lookup.py): each claim runs three or four."""
+    return Lookup.of(table, columns, key, dialect)
 
 
 def _in(session: Session, model: Any, column: Any, values: Any) -> list:

@@ -8,10 +8,11 @@ digest readers, however many recipients there are. In order, because an update a
 publish in the same batch must find the alerts the publish queued, as if applied one by one.
 """
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import case, insert, literal, select, union_all
+from sqlalchemy import Dialect, case, insert, literal, select, union_all
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
@@ -21,6 +22,7 @@ from npa.contracts.events import examples as example_events
 from npa.contracts.events import offers as offer_events
 from npa.infrastructure.consumer import each_valid
 from npa.infrastructure.outbox import utcnow
+from npa.infrastructure.prepared import Prepared
 from services.notifications import domain
 from services.notifications.models import Delivery, DigestItem, ItemSnapshot
 from services.notifications.models import SubscriptionTarget as T
@@ -76,8 +78,14 @@ def record_snapshots(session: Session, batch: Sequence[tuple[CloudEvent, dict[st
         rows.append({"event_id": event.id, "event_type": event.type, "item_kind": kind, "item_id": data["id"],
                      "item_version": data.get("version"), "event_time": event.time, "data": data,
                      "live": domain.is_live(kind, data), "received_at": now})
-    if rows:
-        session.connection().execute(insert(ItemSnapshot.__table__), rows)  # type: ignore[attr-defined]
+    _insert_snapshots(session.get_bind().dialect).run(session, rows)
+
+
+@functools.cache
+def _insert_snapshots(dialect: Dialect) -> Prepared:
+    """Every offer event writes one (npa/infrastructure/prepared.py): through SQLAlchemy's
+    executemany the snapshots were a sixth of the service's time while partners synced."""
+    return Prepared.of(insert(ItemSnapshot.__table__), dialect)  # type: ignore[attr-defined]
 
 
 def _offer(session: Session, event: CloudEvent, data: dict[str, Any],
