@@ -6,7 +6,10 @@ Prints, beside baselines measured in the same run (these machines are shared: co
             `de.npa.offer.published` on npa.offers.v1, per second; a bare FastStream subscriber
             (pydantic model, same messages) on the same broker; the ratio.
 - steady:   offers at a steady rate to confirmed immediate subscribers (4 per field) → partner
-            publish to SMTP accept p50/p95/p99; a raw aiokafka hop at the same rate.
+            publish to SMTP accept p50/p95/p99; a raw aiokafka hop at the same rate; then, the
+            pipeline idle, raw aiosmtplib's rate into the same sink beside the mails/s the rate needs.
+- both print CPU per offer of each service, the broker and the SMTP sink, and how many of the
+  machine's cores were busy meanwhile (every process, the benchmark's own included).
 - replay:   `npa-reports rebuild` into a fresh database of the backend, events/s; a raw aiokafka
             read of the same topics. It replays what the sections before it left on the topics;
             run alone (`--sections replay`), it first produces bench/replay.py's history.
@@ -23,6 +26,7 @@ this benchmark, for before/after figures.
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -32,10 +36,16 @@ sys.path.insert(0, str(ROOT))
 from bench import replay as replay_history  # noqa: E402
 from bench.support import baselines, sections, traffic  # noqa: E402
 from bench.support.stack import TOKEN, running_stack  # noqa: E402
+from services.notifications.config import SenderPolicy  # noqa: E402
 
 
 def pct(values: list[float]) -> str:
     return " / ".join(f"{traffic.percentile(values, share):.0f}" for share in (0.5, 0.95, 0.99))
+
+
+def busy(result: dict) -> str:
+    """The whole machine meanwhile (every process, this benchmark's own included)."""
+    return f"; machine busy {result['busy_cores']:.2f} of {os.cpu_count()} cores"
 
 
 async def run_backend(backend: str, options: argparse.Namespace, code: Path) -> None:
@@ -51,7 +61,8 @@ async def run_backend(backend: str, options: argparse.Namespace, code: Path) -> 
                   f"{result['produce_rate']:,.0f}/s) | bare FastStream {baseline:,.0f} msg/s | ratio "
                   f"{result['rate'] / baseline:.2f}", flush=True)
             print("         CPU per offer " + ", ".join(f"{name} {seconds * 1000 / result['messages']:.2f} ms"
-                                                     for name, seconds in sorted(result["cpu"].items())), flush=True)
+                                                     for name, seconds in sorted(result["cpu"].items()))
+                  + busy(result), flush=True)
         if "steady" in wanted:
             subscribers = traffic.subscribe_confirmed(stack.urls, stack.mail, per_field=4)
             hop = await baselines.hop_latencies(stack.bootstrap, options.steady_rate, min(20.0, options.steady_seconds))
@@ -65,8 +76,13 @@ async def run_backend(backend: str, options: argparse.Namespace, code: Path) -> 
             cpu = result["cpu"]
             print("         CPU per offer " + ", ".join(f"{name} {seconds * 1000 / result['offers']:.2f} ms"
                                                      for name, seconds in sorted(cpu.items()))
-                  + f"; notifications per mail {cpu.get('notifications', 0) * 1000 / max(1, result['mails']):.2f} ms",
-                  flush=True)
+                  + f"; notifications per mail {cpu.get('notifications', 0) * 1000 / max(1, result['mails']):.2f} ms"
+                  + busy(result), flush=True)
+            connections = SenderPolicy().connections
+            raw = await baselines.raw_smtp_rate(stack.smtp_port, 4000, connections)
+            print(f"         SMTP: {options.steady_rate:.0f} offers/s × 4 readers needs {options.steady_rate * 4:,.0f} "
+                  f"mails/s; raw aiosmtplib, prebuilt bytes over {connections} connections into the same sink, "
+                  f"the pipeline idle: {raw:,.0f} mails/s", flush=True)
         if "replay" in wanted:
             if not wanted & {"ingest", "steady"}:  # nothing on the topics yet: bench/replay.py's history
                 messages = replay_history.history(options.replay_offers)

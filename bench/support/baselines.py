@@ -5,7 +5,9 @@ only ratios compare):
   (`python -m bench.support.baselines faststream BOOTSTRAP TOPIC COUNT`): prints the wall-clock
   time at which it had read COUNT messages;
 - a raw aiokafka hop (producer → consumer group) at a steady rate, for latency percentiles;
-- a raw aiokafka read of whole topics, for the replay rate.
+- a raw aiokafka read of whole topics, for the replay rate;
+- raw aiosmtplib sending prebuilt alert mails into the stack's SMTP sink, for what the machine
+  can send at all beside the steady section's need.
 """
 
 import asyncio
@@ -95,6 +97,35 @@ async def raw_read_rate(bootstrap: str, topic_names: list[str]) -> tuple[int, fl
         return records, records / seconds if seconds else 0.0
     finally:
         await consumer.stop()
+
+
+async def raw_smtp_rate(port: int, count: int, connections: int) -> float:
+    """Mails per second accepted by the SMTP server on `port`: `count` alert mails rendered
+    beforehand by the service's renderer, sent by raw aiosmtplib over `connections` connections."""
+    import aiosmtplib
+
+    from npa.contracts.events import offers as offer_events
+    from services.notifications.mails import MailRenderer
+    from services.notifications.tokens import SubscriberTokens
+
+    renderer = MailRenderer(mail_from="alerts@localhost", base_url="http://127.0.0.1:8003",
+                            signer=SubscriberTokens("bench"))
+    offer = offer_events.OfferState(id="offer-1", version=1, status="published", title="Raw-Kurs",
+                                    fields=["sprache"], district="03241", url="http://x/offers/1").model_dump(mode="json")
+    mails = [(f"raw{n}@example.org", renderer.offer_alert(to=f"raw{n}@example.org", subscription_id=str(n),
+                                                          language="de", event_id="e", offer=offer))
+             for n in range(count)]
+
+    async def connection(share: list[tuple[str, bytes]]) -> None:
+        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
+        await smtp.connect()
+        for to, data in share:
+            await smtp.sendmail("alerts@localhost", [to], data)
+        await smtp.quit()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection(mails[index::connections]) for index in range(connections)))
+    return count / (time.perf_counter() - started)
 
 
 if __name__ == "__main__":

@@ -61,6 +61,18 @@ async def faststream_rate(bootstrap: str, count: int) -> float:
         process.wait()
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, all) CPU ticks of the whole machine so far (/proc/stat), every process included."""
+    fields = [int(value) for value in open("/proc/stat").readline().split()[1:9]]
+    return sum(fields) - fields[3] - fields[4], sum(fields)  # idle and iowait are not busy
+
+
+def busy_cores(before: tuple[int, int]) -> float:
+    """How many of the machine's cores were busy on average since `before` (machine_ticks)."""
+    busy, total = machine_ticks()
+    return (busy - before[0]) / max(1, total - before[1]) * (os.cpu_count() or 1)
+
+
 async def ingest(stack: Stack, partner: dict, count: int) -> dict:
     """Partner messages produced as fast as possible → their `published` events on npa.offers.v1."""
     published_at: list[float] = []
@@ -74,20 +86,21 @@ async def ingest(stack: Stack, partner: dict, count: int) -> dict:
     await watch.start()
     producer = await traffic.start_producer(stack.bootstrap)
     messages = [traffic.offer_message(partner, f"ingest-{n}", f"Ingest-Kurs {n}", n) for n in range(count)]
-    cpu_before = stack.cpu_seconds()
+    cpu_before, ticks = stack.cpu_seconds(infrastructure=True), machine_ticks()
     started = time.time()
     for key, value, headers in messages:
         await producer.send(topics.PARTNER_OFFERS, value, key=key, headers=headers)
     await producer.flush()
     produced = time.time() - started
     complete = await traffic.wait_for(lambda: len(published_at) >= count, 600, lambda: len(published_at))
-    cpu = {name: used - cpu_before.get(name, 0.0) for name, used in stack.cpu_seconds().items()}
+    cpu = {name: used - cpu_before.get(name, 0.0) for name, used in stack.cpu_seconds(infrastructure=True).items()}
+    machine = busy_cores(ticks)
     await producer.stop()
     await watch.stop()
     seconds = (published_at[-1] - started) if published_at else float("nan")
     return {"messages": count, "published": len(published_at), "complete": complete, "seconds": seconds,
             "produce_rate": count / produced, "rate": len(published_at) / seconds if published_at else 0.0,
-            "cpu": cpu}
+            "cpu": cpu, "busy_cores": machine}
 
 
 async def steady(stack: Stack, partner: dict, rate: float, seconds: float, subscribers_per_field: int) -> dict:
@@ -106,7 +119,7 @@ async def steady(stack: Stack, partner: dict, rate: float, seconds: float, subsc
     await watch.start()
     accepted = traffic.AcceptedMails(stack.mail)
     cursor = [len(accepted())]  # the subscribers' confirmation mails came before
-    cpu_before = stack.cpu_seconds()
+    cpu_before, ticks = stack.cpu_seconds(infrastructure=True), machine_ticks()
     started = time.monotonic()
     for number in range(total):
         await asyncio.sleep(max(0.0, started + number / rate - time.monotonic()))
@@ -130,7 +143,8 @@ async def steady(stack: Stack, partner: dict, rate: float, seconds: float, subsc
 
     await traffic.wait_for(lambda: len(mails()) >= expected, 900, lambda: len(mails()), stall_seconds=30)
     await watch.stop()
-    cpu = {name: used - cpu_before.get(name, 0.0) for name, used in stack.cpu_seconds().items()}
+    cpu = {name: used - cpu_before.get(name, 0.0) for name, used in stack.cpu_seconds(infrastructure=True).items()}
+    machine = busy_cores(ticks)
     received = mails()
     latencies = [(at - sent_at[number]) * 1000 for at, number in received if number in sent_at]
     # Where the time goes: partner publish → offer event published (offers and its relay), and
@@ -143,7 +157,7 @@ async def steady(stack: Stack, partner: dict, rate: float, seconds: float, subsc
     delivered = sum(1 for number in sent_at if per_offer[number] >= subscribers_per_field)
     last = max((at for at, _ in received), default=time.time())
     return {"offers": total, "mails_expected": expected, "mails": len(received), "latencies": latencies,
-            "to_published": to_published, "to_accepted": to_accepted, "cpu": cpu,
+            "to_published": to_published, "to_accepted": to_accepted, "cpu": cpu, "busy_cores": machine,
             "sustained": delivered / max(1e-9, last - min(sent_at.values()))}
 
 

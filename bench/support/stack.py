@@ -83,12 +83,18 @@ class Stack:
         wait_until(lambda: ready(f"http://127.0.0.1:{port}/readyz"), 180, label, {label: process})
         return process
 
-    def cpu_seconds(self) -> dict[str, float]:
-        """CPU time (user + system) used so far by each service process: unlike rates, it
-        hardly depends on what else the shared machine is doing."""
+    def cpu_seconds(self, infrastructure: bool = False) -> dict[str, float]:
+        """CPU time (user + system) used so far by each service process (with `infrastructure`:
+        the broker and the SMTP sink too): unlike rates, it hardly depends on what else the
+        shared machine is doing."""
         ticks = os.sysconf("SC_CLK_TCK")
         used = {}
-        for label, process in self.platform.services.items():
+        processes = dict(self.platform.services)
+        if infrastructure:
+            processes.update(self.platform.infrastructure)
+            if self.sink is not None:
+                processes["smtp-sink"] = self.sink
+        for label, process in processes.items():
             with contextlib.suppress(OSError):
                 fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
                 used[label] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
