@@ -14,8 +14,8 @@ from sqlalchemy import Dialect, Table, delete, insert, select
 from sqlmodel import Field, Session, SQLModel
 
 from npa.contracts.envelope import CloudEvent
-from npa.infrastructure.outbox import utcnow
 from npa.infrastructure.lookup import Lookup
+from npa.infrastructure.outbox import utcnow
 from npa.infrastructure.prepared import Prepared
 
 class InboxEvent(SQLModel, table=True):

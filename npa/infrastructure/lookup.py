@@ -28,8 +28,9 @@ from sqlmodel import Session
 
 @dataclass(frozen=True)
 class Lookup:
-    """`SELECT columns FROM table WHERE key IN (keys) AND each of `equal` = a value AND each of
-    `true`` for one dialect; `rows(session, keys, *values)` runs it in the session's transaction."""
+    """`SELECT columns FROM table WHERE key IN (keys)`, and `column = value` for each column of
+    `equal`, and each boolean column of `true` set, written for one dialect; `rows(session, keys,
+    *values)` runs it in the session's transaction, `values` in the order of `equal`."""
 
     sql: str
     processors: tuple[Callable[[Any], Any] | None, ...]

@@ -15,7 +15,6 @@ from sqlalchemy import Dialect, Table, update
 from sqlmodel import Session, col, select
 
 from npa.infrastructure.lookup import Lookup
-
 from services.notifications import domain
 from services.notifications.models import Delivery, Digest, DigestItem, ItemSnapshot, Subscription
 
