@@ -39,9 +39,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import aiosmtplib  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
+from bench.support import baselines  # noqa: E402
 from npa.contracts import topics  # noqa: E402
 from npa.contracts.envelope import encode, new_event  # noqa: E402
 from npa.contracts.events import offers as offer_events  # noqa: E402
@@ -51,10 +51,8 @@ from npa.infrastructure.topics_admin import ensure_topics  # noqa: E402
 from npa.infrastructure.host import settle_garbage_collector  # noqa: E402
 from services.notifications.app import create_app  # noqa: E402
 from services.notifications.config import NotificationsConfig  # noqa: E402
-from services.notifications.mails import MailRenderer  # noqa: E402
 from services.notifications import domain  # noqa: E402
 from services.notifications.models import Subscription, SubscriptionTarget  # noqa: E402
-from services.notifications.tokens import SubscriberTokens  # noqa: E402
 from tests.support.databases import postgres_database  # noqa: E402
 from tests.support.processes import free_port, tansu_broker  # noqa: E402
 from tests.support.services import ROOT, service_settings  # noqa: E402
@@ -157,24 +155,10 @@ async def service_rate(url: str, bootstrap: str, sink: Sink, subscribers: int, c
 
 
 async def raw_rate(sink: Sink, subscribers: int, connections: int) -> float:
-    renderer = MailRenderer(mail_from="alerts@localhost", base_url="http://127.0.0.1:8003",
-                            signer=SubscriberTokens("bench"))
-    offer = offer_events.OfferState(id="offer-1", version=1, status="published", title="Deutschkurs A1",
-                                    fields=["sprache"], district="03241", url="http://x/offers/1").model_dump(mode="json")
-    mails = [(f"reader{n}@example.org", renderer.offer_alert(
-        to=f"reader{n}@example.org", subscription_id=str(n), language="de", event_id="e", offer=offer))
-        for n in range(subscribers)]
-
-    async def connection(share: list[tuple[str, bytes]]) -> None:
-        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=sink.port, start_tls=False)
-        await smtp.connect()
-        for to, data in share:
-            await smtp.sendmail("alerts@localhost", [to], data)
-        await smtp.quit()
-
+    mails = baselines.prebuilt_alerts(subscribers)
     sink.reset()
     cpu = time.process_time()
-    await asyncio.gather(*(connection(mails[index::connections]) for index in range(connections)))
+    await baselines.send_raw(sink.port, mails, connections)
     CPU.setdefault("raw", []).append((time.process_time() - cpu) / subscribers)
     await sink.wait_for(subscribers, timeout=60)
     return sink.rate()

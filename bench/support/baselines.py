@@ -99,22 +99,25 @@ async def raw_read_rate(bootstrap: str, topic_names: list[str]) -> tuple[int, fl
         await consumer.stop()
 
 
-async def raw_smtp_rate(port: int, count: int, connections: int) -> float:
-    """Mails per second accepted by the SMTP server on `port`: `count` alert mails rendered
-    beforehand by the service's renderer, sent by raw aiosmtplib over `connections` connections."""
-    import aiosmtplib
-
+def prebuilt_alerts(count: int) -> list[tuple[str, bytes]]:
+    """`count` (recipient, bytes) alert mails about one offer, rendered beforehand by the
+    service's own renderer: what a raw sender sends, as the service would have built it."""
     from npa.contracts.events import offers as offer_events
     from services.notifications.mails import MailRenderer
     from services.notifications.tokens import SubscriberTokens
 
     renderer = MailRenderer(mail_from="alerts@localhost", base_url="http://127.0.0.1:8003",
                             signer=SubscriberTokens("bench"))
-    offer = offer_events.OfferState(id="offer-1", version=1, status="published", title="Raw-Kurs",
+    offer = offer_events.OfferState(id="offer-1", version=1, status="published", title="Deutschkurs A1",
                                     fields=["sprache"], district="03241", url="http://x/offers/1").model_dump(mode="json")
-    mails = [(f"raw{n}@example.org", renderer.offer_alert(to=f"raw{n}@example.org", subscription_id=str(n),
-                                                          language="de", event_id="e", offer=offer))
-             for n in range(count)]
+    return [(f"reader{n}@example.org", renderer.offer_alert(to=f"reader{n}@example.org", subscription_id=str(n),
+                                                            language="de", event_id="e", offer=offer))
+            for n in range(count)]
+
+
+async def send_raw(port: int, mails: list[tuple[str, bytes]], connections: int) -> None:
+    """Raw aiosmtplib: the mails shared out over `connections` connections, each sending in turn."""
+    import aiosmtplib
 
     async def connection(share: list[tuple[str, bytes]]) -> None:
         smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
@@ -123,8 +126,14 @@ async def raw_smtp_rate(port: int, count: int, connections: int) -> float:
             await smtp.sendmail("alerts@localhost", [to], data)
         await smtp.quit()
 
-    started = time.perf_counter()
     await asyncio.gather(*(connection(mails[index::connections]) for index in range(connections)))
+
+
+async def raw_smtp_rate(port: int, count: int, connections: int) -> float:
+    """Mails per second accepted by the SMTP server on `port` from raw aiosmtplib (send_raw)."""
+    mails = prebuilt_alerts(count)
+    started = time.perf_counter()
+    await send_raw(port, mails, connections)
     return count / (time.perf_counter() - started)
 
 
