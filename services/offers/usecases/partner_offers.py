@@ -52,12 +52,6 @@ class ChangeOutcome:
     reason: str = ""
 
 
-@dataclass(frozen=True)
-class _Partner:
-    id: str
-    actor_id: str
-
-
 @dataclass
 class _OfferRow:
     values: dict[str, Any]
@@ -118,7 +112,7 @@ def plan_partner_changes(session: Session, changes: list[PartnerChange], *, base
                          today: date | None = None) -> Plan:
     today = today or date.today()
     dialect = session.get_bind().dialect
-    partners = {partner_id: _Partner(partner_id, actor_id) for partner_id, actor_id in
+    partners = {partner.id: partner for partner in  # named tuples (id, actor_id)
                 _active_partners(dialect).rows(session, sorted({change.partner_id for change in changes}))}
     plan = Plan()
     wanted: dict[str, set[str]] = {}
@@ -158,7 +152,7 @@ def _withdraw(plan: Plan, row: _OfferRow | None, change: PartnerChange, now: dat
     return ChangeOutcome(WITHDRAWN, row.values["id"])
 
 
-def _upsert(plan: Plan, row: _OfferRow | None, change: PartnerChange, partner: _Partner, active: set[str],
+def _upsert(plan: Plan, row: _OfferRow | None, change: PartnerChange, partner: Any, active: set[str],
             today: date, now: datetime, base_url: str) -> ChangeOutcome:
     body = change.body
     assert body is not None

@@ -59,14 +59,6 @@ def key_view(key: PartnerSigningKey) -> dict:
 _KEYS = PartnerSigningKey.__table__  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True)
-class _Key:
-    id: str
-    partner_id: str
-    public_key: str
-    revoked_at: datetime | None
-
-
 @functools.cache
 def _keys_by_id(dialect: Dialect) -> Lookup:  # on the driver's cursor (lookup.py): it runs per batch
     return Lookup.of(_KEYS, ("id", "partner_id", "public_key", "revoked_at"), "id", dialect)
@@ -90,8 +82,7 @@ def check_signed(session: Session, events: Sequence[CloudEvent], window: Signatu
             signatures.check_window(event, now, window.max_age, window.max_skew)
         except signatures.SignatureProblem as problem:
             problems[event.id] = str(problem)
-    keys = {row[0]: _Key(*row) for row in
-            _keys_by_id(session.get_bind().dialect).rows(session, sorted(set(claimed.values())))}
+    keys = {key.id: key for key in _keys_by_id(session.get_bind().dialect).rows(session, sorted(set(claimed.values())))}
     for event in events:
         if event.id in problems:
             continue
