@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -15,7 +16,7 @@ from sqlmodel import Session, select
 from npa.contracts.envelope import CloudEvent
 from npa.contracts.events import offers as offer_events
 from npa.infrastructure.database import make_engine
-from services.reports import domain, handlers, snapshot, workers
+from services.reports import domain, handlers, queries, snapshot, workers
 from services.reports.app import create_app
 from services.reports.models import NewOfferCount, StateTransition
 from tests.support.services import service_settings
@@ -106,7 +107,11 @@ async def get(client: httpx.AsyncClient, path: str, **params: object) -> dict:
     return response.json()
 
 
-async def test_existing_rows_reach_the_counted_read_models_and_back(database_url: str) -> None:
+async def test_existing_rows_reach_the_counted_read_models_and_back(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The expected figures are computed at NOW (taken when the module loads): the reports must be
+    # read at the same instant, or a run crossing midnight of a month's last day in Berlin
+    # compares two different twelve-month windows.
+    monkeypatch.setattr(queries, "utc_now", lambda: NOW)
     command.upgrade(alembic(database_url), "0003")
     fill_0003(database_url)
     command.upgrade(alembic(database_url), "0004")
