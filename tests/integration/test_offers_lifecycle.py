@@ -69,12 +69,13 @@ async def test_draft_publish_update_withdraw_and_expire(kafka_bootstrap, databas
         ]
 
         # expiry: an offer ending today is still on; the day after, the scheduler expires it once
-        ending = await client.post("/api/v1/offers", headers=ADMIN, json={**OFFER, "ends_on": str(TODAY)})
+        today = date.today()  # not TODAY: the module may have loaded before midnight
+        ending = await client.post("/api/v1/offers", headers=ADMIN, json={**OFFER, "ends_on": str(today)})
         assert ending.status_code == 201
         runtime = client.app.state.runtime
-        assert workers.expire_once(runtime, today=TODAY) == 0
-        assert workers.expire_once(runtime, today=TODAY + timedelta(days=1)) == 1
-        assert workers.expire_once(runtime, today=TODAY + timedelta(days=1)) == 0
+        assert workers.expire_once(runtime, today=today) == 0
+        assert workers.expire_once(runtime, today=today + timedelta(days=1)) == 1
+        assert workers.expire_once(runtime, today=today + timedelta(days=1)) == 0
         expired = (await client.get(f"/api/v1/offers/{ending.json()['id']}")).json()
         assert (expired["status"], expired["version"]) == ("expired", 2)
         events = await offer_events(kafka_bootstrap, 5, ending.json()["id"])
