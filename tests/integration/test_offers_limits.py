@@ -7,7 +7,9 @@ import httpx
 import uvicorn
 
 from npa.contracts import topics
+from services.offers.api.rate_limit import TokenBucketLimiter
 from tests.integration.test_partner_import import JSONL, jsonl
+from tests.unit.test_partner_import_rate_limit import Clock
 from tests.support.offers import OFFER, bearer, create_partner, register_actor
 from tests.support.processes import free_port, wait_for_port
 from tests.support.services import ADMIN, read_topic, running_service, service_settings
@@ -91,11 +93,18 @@ async def test_chunked_upload_over_real_http_is_cut_at_1_mib(kafka_bootstrap, sq
             await serving
 
 
-async def test_partner_writes_are_rate_limited_per_partner(kafka_bootstrap, sqlite_url, monkeypatch):
-    monkeypatch.setenv("NPA_OFFERS_PARTNER_RATE_PER_MINUTE", "60")  # one token per second
-    monkeypatch.setenv("NPA_OFFERS_PARTNER_BURST", "3")
+def hand_clocked_limiter(client: httpx.AsyncClient, rate_per_minute: float, burst: float) -> Clock:
+    """The app's limiter on a clock the test moves: on a loaded machine slow requests refilled
+    the bucket between the requests that had to find it empty."""
+    clock = Clock()
+    client.app.state.partner_rate_limiter = TokenBucketLimiter(rate_per_minute, burst, clock=clock)
+    return clock
+
+
+async def test_partner_writes_are_rate_limited_per_partner(kafka_bootstrap, sqlite_url):
     settings = service_settings("offers", database_url=sqlite_url, bootstrap=kafka_bootstrap)
     async with running_service(settings) as client:
+        clock = hand_clocked_limiter(client, rate_per_minute=60, burst=3)  # one token per second
         await register_actor(kafka_bootstrap, "actor-1")
         partner_a, partner_b = await create_partner(client), await create_partner(client)
         url_a = f"/api/v1/partners/{partner_a['id']}/offers"
@@ -115,28 +124,39 @@ async def test_partner_writes_are_rate_limited_per_partner(kafka_bootstrap, sqli
         assert (await client.get(f"/api/v1/partners/{partner_a['id']}/keys", headers=bearer(partner_a))
                 ).status_code == 200
 
-        await asyncio.sleep(3)  # the bucket is full again: 3 tokens
+        clock.now += 3  # the bucket is full again: 3 tokens
         rows = jsonl(*({"external_id": f"bulk-{n}", "offer": OFFER} for n in range(190)))
         imported = await client.post(f"{url_a}:import", content=rows, headers={**JSONL, **bearer(partner_a)})
         assert imported.status_code == 200  # 1 + 190/100 = 2.9 tokens of 3
         after_import = await client.put(f"{url_a}/kurs-9", json=OFFER, headers=bearer(partner_a))
         assert after_import.status_code == 429 and after_import.headers["Retry-After"] == "1"
 
-        await asyncio.sleep(3)
+        clock.now += 3
         big = jsonl(*({"external_id": f"bulk-{n}", "offer": OFFER} for n in range(300)))
         refused = await client.post(f"{url_a}:import", content=big, headers={**JSONL, **bearer(partner_a)})
         assert refused.status_code == 429  # 1 + 3 tokens: the rows do not fit after the call's own token
         assert refused.headers["Retry-After"] == "1"
 
 
-async def test_key_rotation_works_while_rate_limited_and_keys_share_the_bucket(kafka_bootstrap, sqlite_url,
-                                                                                 monkeypatch):
-    # One token every two seconds: slow enough that a loaded machine (requests of ~0.5 s) does
-    # not refill the bucket between the requests that must find it empty.
-    monkeypatch.setenv("NPA_OFFERS_PARTNER_RATE_PER_MINUTE", "30")
-    monkeypatch.setenv("NPA_OFFERS_PARTNER_BURST", "2")
+async def test_the_limit_is_read_from_the_environment(kafka_bootstrap, sqlite_url, monkeypatch):
+    monkeypatch.setenv("NPA_OFFERS_PARTNER_RATE_PER_MINUTE", "1")
+    monkeypatch.setenv("NPA_OFFERS_PARTNER_BURST", "1")
     settings = service_settings("offers", database_url=sqlite_url, bootstrap=kafka_bootstrap)
     async with running_service(settings) as client:
+        await register_actor(kafka_bootstrap, "actor-1")
+        partner = await create_partner(client)
+        url = f"/api/v1/partners/{partner['id']}/offers/kurs-1"
+        assert (await client.put(url, json=OFFER, headers=bearer(partner))).status_code == 201
+        limited = await client.put(url, json=OFFER, headers=bearer(partner))
+        assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60  # a token a minute
+        limiter = client.app.state.partner_rate_limiter
+        assert (limiter.rate_per_minute, limiter.burst) == (1, 1)
+
+
+async def test_key_rotation_works_while_rate_limited_and_keys_share_the_bucket(kafka_bootstrap, sqlite_url):
+    settings = service_settings("offers", database_url=sqlite_url, bootstrap=kafka_bootstrap)
+    async with running_service(settings) as client:
+        clock = hand_clocked_limiter(client, rate_per_minute=30, burst=2)  # a token every two seconds
         await register_actor(kafka_bootstrap, "actor-1")
         partner = await create_partner(client)
         url = f"/api/v1/partners/{partner['id']}/offers/kurs-1"
@@ -149,7 +169,8 @@ async def test_key_rotation_works_while_rate_limited_and_keys_share_the_bucket(k
         limited = await client.put(url, json=OFFER, headers=new_key)
         assert limited.status_code == 429, "a new key must not reset the partner's bucket"
 
-        await asyncio.sleep(2 * int(limited.headers["Retry-After"]))  # the bucket full again: two tokens
+        clock.now += 2 * int(limited.headers["Retry-After"])  # the bucket full again: two tokens
         assert (await client.put(url, json=OFFER, headers=new_key)).status_code == 200
         assert (await client.put(url, json=OFFER, headers=old_key)).status_code == 200  # still in its grace period
         assert (await client.put(url, json=OFFER, headers=old_key)).status_code == 429
+
