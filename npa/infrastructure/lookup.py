@@ -27,15 +27,36 @@ from sqlmodel import Session
 
 
 @dataclass(frozen=True)
+class Rows:
+    """Driver rows read as SQLAlchemy would read them: each value through its column's result
+    processor (times, JSON), each row a named tuple of the columns (`row.title`)."""
+
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    row: type
+
+    @classmethod
+    def of(cls, table: Table, columns: Sequence[str], dialect: Dialect) -> "Rows":
+        processors = tuple(table.c[name].type.dialect_impl(dialect).result_processor(dialect, None)
+                           for name in columns)
+        return cls(processors, namedtuple("Row", columns))  # type: ignore[misc]
+
+    def read(self, found: Iterable[Sequence[Any]]) -> list[Any]:
+        make = self.row._make
+        if not any(self.processors):
+            return list(map(make, found))
+        return [make([processor(value) if processor else value
+                      for processor, value in zip(self.processors, row, strict=True)]) for row in found]
+
+
+@dataclass(frozen=True)
 class Lookup:
     """`SELECT columns FROM table WHERE key IN (keys)`, and `column = value` for each column of
     `equal`, and each boolean column of `true` set, written for one dialect; `rows(session, keys,
     *values)` runs it in the session's transaction, `values` in the order of `equal`."""
 
     sql: str
-    processors: tuple[Callable[[Any], Any] | None, ...]
     keys_as_json: bool
-    row: type  # a named tuple of the columns: `row.title` as on SQLAlchemy's rows
+    shape: Rows
 
     @classmethod
     def of(cls, table: Table, columns: Sequence[str], key: str, dialect: Dialect, *,
@@ -48,9 +69,7 @@ class Lookup:
                       *(f"{quote(name)} = 1" if sqlite else quote(name) for name in true)]
         sql = (f"SELECT {', '.join(quote(name) for name in columns)} FROM {quote(table.name)}"
                f" WHERE {' AND '.join(conditions)}")
-        processors = tuple(table.c[name].type.dialect_impl(dialect).result_processor(dialect, None)
-                           for name in columns)
-        return cls(sql, processors, keys_as_json=sqlite, row=namedtuple("Row", columns))  # type: ignore[misc]
+        return cls(sql, keys_as_json=sqlite, shape=Rows.of(table, columns, dialect))
 
     def rows(self, session: Session, keys: Iterable[Any], *values: Any) -> list[Any]:
         """The rows whose key is among `keys` (no order), each a named tuple of `columns`."""
@@ -63,8 +82,4 @@ class Lookup:
             found = cursor.fetchall()
         finally:
             cursor.close()
-        make = self.row._make
-        if not any(self.processors):
-            return list(map(make, found))
-        return [make([processor(value) if processor else value
-                      for processor, value in zip(self.processors, row, strict=True)]) for row in found]
+        return self.shape.read(found)

@@ -6,15 +6,18 @@ locked with SKIP LOCKED, so replicas take disjoint rows without waiting for each
 """
 
 import functools
+import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Dialect, Table, update
+from sqlalchemy import Dialect, Table
 from sqlmodel import Session, col, select
 
-from npa.infrastructure.lookup import Lookup
+from npa.infrastructure.lookup import Lookup, Rows
+from npa.infrastructure.prepared import sqlite_time_text
 from services.notifications import domain
 from services.notifications.models import Delivery, Digest, DigestItem, ItemSnapshot, Subscription
 
@@ -50,40 +53,70 @@ class DueMail:
 
 def claim_due(session: Session, now: datetime, *, limit: int, lease: timedelta, token: str) -> list[DueMail]:
     """Take up to `limit` due deliveries until `now + lease`; commits the claim."""
-    candidates = (select(Delivery.id)
-                  .where(Delivery.status == domain.DELIVERY_PENDING, col(Delivery.next_attempt_at) <= now)
-                  .order_by(col(Delivery.next_attempt_at), col(Delivery.created_at)).limit(limit))
-    taken: Any
-    if session.get_bind().dialect.name == "postgresql":
-        # Materialized once: as a plain `IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL
-        # may run the sub-select again per row and claim more than `limit` rows (seen: 12 of 6).
-        due = candidates.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
-        # By id alone: the locked rows are due (a row changed before its lock is checked again
-        # by FOR UPDATE). With the due conditions repeated here, and the statistics of a table
-        # a fan-out has just filled (estimate: 1 row), PostgreSQL scanned every due row for each
-        # claimed one: 700 ms per claim of 200 among 10,000 (ADR 23, 2026-11-30 night).
-        taken = col(Delivery.id).in_(select(due.c.id))
-    else:
-        # Read first: WAL readers do not wait, and a claim that finds nothing then never queues
-        # for SQLite's single write turn behind the consumer (every wake-up claims, ADR 23).
-        chosen = list(session.execute(candidates).scalars())
-        if not chosen:
-            session.commit()
-            return []
-        # Still due: another sender may have claimed some since they were read.
-        taken = col(Delivery.id).in_(chosen) & (col(Delivery.status) == domain.DELIVERY_PENDING) \
-            & (col(Delivery.next_attempt_at) <= now)
-    claimed = list(session.execute(
-        update(Delivery)
-        .where(taken)
-        .values(next_attempt_at=now + lease, claim_token=token)
-        .returning(*Delivery.__table__.columns)  # type: ignore[attr-defined]  (the rows as claimed: no second read)
-        .execution_options(synchronize_session=False)
-    ).all())
+    claim = _claim(session.get_bind().dialect)
+    claimed = claim.take(session, now, now + lease, limit, token)
     session.commit()
     if not claimed:
         return []
     return load_mails(session, sorted(claimed, key=lambda d: (d.created_at, d.id)))
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """The claim's statements, written once per dialect and run on the driver: in steady traffic
+    every wake-up claims (a few mails, then none), and through the ORM each claim cost ~1 ms,
+    most of it building, keying and wrapping the two statements (ADR 23, 2026-12-01)."""
+
+    candidates: str | None  # SQLite: the due ids, read first
+    update: str
+    time: Callable[[datetime], Any]
+    returned: Rows
+
+    def take(self, session: Session, now: datetime, until: datetime, limit: int, token: str) -> list:
+        due_at, lease_end = self.time(now), self.time(until)
+        if self.candidates is None:
+            # On PostgreSQL the candidates are locked with SKIP LOCKED in the same statement.
+            found = session.connection().exec_driver_sql(
+                self.update, (domain.DELIVERY_PENDING, due_at, limit, lease_end, token)).fetchall()
+            return self.returned.read(found)
+        # Read first: WAL readers do not wait, and a claim that finds nothing then never queues
+        # for SQLite's single write turn behind the consumer (every wake-up claims, ADR 23).
+        cursor = session.connection().connection.cursor()
+        try:
+            cursor.execute(self.candidates, (domain.DELIVERY_PENDING, due_at, limit))
+            chosen = [row[0] for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+        if not chosen:
+            return []
+        # Through SQLAlchemy's cursor events, which take SQLite's write turn (npa/infrastructure/database.py).
+        found = session.connection().exec_driver_sql(
+            self.update, (lease_end, token, json.dumps(chosen), domain.DELIVERY_PENDING, due_at)).fetchall()
+        return self.returned.read(found)
+
+
+@functools.cache
+def _claim(dialect: Dialect) -> _Claim:
+    table: Table = Delivery.__table__  # type: ignore[attr-defined]
+    columns = tuple(table.c.keys())
+    returning = ", ".join(columns)
+    due = "status = {0} AND next_attempt_at <= {0} ORDER BY next_attempt_at, created_at LIMIT {0}"
+    if dialect.name == "postgresql":
+        # Materialized once: as a plain `IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL
+        # may run the sub-select again per row and claim more than `limit` rows (seen: 12 of 6).
+        # The UPDATE takes the locked rows by id alone: they are due (a row changed before its lock
+        # is checked again by FOR UPDATE). With the due conditions repeated, and the statistics of
+        # a table a fan-out has just filled (estimate: 1 row), PostgreSQL scanned every due row for
+        # each claimed one: 700 ms per claim of 200 among 10,000 (ADR 23, 2026-11-30 night).
+        update = (f"WITH due AS MATERIALIZED (SELECT id FROM deliveries WHERE {due.format('%s')} "
+                  f"FOR UPDATE SKIP LOCKED) UPDATE deliveries SET next_attempt_at = %s, claim_token = %s "
+                  f"WHERE id IN (SELECT id FROM due) RETURNING {returning}")
+        return _Claim(None, update, lambda moment: moment, Rows.of(table, columns, dialect))
+    # Still due: another sender may have claimed some since they were read.
+    update = ("UPDATE deliveries SET next_attempt_at = ?, claim_token = ? WHERE id IN (SELECT value FROM json_each(?))"
+              f" AND status = ? AND next_attempt_at <= ? RETURNING {returning}")
+    return _Claim(f"SELECT id FROM deliveries WHERE {due.format('?')}", update, sqlite_time_text,
+                  Rows.of(table, columns, dialect))
 
 
 def load_mails(session: Session, deliveries: list) -> list[DueMail]:
