@@ -25,6 +25,11 @@ benchmarks (load 2–12): the service's CPU per mail 0.48–0.62 ms before and 0
 the sender's own SMTP transaction (raw 0.22–0.27 ms); SQLite at load 3, 1,206 mails/s against raw
 1,377 (0.88); PostgreSQL 889–929 against raw 1,279–1,351 (0.66–0.73; 0.50–0.57 before). Raw
 aiosmtplib itself swung between 290 and 1,645 mails/s in those runs, so compare CPU per mail first.
+
+2026-12-01 00:50–00:57 UTC, 16 connections, the machine fast (a 10-million-step loop in 0.4 s):
+SQLite 1,511–1,590 mails/s against raw 2,066–2,117 (0.72–0.77; event → last accept 1,449–1,522);
+PostgreSQL 1,359–1,397 against raw 2,089–2,142 (0.64–0.66). The service spends 0.42–0.45 ms of
+CPU per mail in this process; raw aiosmtplib spends 0.31–0.33 ms.
 """
 
 import asyncio
