@@ -81,7 +81,7 @@ class Prepared:
         server's `::timestamptz` reads its offset; converting it to UTC first cost ~0.5 µs);
         bytes as hex (`decode(…, 'hex')` in `json_rows`)."""
         processors = tuple(json_text if isinstance(column_type, JSON)
-                           else _aware if isinstance(column_type, UTCDateTime)
+                           else aware_time if isinstance(column_type, UTCDateTime)
                            else _hex if isinstance(column_type, LargeBinary) else processor
                            for column_type, processor in zip(types, self.processors, strict=True))
         return dataclasses.replace(self, processors=processors, unnest=sql)
@@ -120,10 +120,10 @@ def sqlite_time_text(value: datetime | None) -> str | None:
     ('2026-03-14 09:30:15.000000', UTC): the two cost twice as much (8 % of a replay)."""
     if value is None:
         return None
-    return _aware(value).astimezone(UTC).isoformat(" ", "microseconds")[:26]  # type: ignore[union-attr]
+    return aware_time(value).astimezone(UTC).isoformat(" ", "microseconds")[:26]  # type: ignore[union-attr]
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def aware_time(value: datetime | None) -> datetime | None:
     """As UTCDateTime refuses a time without an offset (it would be read in the session's zone)."""
     if value is not None and value.utcoffset() is None:
         raise ValueError("a time needs its offset (timezone information)")

@@ -10,6 +10,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event, text
 from sqlmodel import Session
 
@@ -61,5 +62,18 @@ def test_a_claim_among_many_due_rows_reads_about_what_it_claims(postgres_url: st
             again = claims.claim_due(session, utcnow(), limit=LIMIT, lease=timedelta(seconds=120), token="t2")
         assert {mail.delivery.id for mail in again}.isdisjoint(mail.delivery.id for mail in claimed)
         assert len(again) == LIMIT
+    finally:
+        engine.dispose()
+
+
+def test_a_claim_refuses_a_time_without_its_offset(database_url: str) -> None:
+    """The claim runs on the driver: a naive time would be read in the server's zone on
+    PostgreSQL and compared as text on SQLite, so it is refused as UTCDateTime refuses it."""
+    run_migrations(MIGRATIONS, database_url)
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session, pytest.raises(ValueError, match="offset"):
+            claims.claim_due(session, utcnow().replace(tzinfo=None), limit=LIMIT, lease=timedelta(seconds=120),
+                             token="t1")
     finally:
         engine.dispose()

@@ -17,7 +17,7 @@ from sqlalchemy import Dialect, Table
 from sqlmodel import Session, col, select
 
 from npa.infrastructure.lookup import Lookup, Rows
-from npa.infrastructure.prepared import sqlite_time_text
+from npa.infrastructure.prepared import aware_time, sqlite_time_text
 from services.notifications import domain
 from services.notifications.models import Delivery, Digest, DigestItem, ItemSnapshot, Subscription
 
@@ -111,7 +111,7 @@ def _claim(dialect: Dialect) -> _Claim:
         update = (f"WITH due AS MATERIALIZED (SELECT id FROM deliveries WHERE {due.format('%s')} "
                   f"FOR UPDATE SKIP LOCKED) UPDATE deliveries SET next_attempt_at = %s, claim_token = %s "
                   f"WHERE id IN (SELECT id FROM due) RETURNING {returning}")
-        return _Claim(None, update, lambda moment: moment, Rows.of(table, columns, dialect))
+        return _Claim(None, update, aware_time, Rows.of(table, columns, dialect))
     # Still due: another sender may have claimed some since they were read.
     update = ("UPDATE deliveries SET next_attempt_at = ?, claim_token = ? WHERE id IN (SELECT value FROM json_each(?))"
               f" AND status = ? AND next_attempt_at <= ? RETURNING {returning}")
