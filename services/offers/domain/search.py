@@ -173,11 +173,17 @@ def full_text_query(filters: "SearchFilters", providers: Mapping[str, Iterable[s
     query = (" & " if postgres else " AND ").join(parts)
     if in_title is None or not filters.terms:
         return query
-    title = (" & " if postgres else " AND ").join(_word(facet(TITLE, term), postgres, prefix=True)
-                                                   for term in filters.terms)
+    title = title_query(filters, postgres=postgres)
     if in_title:
         return f"{query} {'&' if postgres else 'AND'} {title}"
     return f"({query}) & !({title})" if postgres else f"({query}) NOT ({title})"
+
+
+def title_query(filters: "SearchFilters", *, postgres: bool) -> str:
+    """Every search word in the title (as a prefix): among offers that already match, the same
+    as `full_text_query(…, in_title=True)` with far shorter lists to intersect."""
+    return (" & " if postgres else " AND ").join(_word(facet(TITLE, term), postgres, prefix=True)
+                                                 for term in filters.terms)
 
 
 @dataclass(frozen=True)

