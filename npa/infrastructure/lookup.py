@@ -76,10 +76,16 @@ class Lookup:
         keys = list(keys)
         if not keys:
             return []
-        cursor = session.connection().connection.cursor()  # the session's transaction, its DBAPI cursor
-        try:
-            cursor.execute(self.sql, (json.dumps(keys) if self.keys_as_json else keys, *values))
-            found = cursor.fetchall()
-        finally:
-            cursor.close()
-        return self.shape.read(found)
+        return self.shape.read(read_on_driver(session, self.sql, (json.dumps(keys) if self.keys_as_json else keys,
+                                                                  *values)))
+
+
+def read_on_driver(session: Session, sql: str, parameters: Sequence[Any]) -> list[tuple]:
+    """A read in the session's transaction on its DBAPI cursor: no SQLAlchemy statement work,
+    and no cursor events (writes need them for SQLite's write turn: use `exec_driver_sql`)."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql, parameters)
+        return cursor.fetchall()
+    finally:
+        cursor.close()

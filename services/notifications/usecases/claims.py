@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Dialect, Table
 from sqlmodel import Session, col, select
 
-from npa.infrastructure.lookup import Lookup, Rows
+from npa.infrastructure.lookup import Lookup, Rows, read_on_driver
 from npa.infrastructure.prepared import aware_time, sqlite_time_text
 from services.notifications import domain
 from services.notifications.models import Delivery, Digest, DigestItem, ItemSnapshot, Subscription
@@ -81,12 +81,7 @@ class _Claim:
             return self.returned.read(found)
         # Read first: WAL readers do not wait, and a claim that finds nothing then never queues
         # for SQLite's single write turn behind the consumer (every wake-up claims, ADR 23).
-        cursor = session.connection().connection.cursor()
-        try:
-            cursor.execute(self.candidates, (domain.DELIVERY_PENDING, due_at, limit))
-            chosen = [row[0] for row in cursor.fetchall()]
-        finally:
-            cursor.close()
+        chosen = [row[0] for row in read_on_driver(session, self.candidates, (domain.DELIVERY_PENDING, due_at, limit))]
         if not chosen:
             return []
         # Through SQLAlchemy's cursor events, which take SQLite's write turn (npa/infrastructure/database.py).
