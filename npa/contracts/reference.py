@@ -2,8 +2,10 @@
 
 import csv
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib.resources import files
+from zoneinfo import ZoneInfo
 
 FIELDS: dict[str, dict[str, str]] = {
     "sprache": {"de": "Sprachförderung", "en": "Language support"},
@@ -15,6 +17,16 @@ FIELDS: dict[str, dict[str, str]] = {
         "en": "Political and social participation",
     },
 }
+
+LOWER_SAXONY = ZoneInfo("Europe/Berlin")
+"""The state's clock: an offer's end date, a report's month and year are days there, not in UTC."""
+
+
+def today_in_lower_saxony(now: datetime | None = None) -> date:
+    """The calendar day in Lower Saxony at `now` (default: this moment); from 22:00 or 23:00
+    UTC it is a day ahead of UTC's."""
+    return (now or datetime.now(UTC)).astimezone(LOWER_SAXONY).date()
+
 
 ARL_REGIONS = ("Braunschweig", "Leine-Weser", "Lüneburg", "Weser-Ems")
 

@@ -2,19 +2,12 @@
 for offers past their end date (ADR 7)."""
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
+from npa.contracts.reference import today_in_lower_saxony
 from npa.infrastructure.periodic import every, sweep
 from npa.infrastructure.runtime import ServiceRuntime
 from services.offers import usecases
-
-LOWER_SAXONY = ZoneInfo("Europe/Berlin")
-
-
-def today_in_lower_saxony() -> date:
-    return datetime.now(LOWER_SAXONY).date()
-
 
 def expire_once(runtime: ServiceRuntime, today: date | None = None) -> int:
     """One sweep, in batches, each its own transaction; returns how many offers expired."""

@@ -1,15 +1,16 @@
 """Offer lifecycle on the real broker: drafts, publishing, changed-field updates, withdrawal,
 expiry, and the search filters and their errors."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from npa.contracts import topics
 from npa.contracts.envelope import decode
+from npa.contracts.reference import today_in_lower_saxony
 from services.offers import workers
 from tests.support.offers import register_actor
 from tests.support.services import ADMIN, eventually, read_topic, running_service, service_settings
 
-TODAY = date.today()
+TODAY = today_in_lower_saxony()
 OFFER = {"title": "Sprachcafé am Nachmittag", "fields": ["sprache", "teilhabe"], "district": "03355",
          "languages": ["de", "uk"], "costs": "kostenlos", "starts_on": str(TODAY),
          "ends_on": str(TODAY + timedelta(days=30)), "provider_actor_id": "actor-1"}
@@ -69,7 +70,7 @@ async def test_draft_publish_update_withdraw_and_expire(kafka_bootstrap, databas
         ]
 
         # expiry: an offer ending today is still on; the day after, the scheduler expires it once
-        today = date.today()  # not TODAY: the module may have loaded before midnight
+        today = today_in_lower_saxony()  # not TODAY: the module may have loaded before midnight (Berlin's, as the service's)
         ending = await client.post("/api/v1/offers", headers=ADMIN, json={**OFFER, "ends_on": str(today)})
         assert ending.status_code == 201
         runtime = client.app.state.runtime

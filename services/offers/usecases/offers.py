@@ -9,6 +9,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from npa.contracts import topics
+from npa.contracts.reference import today_in_lower_saxony
 from npa.contracts.events import offers as offer_events
 from npa.contracts.offer_body import OfferBody
 from npa.infrastructure.outbox import stage, utcnow
@@ -92,7 +93,7 @@ def save_offer(
     if proposed.get("provider_actor_id") is None:
         proposed["provider_actor_id"] = default_provider
     check_provider(session, proposed["provider_actor_id"])
-    if domain.is_past_end(body.ends_on, today or date.today()):
+    if domain.is_past_end(body.ends_on, today or today_in_lower_saxony()):
         raise OfferEnded(f"the offer ended on {body.ends_on}; an ended offer cannot be published")
     keep_draft = draft and (offer is None or offer.status == domain.DRAFT)
     if keep_draft:
@@ -124,7 +125,7 @@ def publish_offer(session: Session, offer: Offer, *, base_url: str, today: date 
     """Announce a draft; publishing a published offer changes nothing."""
     if offer.status == domain.PUBLISHED:
         return domain.Decision(None)
-    if domain.is_past_end(offer.ends_on, today or date.today()):
+    if domain.is_past_end(offer.ends_on, today or today_in_lower_saxony()):
         raise OfferEnded(f"the offer ended on {offer.ends_on}; an ended offer cannot be published")
     decision = domain.Decision(offer_events.PUBLISHED, ["status"])
     offer.version += 0 if offer.status == domain.DRAFT else 1

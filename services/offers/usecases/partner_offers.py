@@ -16,6 +16,7 @@ from sqlalchemy import Dialect, insert
 from sqlmodel import Session
 
 from npa.contracts import topics
+from npa.contracts.reference import today_in_lower_saxony
 from npa.contracts.envelope import CloudEvent, new_event
 from npa.contracts.events import offers as offer_events
 from npa.contracts.events import partner_offers as partner_events
@@ -110,7 +111,7 @@ def _update_offers(dialect: Dialect) -> Prepared:
 
 def plan_partner_changes(session: Session, changes: list[PartnerChange], *, base_url: str,
                          today: date | None = None) -> Plan:
-    today = today or date.today()
+    today = today or today_in_lower_saxony()
     dialect = session.get_bind().dialect
     partners = {partner.id: partner for partner in  # named tuples (id, actor_id)
                 _active_partners(dialect).rows(session, sorted({change.partner_id for change in changes}))}

@@ -3,15 +3,13 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from npa.contracts.events import offers as offer_events
 from npa.contracts.offer_body import is_free  # noqa: F401  (one rule for search and reports)
+from npa.contracts.reference import LOWER_SAXONY  # noqa: F401  (months and years are the readers', not UTC's)
 
 PUBLISHED = "published"
 NEW_OFFER_DAYS = 30
-# Months and years are those of the people reading the report, not UTC's.
-LOWER_SAXONY = ZoneInfo("Europe/Berlin")
 
 _INACTIVE_BY_TYPE = {offer_events.WITHDRAWN: "withdrawn", offer_events.EXPIRED: "expired"}
 
