@@ -1,14 +1,17 @@
-"""Fresh databases for tests: SQLite files and PostgreSQL databases on 127.0.0.1:5432."""
+"""Fresh databases for tests: SQLite files and PostgreSQL databases on 127.0.0.1:5432 (or the
+port in NPA_TEST_POSTGRES_PORT, e.g. a cluster with production settings for a benchmark)."""
 
+import os
 import uuid
 from contextlib import contextmanager
 from collections.abc import Iterator
 
 import psycopg
 
-ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+PORT = int(os.environ.get("NPA_TEST_POSTGRES_PORT") or 5432)
+ADMIN_DSN = f"host=127.0.0.1 port={PORT} user=postgres dbname=postgres"
 SETUP_HINT = (
-    "PostgreSQL is not reachable on 127.0.0.1:5432; start it with "
+    f"PostgreSQL is not reachable on 127.0.0.1:{PORT}; start it with "
     "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`"
 )
 
@@ -24,7 +27,7 @@ def postgres_database(prefix: str = "npa_test") -> Iterator[str]:
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{PORT}/{name}"
     finally:
         with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
