@@ -151,6 +151,17 @@ def test_kafka_and_postgres_have_healthchecks() -> None:
     assert created_databases() == set(SERVICES)
 
 
+def test_postgres_runs_with_production_memory_settings() -> None:
+    postgres = service("postgres")
+    command = postgres["command"]
+    assert command[0] == "postgres"
+    settings = dict(value.split("=", 1) for flag, value in zip(command[1::2], command[2::2], strict=True)
+                    if flag == "-c")
+    assert settings["shared_buffers"] == "1GB"  # not the default 128MB (ADR 10, 11)
+    assert {"effective_cache_size", "max_wal_size", "work_mem"} <= settings.keys()
+    assert postgres["shm_size"] == "256mb"
+
+
 def test_every_container_restarts_and_reports_its_health() -> None:
     for name, svc in load_compose()["services"].items():
         assert svc.get("restart") in {"unless-stopped", "always"}, name
