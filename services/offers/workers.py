@@ -9,6 +9,7 @@ from npa.infrastructure.periodic import every, sweep
 from npa.infrastructure.runtime import ServiceRuntime
 from services.offers import usecases
 
+
 def expire_once(runtime: ServiceRuntime, today: date | None = None) -> int:
     """One sweep, in batches, each its own transaction; returns how many offers expired."""
     day = today or today_in_lower_saxony()

@@ -9,9 +9,9 @@ from datetime import date
 from sqlmodel import Session, select
 
 from npa.contracts import topics
-from npa.contracts.reference import today_in_lower_saxony
 from npa.contracts.events import offers as offer_events
 from npa.contracts.offer_body import OfferBody
+from npa.contracts.reference import today_in_lower_saxony
 from npa.infrastructure.outbox import stage, utcnow
 from services.offers import domain
 from services.offers.domain.search import search_columns

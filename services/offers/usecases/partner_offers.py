@@ -16,11 +16,11 @@ from sqlalchemy import Dialect, insert
 from sqlmodel import Session
 
 from npa.contracts import topics
-from npa.contracts.reference import today_in_lower_saxony
 from npa.contracts.envelope import CloudEvent, new_event
 from npa.contracts.events import offers as offer_events
 from npa.contracts.events import partner_offers as partner_events
 from npa.contracts.offer_body import OfferBody
+from npa.contracts.reference import today_in_lower_saxony
 from npa.infrastructure.consumer import RejectedEvent, each_valid
 from npa.infrastructure.lookup import Lookup
 from npa.infrastructure.outbox import stage_many, utcnow

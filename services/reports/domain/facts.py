@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from npa.contracts.events import offers as offer_events
 from npa.contracts.offer_body import is_free  # noqa: F401  (one rule for search and reports)
-from npa.contracts.reference import LOWER_SAXONY  # noqa: F401  (months and years are the readers', not UTC's)
+from npa.contracts.reference import LOWER_SAXONY  # months and years are the readers', not UTC's
 
 PUBLISHED = "published"
 NEW_OFFER_DAYS = 30
