@@ -70,7 +70,7 @@ async def test_draft_publish_update_withdraw_and_expire(kafka_bootstrap, databas
         ]
 
         # expiry: an offer ending today is still on; the day after, the scheduler expires it once
-        today = today_in_lower_saxony()  # not TODAY: the module may have loaded before midnight (Berlin's, as the service's)
+        today = today_in_lower_saxony()  # not TODAY: the module may have loaded before midnight
         ending = await client.post("/api/v1/offers", headers=ADMIN, json={**OFFER, "ends_on": str(today)})
         assert ending.status_code == 201
         runtime = client.app.state.runtime

@@ -54,6 +54,10 @@ class FullTextSearch:
     def query(self, in_title: bool | None = None) -> str:
         return domain.full_text_query(self.filters, self.providers, postgres=self.postgres, in_title=in_title)
 
+    def title_query(self) -> str:
+        """Every search word in the title: relevance among rows that already match `everything`."""
+        return domain.title_query(self.filters, postgres=self.postgres)
+
     def matching(self, query: str | None, *, by_rowid: bool = True) -> list[ColumnElement[bool]]:
         """SQL conditions on `offers` for a full-text query (None: the status alone). On SQLite the
         offers are either looked up by the rowids FTS5 finds (`by_rowid`) or taken from the status
@@ -99,8 +103,7 @@ class FullTextSearch:
         its rows are read whole, and relevance asks the index for the title words alone (the rows
         already match the rest): sorting every match with its body, and intersecting the full
         query again, took twice as long (SQLite, 1,987 matches among 100,000: 26 → 13 ms)."""
-        titled = domain.title_query(self.filters, postgres=self.postgres)
-        tier = case((self.matching(titled)[0], 1), else_=0).label("tier")
+        tier = case((self.matching(self.title_query())[0], 1), else_=0).label("tier")
         page = select(Offer.id.label("page_id"), Offer.created_at.label("page_created_at"), tier).where(  # type: ignore[attr-defined]
             *self.matching(self.everything)).order_by(
             tier.desc(), Offer.created_at.desc(), Offer.id.desc()).limit(limit)  # type: ignore[attr-defined]
@@ -123,8 +126,7 @@ class FullTextSearch:
         assert self.everything is not None
         # The hits already match the whole query: relevance tests the title words alone (a
         # quarter of the scan's time for "Sprachkurs" at 100,000 offers, ADR 11).
-        titled = domain.title_query(self.filters, postgres=True)
-        tier = case((_pg_matches(titled), 1), else_=0) if self.filters.terms else literal_column("0")
+        tier = case((_pg_matches(self.title_query()), 1), else_=0) if self.filters.terms else literal_column("0")
         hits = select(OFFER_SEARCH.c.offer_id.label("id"), OFFER_SEARCH.c.created_at.label("created_at"),
                       tier.label("tier")).where(_pg_matches(self.everything)).cte("hits").prefix_with("MATERIALIZED")
         page = select(hits).order_by(hits.c.tier.desc(), hits.c.created_at.desc(), hits.c.id.desc()).limit(limit)
