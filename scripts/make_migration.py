@@ -8,12 +8,11 @@ import tempfile
 from pathlib import Path
 
 from alembic import command
-from alembic.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from npa.infrastructure.database import run_migrations  # noqa: E402
+from npa.infrastructure.database import alembic_config, run_migrations  # noqa: E402
 
 
 def main(service: str, message: str) -> None:
@@ -21,10 +20,7 @@ def main(service: str, message: str) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         url = f"sqlite:///{scratch}/scratch.db"
         run_migrations(migrations, url)
-        config = Config()
-        config.set_main_option("script_location", str(migrations))
-        config.set_main_option("sqlalchemy.url", url)
-        command.revision(config, message=message, autogenerate=True)
+        command.revision(alembic_config(migrations, url), message=message, autogenerate=True)
 
 
 if __name__ == "__main__":

@@ -131,12 +131,18 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def run_migrations(migrations_dir: Path, url: str) -> None:
+def alembic_config(migrations_dir: Path, url: str) -> Config:
+    """Alembic's configuration for one service's migrations and database, as start-up, tests and
+    scripts/make_migration.py use it. The URL's `%` is doubled: Alembic's options interpolate
+    `%`, so a password holding one would otherwise break or change the URL."""
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
+    return config
+
+
+def run_migrations(migrations_dir: Path, url: str) -> None:
+    command.upgrade(alembic_config(migrations_dir, url), "head")
 
 
 def ping(engine: Engine) -> None:

@@ -5,9 +5,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
-from alembic.config import Config
 
-from npa.infrastructure.database import make_engine
+from npa.infrastructure.database import alembic_config, make_engine
 from npa.infrastructure.outbox import utcnow
 from tests.support.services import running_service, service_settings
 
@@ -27,21 +26,14 @@ ROWS = [
 ]
 
 
-def alembic(url: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url)
-    return config
-
-
 async def test_existing_actors_survive_the_upgrade_and_the_downgrade(kafka_bootstrap, database_url):  # noqa: ANN001
-    command.upgrade(alembic(database_url), "0001")
+    command.upgrade(alembic_config(MIGRATIONS, database_url), "0001")
     engine = make_engine(database_url)
     with engine.begin() as connection:
         now = utcnow()
         connection.execute(OLD_ACTORS.insert(), [{**row, "version": 1, "created_at": now, "updated_at": now}
                                                  for row in ROWS])
-    command.upgrade(alembic(database_url), "0002")
+    command.upgrade(alembic_config(MIGRATIONS, database_url), "0002")
 
     settings = service_settings("actors", database_url=database_url, bootstrap=kafka_bootstrap)
     async with running_service(settings) as client:
@@ -56,7 +48,7 @@ async def test_existing_actors_survive_the_upgrade_and_the_downgrade(kafka_boots
         statewide = await client.get("/api/v1/actors", params={"region": "Weser-Ems"})
         assert [item["id"] for item in statewide.json()["items"]] == ["a-2"]
 
-    command.downgrade(alembic(database_url), "0001")
+    command.downgrade(alembic_config(MIGRATIONS, database_url), "0001")
     with engine.connect() as connection:
         restored = {row.id: row for row in connection.execute(sa.select(OLD_ACTORS))}
     engine.dispose()

@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from alembic.config import Config
 
-from npa.infrastructure.database import run_migrations
+from npa.infrastructure.database import alembic_config, run_migrations
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,9 +15,7 @@ def test_migrations_match_models_and_run_twice(service, database_url):  # noqa: 
     migrations = ROOT / "services" / service / "migrations"
     run_migrations(migrations, database_url)
     run_migrations(migrations, database_url)  # idempotent at start-up of every replica
-    config = Config()
-    config.set_main_option("script_location", str(migrations))
-    config.set_main_option("sqlalchemy.url", database_url)
+    config = alembic_config(migrations, database_url)
     command.check(config)  # raises when models and migrations disagree
     command.downgrade(config, "base")
     command.upgrade(config, "head")

@@ -9,12 +9,11 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import command
-from alembic.config import Config
 from sqlmodel import Session
 
 from npa.contracts.envelope import decode
 from npa.contracts.events import offers as offer_events
-from npa.infrastructure.database import make_engine
+from npa.infrastructure.database import alembic_config, make_engine
 from services.offers.domain import search as search_domain
 from services.offers.usecases import search
 from tests.support.services import ROOT
@@ -34,14 +33,6 @@ STORED = {  # id: (status, version, costs, languages) as revision 0004's code st
     "o-costs-only": ("published", 1, "kostenlos", ["uk"]),
     "o-withdrawn": ("withdrawn", 2, "kostenlos", ["de"]),
 }
-
-
-def alembic(url: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    config.attributes["configure_logger"] = False
-    return config
 
 
 def found(engine: sa.Engine, **params) -> list[str]:  # noqa: ANN003
@@ -66,7 +57,7 @@ def stored(engine: sa.Engine) -> dict[str, tuple]:
 
 
 def test_revision_0007_turns_old_defaults_into_not_stated_and_tells_the_consumers(database_url):  # noqa: ANN001
-    command.upgrade(alembic(database_url), "0004")
+    command.upgrade(alembic_config(MIGRATIONS, database_url), "0004")
     engine = make_engine(database_url)
     with engine.begin() as connection:
         rows = []
@@ -79,7 +70,7 @@ def test_revision_0007_turns_old_defaults_into_not_stated_and_tells_the_consumer
         connection.execute(OFFERS.insert(), rows)
     assert free_as_stored(engine) == ["o-costs-only", "o-defaulted"]  # the wrong answer of before
 
-    command.upgrade(alembic(database_url), "head")
+    command.upgrade(alembic_config(MIGRATIONS, database_url), "head")
     assert stored(engine) == {
         "o-defaulted": (4, None, None),
         "o-stated": (1, "5 € pro Termin", ["ar", "de"]),
@@ -103,7 +94,7 @@ def test_revision_0007_turns_old_defaults_into_not_stated_and_tells_the_consumer
     assert events["o-costs-only"][2].data["languages"] == ["uk"]
     assert "@" not in json.dumps([event.data for _t, _e, event in events.values()])
 
-    command.downgrade(alembic(database_url), "0004")
+    command.downgrade(alembic_config(MIGRATIONS, database_url), "0004")
     assert {key: value[1:] for key, value in stored(engine).items()} == {
         offer_id: (costs if offer_id != "o-stated" else "5 € pro Termin", languages if offer_id != "o-costs-only"
                    else ["uk"]) for offer_id, (_s, _v, costs, languages) in STORED.items()}

@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import command
-from alembic.config import Config
 from sqlmodel import Session
 
 from npa.contracts.signatures import SigningKey
-from npa.infrastructure.database import make_engine
+from npa.infrastructure.database import alembic_config, make_engine
 from npa.partner_client.client import deleted
 from services.offers.models import Partner, PartnerKey
 from services.offers.usecases import signing_keys
@@ -21,16 +20,8 @@ MIGRATIONS = ROOT / "services" / "offers" / "migrations"
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
-def alembic(url: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    config.attributes["configure_logger"] = False
-    return config
-
-
 def test_existing_partners_come_along_and_register_a_key(database_url):  # noqa: ANN001
-    command.upgrade(alembic(database_url), "0004")
+    command.upgrade(alembic_config(MIGRATIONS, database_url), "0004")
     engine = make_engine(database_url)
     with engine.begin() as connection:
         connection.execute(sa.table("partners", *(sa.column(c) for c in ("id", "name", "actor_id", "active",
@@ -40,7 +31,7 @@ def test_existing_partners_come_along_and_register_a_key(database_url):  # noqa:
         connection.execute(sa.table("partner_keys", *(sa.column(c) for c in ("id", "partner_id", "key_hash",
                                                                              "created_at"))).insert(),
                            [{"id": "k-old", "partner_id": "p-old", "key_hash": "a" * 64, "created_at": NOW}])
-    command.upgrade(alembic(database_url), "head")
+    command.upgrade(alembic_config(MIGRATIONS, database_url), "head")
     window = signing_keys.SignatureWindow()
     with Session(engine) as session:
         assert session.get(Partner, "p-old").name == "Kursdatenbank"
@@ -55,7 +46,7 @@ def test_existing_partners_come_along_and_register_a_key(database_url):  # noqa:
         assert signing_keys.check_signed(session, [signed], window) == {}
     engine.dispose()
 
-    command.downgrade(alembic(database_url), "0004")
+    command.downgrade(alembic_config(MIGRATIONS, database_url), "0004")
     engine = make_engine(database_url)
     with engine.connect() as connection:
         tables = set(sa.inspect(connection).get_table_names())

@@ -10,12 +10,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from alembic.config import Config
 from sqlmodel import Session, select
 
 from npa.contracts.envelope import CloudEvent
 from npa.contracts.events import offers as offer_events
-from npa.infrastructure.database import make_engine
+from npa.infrastructure.database import alembic_config, make_engine
 from services.reports import domain, handlers, queries, snapshot, workers
 from services.reports.app import create_app
 from services.reports.models import NewOfferCount, StateTransition
@@ -24,13 +23,6 @@ from tests.support.services import service_settings
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "reports" / "migrations"
 NOW = datetime.now(UTC).replace(microsecond=0)
 HANNOVER, DIEPHOLZ, GOETTINGEN = "03241", "03251", "03159"
-
-
-def alembic(url: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url)
-    return config
 
 
 def ago(days: float) -> datetime:
@@ -112,9 +104,9 @@ async def test_existing_rows_reach_the_counted_read_models_and_back(database_url
     # read at the same instant, or a run crossing midnight of a month's last day in Berlin
     # compares two different twelve-month windows.
     monkeypatch.setattr(queries, "utc_now", lambda: NOW)
-    command.upgrade(alembic(database_url), "0003")
+    command.upgrade(alembic_config(MIGRATIONS, database_url), "0003")
     fill_0003(database_url)
-    command.upgrade(alembic(database_url), "0004")
+    command.upgrade(alembic_config(MIGRATIONS, database_url), "0004")
 
     app = create_app(service_settings("reports", database_url=database_url, bootstrap="127.0.0.1:1"))
     engine = app.state.runtime.engine
@@ -165,7 +157,7 @@ async def test_existing_rows_reach_the_counted_read_models_and_back(database_url
         assert after["rows"] == domain.district_rows(domain.district_coverage(snapshot.load_facts(engine, NOW)), "sprache")
     engine.dispose()
 
-    command.downgrade(alembic(database_url), "0003")
+    command.downgrade(alembic_config(MIGRATIONS, database_url), "0003")
     engine = make_engine(database_url)
     with engine.connect() as connection:
         names = set(sa.inspect(connection).get_table_names())
@@ -174,11 +166,11 @@ async def test_existing_rows_reach_the_counted_read_models_and_back(database_url
         assert connection.execute(sa.text("SELECT count(*) FROM state_transitions")).scalar() == len(HISTORY) + 1
         assert connection.execute(sa.text("SELECT count(*) FROM offer_facts")).scalar() == len(OFFERS)
     engine.dispose()
-    command.upgrade(alembic(database_url), "head")
+    command.upgrade(alembic_config(MIGRATIONS, database_url), "head")
 
 
 def test_retention_prunes_old_history_and_past_days_only(database_url: str) -> None:
-    command.upgrade(alembic(database_url), "head")
+    command.upgrade(alembic_config(MIGRATIONS, database_url), "head")
     engine = make_engine(database_url)
     with Session(engine) as session:
         for event_id, days in (("old", 500), ("recent", 10)):
