@@ -9,7 +9,8 @@ Prints, beside baselines measured in the same run (these machines are shared: co
             publish to SMTP accept p50/p95/p99; a raw aiokafka hop at the same rate; then, the
             pipeline idle, raw aiosmtplib's rate into the same sink beside the mails/s the rate needs.
 - both print CPU per offer of each service, the broker and the SMTP sink, and how many of the
-  machine's cores were busy meanwhile (every process, the benchmark's own included).
+  machine's cores were busy meanwhile (every process, the benchmark's own included); steady also
+  their sum, and how many cores the rate asks for at that cost.
 - replay:   `npa-reports rebuild` into a fresh database of the backend, events/s; a raw aiokafka
             read of the same topics. It replays what the sections before it left on the topics;
             run alone (`--sections replay`), it first produces bench/replay.py's history.
@@ -78,6 +79,9 @@ async def run_backend(backend: str, options: argparse.Namespace, code: Path) -> 
                                                      for name, seconds in sorted(cpu.items()))
                   + f"; notifications per mail {cpu.get('notifications', 0) * 1000 / max(1, result['mails']):.2f} ms"
                   + busy(result), flush=True)
+            per_offer = sum(cpu.values()) * 1000 / result["offers"]  # what the rate asks of the cores, whoever runs
+            print(f"         all of them {per_offer:.2f} ms per offer: {options.steady_rate:.0f} offers/s need "
+                  f"{per_offer * options.steady_rate / 1000:.2f} cores of this machine's {os.cpu_count()}", flush=True)
             connections = SenderPolicy().connections
             raw = await baselines.raw_smtp_rate(stack.smtp_port, 4000, connections)
             print(f"         SMTP: {options.steady_rate:.0f} offers/s × 4 readers needs {options.steady_rate * 4:,.0f} "
