@@ -81,7 +81,8 @@ async def run_backend(backend: str, options: argparse.Namespace, code: Path) -> 
                   + busy(result), flush=True)
             per_offer = sum(cpu.values()) * 1000 / result["offers"]  # what the rate asks of the cores, whoever runs
             print(f"         all of them {per_offer:.2f} ms per offer: {options.steady_rate:.0f} offers/s need "
-                  f"{per_offer * options.steady_rate / 1000:.2f} cores of this machine's {os.cpu_count()}", flush=True)
+                  f"{per_offer * options.steady_rate / 1000:.2f} cores of this machine's {os.cpu_count()}"
+                  + (" (PostgreSQL's server not counted)" if backend == "postgresql" else ""), flush=True)
             connections = SenderPolicy().connections
             raw = await baselines.raw_smtp_rate(stack.smtp_port, 4000, connections)
             print(f"         SMTP: {options.steady_rate:.0f} offers/s × 4 readers needs {options.steady_rate * 4:,.0f} "
