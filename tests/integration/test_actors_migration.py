@@ -27,13 +27,14 @@ ROWS = [
 
 
 async def test_existing_actors_survive_the_upgrade_and_the_downgrade(kafka_bootstrap, database_url):  # noqa: ANN001
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "0001")
+    config = alembic_config(MIGRATIONS, database_url)
+    command.upgrade(config, "0001")
     engine = make_engine(database_url)
     with engine.begin() as connection:
         now = utcnow()
         connection.execute(OLD_ACTORS.insert(), [{**row, "version": 1, "created_at": now, "updated_at": now}
                                                  for row in ROWS])
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "0002")
+    command.upgrade(config, "0002")
 
     settings = service_settings("actors", database_url=database_url, bootstrap=kafka_bootstrap)
     async with running_service(settings) as client:
@@ -48,7 +49,7 @@ async def test_existing_actors_survive_the_upgrade_and_the_downgrade(kafka_boots
         statewide = await client.get("/api/v1/actors", params={"region": "Weser-Ems"})
         assert [item["id"] for item in statewide.json()["items"]] == ["a-2"]
 
-    command.downgrade(alembic_config(MIGRATIONS, database_url), "0001")
+    command.downgrade(config, "0001")
     with engine.connect() as connection:
         restored = {row.id: row for row in connection.execute(sa.select(OLD_ACTORS))}
     engine.dispose()

@@ -16,7 +16,8 @@ CONFIRMED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
 def test_revision_0002_fills_what_older_rows_lack(database_url):  # noqa: ANN001
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "0001")
+    config = alembic_config(MIGRATIONS, database_url)
+    command.upgrade(config, "0001")
     engine = make_engine(database_url)
     with engine.begin() as connection:
         subscriptions = sa.table(
@@ -37,7 +38,7 @@ def test_revision_0002_fills_what_older_rows_lack(database_url):  # noqa: ANN001
         connection.execute(snapshots.insert(), [
             {"event_id": "e1", "event_type": "de.npa.offer.published", "item_id": "o1", "item_version": 1,
              "data": {"id": "o1"}, "received_at": CONFIRMED}])
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "head")
+    command.upgrade(config, "head")
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT item_kind FROM item_snapshots")).scalar_one() == "offer"
         rows = dict(connection.execute(sa.text("SELECT id, cadence_since FROM subscriptions")).all())
@@ -52,7 +53,8 @@ def test_revision_0002_fills_what_older_rows_lack(database_url):  # noqa: ANN001
 
 
 def test_revision_0004_files_existing_subscriptions_and_marks_live_items(database_url):  # noqa: ANN001
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "0003")
+    config = alembic_config(MIGRATIONS, database_url)
+    command.upgrade(config, "0003")
     engine = make_engine(database_url)
     subscriptions = sa.table(
         "subscriptions", *(sa.column(name) for name in (
@@ -83,7 +85,7 @@ def test_revision_0004_files_existing_subscriptions_and_marks_live_items(databas
                                          ("o-gone", "offer", {"status": "withdrawn"}),
                                          ("a-live", "actor", {"active": True}), ("a-gone", "actor", {"active": False}),
                                          ("a-old", "actor", {}))])
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "0005")
+    command.upgrade(config, "0005")
     with engine.connect() as connection:
         filed = set(connection.execute(sa.text(
             "SELECT subscription_id, audience, field, frequency, area FROM subscription_targets")).all())
@@ -94,7 +96,7 @@ def test_revision_0004_files_existing_subscriptions_and_marks_live_items(databas
         ("everywhere", "offer", "wohnen", "immediate", "*"), ("everywhere", "actor", "wohnen", "immediate", "*")}
     assert {key: bool(value) for key, value in live.items()} == {
         "o-live": True, "o-gone": False, "a-live": True, "a-gone": False, "a-old": True}
-    command.downgrade(alembic_config(MIGRATIONS, database_url), "0003")
+    command.downgrade(config, "0003")
     with engine.connect() as connection:
         assert "subscription_targets" not in sa.inspect(connection).get_table_names()
         assert "live" not in {column["name"] for column in sa.inspect(connection).get_columns("item_snapshots")}
@@ -102,7 +104,8 @@ def test_revision_0004_files_existing_subscriptions_and_marks_live_items(databas
 
 
 def test_revision_0006_files_every_filed_subscription_for_state_wide_items(database_url):  # noqa: ANN001
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "0005")
+    config = alembic_config(MIGRATIONS, database_url)
+    command.upgrade(config, "0005")
     engine = make_engine(database_url)
     subscriptions = sa.table("subscriptions", *(sa.column(name) for name in (
         "id", "version", "email", "email_key", "status", "frequency", "language", "examples", "new_actors",
@@ -118,7 +121,7 @@ def test_revision_0006_files_every_filed_subscription_for_state_wide_items(datab
             "('offer', 'sprache', 'daily', 'Weser-Ems', 'two-areas'), ('offer', 'sprache', 'daily', '03241', 'two-areas'),"
             "('offer', 'arbeit', 'daily', 'Weser-Ems', 'two-areas'), ('offer', 'arbeit', 'daily', '03241', 'two-areas'),"
             "('example', 'sprache', 'daily', 'Weser-Ems', 'two-areas'), ('offer', 'wohnen', 'immediate', '*', 'everywhere')"))
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "head")
+    command.upgrade(config, "head")
     with engine.connect() as connection:
         filed = set(connection.execute(sa.text(
             "SELECT subscription_id, audience, field, frequency FROM subscription_targets "
@@ -126,7 +129,7 @@ def test_revision_0006_files_every_filed_subscription_for_state_wide_items(datab
         assert connection.execute(sa.text("SELECT count(*) FROM subscription_targets")).scalar_one() == 6 + 4
     assert filed == {("two-areas", "offer", "sprache", "daily"), ("two-areas", "offer", "arbeit", "daily"),
                      ("two-areas", "example", "sprache", "daily"), ("everywhere", "offer", "wohnen", "immediate")}
-    command.downgrade(alembic_config(MIGRATIONS, database_url), "0005")
+    command.downgrade(config, "0005")
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM subscription_targets")).scalar_one() == 6
     engine.dispose()

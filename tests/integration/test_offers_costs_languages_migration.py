@@ -57,7 +57,8 @@ def stored(engine: sa.Engine) -> dict[str, tuple]:
 
 
 def test_revision_0007_turns_old_defaults_into_not_stated_and_tells_the_consumers(database_url):  # noqa: ANN001
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "0004")
+    config = alembic_config(MIGRATIONS, database_url)
+    command.upgrade(config, "0004")
     engine = make_engine(database_url)
     with engine.begin() as connection:
         rows = []
@@ -70,7 +71,7 @@ def test_revision_0007_turns_old_defaults_into_not_stated_and_tells_the_consumer
         connection.execute(OFFERS.insert(), rows)
     assert free_as_stored(engine) == ["o-costs-only", "o-defaulted"]  # the wrong answer of before
 
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "head")
+    command.upgrade(config, "head")
     assert stored(engine) == {
         "o-defaulted": (4, None, None),
         "o-stated": (1, "5 € pro Termin", ["ar", "de"]),
@@ -94,7 +95,7 @@ def test_revision_0007_turns_old_defaults_into_not_stated_and_tells_the_consumer
     assert events["o-costs-only"][2].data["languages"] == ["uk"]
     assert "@" not in json.dumps([event.data for _t, _e, event in events.values()])
 
-    command.downgrade(alembic_config(MIGRATIONS, database_url), "0004")
+    command.downgrade(config, "0004")
     assert {key: value[1:] for key, value in stored(engine).items()} == {
         offer_id: (costs if offer_id != "o-stated" else "5 € pro Termin", languages if offer_id != "o-costs-only"
                    else ["uk"]) for offer_id, (_s, _v, costs, languages) in STORED.items()}

@@ -35,7 +35,8 @@ def found(engine: sa.Engine, **params) -> list[str]:  # noqa: ANN003
 
 
 def test_revision_0004_indexes_the_offers_already_stored_and_goes_back(database_url):  # noqa: ANN001
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "0003")
+    config = alembic_config(MIGRATIONS, database_url)
+    command.upgrade(config, "0003")
     engine = make_engine(database_url)
     with engine.begin() as connection:
         connection.execute(OLD_OFFERS.insert(), [
@@ -45,7 +46,7 @@ def test_revision_0004_indexes_the_offers_already_stored_and_goes_back(database_
              "body": OfferBody.model_validate(body).state()} for offer_id, body in BODIES.items()])
         connection.execute(sa.text("INSERT INTO known_actors (id, name, active) VALUES ('a-1', 'VHS Oldenburg', true)"))
 
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "head")
+    command.upgrade(config, "head")
     assert found(engine, q="Deutschkurs Frauen", childcare=True, region="03403") == ["o-1"]
     assert found(engine, q="VHS") == ["o-1"]  # the provider's name, backfilled too
     assert found(engine, language="Arabisch", city="Oldenburg") == ["o-1"]
@@ -57,7 +58,7 @@ def test_revision_0004_indexes_the_offers_already_stored_and_goes_back(database_
     assert found(engine, q="Deutschkurs") == []
     assert found(engine, q="Deutschkurs", status="withdrawn") == ["o-1"]
 
-    command.downgrade(alembic_config(MIGRATIONS, database_url), "0003")
+    command.downgrade(config, "0003")
     with engine.connect() as connection:
         columns = {column["name"] for column in sa.inspect(connection).get_columns("offers")}
         rows = dict(connection.execute(sa.select(OLD_OFFERS.c.id, OLD_OFFERS.c.title)).all())
@@ -65,7 +66,7 @@ def test_revision_0004_indexes_the_offers_already_stored_and_goes_back(database_
     assert not {"search_text", "search_vector"} & columns
     assert rows == {offer_id: body["title"] for offer_id, body in BODIES.items()}
     assert not any(table.startswith("offers_fts") for table in tables)
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "head")
+    command.upgrade(config, "head")
     assert found(engine, q="Bewerbungstraining") == ["o-2"]
     engine.dispose()
 
@@ -73,7 +74,8 @@ def test_revision_0004_indexes_the_offers_already_stored_and_goes_back(database_
 def test_revision_0010_moves_the_search_index_of_stored_offers_and_keeps_it_in_step(database_url):  # noqa: ANN001
     """Offers stored under 0009 are found after 0010 (PostgreSQL: copied into `offer_search`), and
     inserts, updates, deletes and a downgrade after it keep the index in step."""
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "0009")
+    config = alembic_config(MIGRATIONS, database_url)
+    command.upgrade(config, "0009")
     engine = make_engine(database_url)
     with engine.begin() as connection:
         connection.execute(OLD_OFFERS.insert(), [
@@ -84,7 +86,7 @@ def test_revision_0010_moves_the_search_index_of_stored_offers_and_keeps_it_in_s
             connection.execute(sa.text("UPDATE offers SET search_text = :text WHERE id = :id"), {
                 "id": offer_id, "text": search_columns(OfferBody.model_validate(body).state())["search_text"]})
 
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "head")
+    command.upgrade(config, "head")
     assert found(engine, q="Deutschkurs Frauen", childcare=True, region="03403") == ["o-1"]
     assert found(engine, q="Naehcafe") == ["o-3"]
     with engine.begin() as connection:
@@ -93,11 +95,11 @@ def test_revision_0010_moves_the_search_index_of_stored_offers_and_keeps_it_in_s
     assert found(engine) == ["o-1"]
     assert found(engine, q="Naehcafe", status="withdrawn") == ["o-3"]
 
-    command.downgrade(alembic_config(MIGRATIONS, database_url), "0009")
+    command.downgrade(config, "0009")
     with engine.connect() as connection:
         assert "search_vector" in {column["name"] for column in sa.inspect(connection).get_columns("offers")}
         assert "offer_search" not in sa.inspect(connection).get_table_names()
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "head")
+    command.upgrade(config, "head")
     assert found(engine, q="Deutschkurs") == ["o-1"]
     assert found(engine, q="Naehcafe", status="withdrawn") == ["o-3"]
     engine.dispose()

@@ -21,7 +21,8 @@ NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
 def test_existing_partners_come_along_and_register_a_key(database_url):  # noqa: ANN001
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "0004")
+    config = alembic_config(MIGRATIONS, database_url)
+    command.upgrade(config, "0004")
     engine = make_engine(database_url)
     with engine.begin() as connection:
         connection.execute(sa.table("partners", *(sa.column(c) for c in ("id", "name", "actor_id", "active",
@@ -31,7 +32,7 @@ def test_existing_partners_come_along_and_register_a_key(database_url):  # noqa:
         connection.execute(sa.table("partner_keys", *(sa.column(c) for c in ("id", "partner_id", "key_hash",
                                                                              "created_at"))).insert(),
                            [{"id": "k-old", "partner_id": "p-old", "key_hash": "a" * 64, "created_at": NOW}])
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "head")
+    command.upgrade(config, "head")
     window = signing_keys.SignatureWindow()
     with Session(engine) as session:
         assert session.get(Partner, "p-old").name == "Kursdatenbank"
@@ -46,7 +47,7 @@ def test_existing_partners_come_along_and_register_a_key(database_url):  # noqa:
         assert signing_keys.check_signed(session, [signed], window) == {}
     engine.dispose()
 
-    command.downgrade(alembic_config(MIGRATIONS, database_url), "0004")
+    command.downgrade(config, "0004")
     engine = make_engine(database_url)
     with engine.connect() as connection:
         tables = set(sa.inspect(connection).get_table_names())

@@ -104,9 +104,10 @@ async def test_existing_rows_reach_the_counted_read_models_and_back(database_url
     # read at the same instant, or a run crossing midnight of a month's last day in Berlin
     # compares two different twelve-month windows.
     monkeypatch.setattr(queries, "utc_now", lambda: NOW)
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "0003")
+    config = alembic_config(MIGRATIONS, database_url)
+    command.upgrade(config, "0003")
     fill_0003(database_url)
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "0004")
+    command.upgrade(config, "0004")
 
     app = create_app(service_settings("reports", database_url=database_url, bootstrap="127.0.0.1:1"))
     engine = app.state.runtime.engine
@@ -157,7 +158,7 @@ async def test_existing_rows_reach_the_counted_read_models_and_back(database_url
         assert after["rows"] == domain.district_rows(domain.district_coverage(snapshot.load_facts(engine, NOW)), "sprache")
     engine.dispose()
 
-    command.downgrade(alembic_config(MIGRATIONS, database_url), "0003")
+    command.downgrade(config, "0003")
     engine = make_engine(database_url)
     with engine.connect() as connection:
         names = set(sa.inspect(connection).get_table_names())
@@ -166,7 +167,7 @@ async def test_existing_rows_reach_the_counted_read_models_and_back(database_url
         assert connection.execute(sa.text("SELECT count(*) FROM state_transitions")).scalar() == len(HISTORY) + 1
         assert connection.execute(sa.text("SELECT count(*) FROM offer_facts")).scalar() == len(OFFERS)
     engine.dispose()
-    command.upgrade(alembic_config(MIGRATIONS, database_url), "head")
+    command.upgrade(config, "head")
 
 
 def test_retention_prunes_old_history_and_past_days_only(database_url: str) -> None:
