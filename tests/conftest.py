@@ -7,6 +7,7 @@ import pytest
 import pytest_asyncio
 
 from tests.support.databases import postgres_database
+from tests.support.hang_report import report_hung_tasks  # noqa: F401 (autouse)
 from tests.support.processes import free_port, tansu_broker
 from tests.support.services import ADMIN_TOKEN
 from tests.support.smtp import SmtpSink

@@ -191,7 +191,8 @@ class ServiceRuntime:
                                        session_timeout_ms=settings.kafka_session_timeout_ms,
                                        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
                                        metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
-                                       linger_seconds=settings.consumer_linger_ms / 1000),
+                                       linger_seconds=settings.consumer_linger_ms / 1000,
+                                       graceful_seconds=settings.consumer_graceful_seconds),
                 client_options=kafka.client_options(settings.kafka_security))
             await self.consumer.start()
             await self.consumer.wait_assigned(timeout=max(30.0, settings.kafka_session_timeout_ms / 1000 * 3))

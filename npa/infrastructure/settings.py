@@ -139,6 +139,7 @@ class Settings:
     consumer_max_batch: int = 500
     consumer_batch_seconds: float = 0.2
     consumer_linger_ms: int = 0
+    consumer_graceful_seconds: float = 10.0  # on stop or rebalance, running batches get this long to commit
     kafka_linger_ms: int = 2
     # How old the clients' view of the topics may get, and how often a service checks that every
     # platform topic exists: a broker that lost its log (the local memory broker after a
@@ -204,6 +205,7 @@ def load_settings(service: str) -> Settings:
         consumer_batch_seconds=float(_env("NPA_CONSUMER_BATCH_SECONDS", "0.2")),
         consumer_linger_ms=_env_at_least(f"NPA_{upper}_CONSUMER_LINGER_MS", DEFAULT_CONSUMER_LINGER_MS.get(service, 0),
                                          minimum=0),
+        consumer_graceful_seconds=float(_env("NPA_CONSUMER_GRACEFUL_SECONDS", "10")),
         kafka_linger_ms=_env_int("NPA_KAFKA_LINGER_MS", 2),
         kafka_metadata_max_age_ms=_env_at_least("NPA_KAFKA_METADATA_MAX_AGE_MS", 5000),
         topic_check_seconds=float(_env("NPA_KAFKA_TOPIC_CHECK_SECONDS", "5")),

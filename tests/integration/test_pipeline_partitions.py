@@ -108,3 +108,50 @@ async def test_records_waiting_in_several_partitions_share_one_transaction(kafka
         assert await eventually(all_committed, timeout=15)
     finally:
         await runtime.stop()
+
+
+async def test_a_rebalance_and_a_stop_do_not_wait_for_a_stuck_batch_for_ever(kafka_bootstrap, tmp_path):
+    """A batch that never finishes (say, a hung database call) when a second replica joins:
+    aiokafka waits for the rebalance callback, which waits for the batch; after the grace
+    period the batch is cancelled, the group settles, the record comes again to its partition's
+    owner and is applied, and the stuck replica still stops."""
+    release, entered = threading.Event(), threading.Event()
+    applied: list[tuple[str, int]] = []
+
+    def on_actor_events(_session, events: list) -> None:  # noqa: ANN001
+        for event in events:
+            if event.subject == "stuck" and not entered.is_set():
+                entered.set()
+                assert release.wait(60), "never released"
+            applied.append((event.subject, event.data["version"]))
+
+    await asyncio.to_thread(ensure_topics, kafka_bootstrap, 4)
+    settings = replace(load_settings("reports"), service="stuck-batch-test", kafka_bootstrap=kafka_bootstrap,
+                       consumer_linger_ms=0, consumer_graceful_seconds=1.0,
+                       database_url=f"sqlite:///{tmp_path}/consumer.db")
+    first = ServiceRuntime(settings, {actor_events.REGISTERED: on_actor_events})
+    SQLModel.metadata.create_all(first.engine, tables=[InboxEvent.__table__, EntityVersion.__table__,
+                                                       OutboxMessage.__table__])
+    second = ServiceRuntime(settings, {actor_events.REGISTERED: on_actor_events})
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    await first.start()
+    try:
+        async def send(subject: str, partition: int) -> None:
+            event = new_event(source=actor_events.SOURCE, type=actor_events.REGISTERED, subject=subject,
+                              data={"version": 1})
+            await producer.send_and_wait(topics.ACTORS, encode(event), key=subject.encode(), partition=partition)
+
+        await send("stuck", 0)
+        await eventually(entered.is_set, timeout=15)
+        await second.start()  # raises if the group never settles (the callback waiting for good)
+        for partition in range(4):
+            await send(f"p{partition}", partition)
+        await eventually(lambda: {("stuck", 1), ("p0", 1), ("p1", 1), ("p2", 1), ("p3", 1)} <= set(applied),
+                         timeout=30)  # "stuck" again, from its partition's owner, while the first copy hangs
+        await asyncio.wait_for(first.stop(), 60)
+    finally:
+        release.set()
+        await producer.stop()
+        await second.stop()
+        await first.stop()

@@ -12,8 +12,10 @@ queue is long is paused at the broker until its worker catches up.
 
 On a rebalance the revoked partitions' queues are dropped (those records were not committed,
 so their new owner gets them) and their running batches finish and commit first. On stop,
-fetching ends and the running batches finish within `graceful_seconds`; what was not
-committed is delivered again and is a repeat for the inbox.
+fetching ends and the running batches finish. Both wait at most `graceful_seconds`, then
+cancel: aiokafka waits for the rebalance callback before it rejoins or leaves the group, so
+one stuck batch would otherwise hold up the whole group and the process's stop for good.
+What was not committed is delivered again and is a repeat for the inbox.
 """
 
 import asyncio
@@ -142,24 +144,29 @@ class PartitionedConsumer(ConsumerRebalanceListener):
             self._fetch_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._fetch_task
-        workers = list(self._workers.values())
-        for worker in workers:
-            worker.queue.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._drain(workers), self._settings.graceful_seconds)
-        for worker in workers:
-            if worker.task is not None:
-                worker.task.cancel()
-        await asyncio.gather(*(w.task for w in workers if w.task is not None), return_exceptions=True)
+        await self._finish(list(self._workers.values()))
         self._workers.clear()
         await self._consumer.stop()
 
     # ConsumerRebalanceListener: aiokafka awaits these between leaving and rejoining the group.
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        workers = [self._workers.pop(tp) for tp in revoked if tp in self._workers]
+        # The workers stay in `_workers` until they are finished, so that a stop meanwhile
+        # cancels them too: aiokafka's stop waits for this callback.
+        await self._finish([self._workers[tp] for tp in revoked if tp in self._workers])
+        for tp in revoked:
+            self._workers.pop(tp, None)
+
+    async def _finish(self, workers: list[_PartitionWorker]) -> None:
+        """Let the batches these workers are applying commit, for up to `graceful_seconds`, then
+        cancel the workers. A batch cut short commits nothing: its records come again (inbox)."""
         for worker in workers:
             worker.queue.clear()
-        await self._drain(workers)
+        try:
+            await asyncio.wait_for(self._drain(workers), self._settings.graceful_seconds)
+        except TimeoutError:
+            log.warning("batches of %s not committed within %.0fs; cancelled, to be delivered again",
+                        ", ".join(f"{w.tp.topic}[{w.tp.partition}]" for w in workers if w.in_batch),
+                        self._settings.graceful_seconds)
         for worker in workers:
             if worker.task is not None:
                 worker.task.cancel()
