@@ -39,6 +39,10 @@ from npa.infrastructure.topics_admin import TopicKeeper
 
 log = logging.getLogger(__name__)
 
+# Beyond the consumer's grace period: leaving the group and the producer's last flush are a
+# request or two on a live broker; a step still running this much later is stuck.
+STOP_MARGIN_SECONDS = 20.0
+
 SASL_CLASSES = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
 
 
@@ -203,15 +207,31 @@ class ServiceRuntime:
         self._tasks = [asyncio.create_task(run(), name=name) for name, run in self._workers.items()]
 
     async def stop(self) -> None:
+        """Stop consuming, then the workers, then the producer. Each step is bounded, so a stop
+        always ends: what a cut step left undone is delivered or relayed again (inbox, read-back)."""
         metrics.OUTBOX_BACKLOG.untrack(self)
         consumer_lag.CONSUMER_LAG.untrack(self)
+        bound = self.settings.consumer_graceful_seconds + STOP_MARGIN_SECONDS
         if self.consumer is not None:
-            await self.consumer.stop()
+            await _within(bound, self.consumer.stop(), "the consumer")
         for task in self._tasks:
             task.cancel()
+        await _within(bound, asyncio.gather(*self._tasks, return_exceptions=True), "the workers")
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                log.warning("worker %s ended with %s", task.get_name(), type(task.exception()).__name__)
         if self.producer is not None:
-            await self.producer.stop()
+            await _within(bound, self.producer.stop(), "the producer")
         self.engine.dispose()
+
+
+async def _within(seconds: float, step: Awaitable[object], what: str) -> None:
+    """Await `step` for at most `seconds`, then cancel it without waiting (`wait_for` would wait
+    for a step that ignores its cancellation)."""
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        log.warning("stopping %s took longer than %.0f s; left behind", what, seconds)
+    elif not task.cancelled() and task.exception() is not None:  # the next steps still run
+        log.warning("stopping %s failed: %s", what, type(task.exception()).__name__)
