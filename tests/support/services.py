@@ -38,16 +38,22 @@ async def running_service(settings: Settings) -> AsyncIterator[httpx.AsyncClient
 
 async def produce(bootstrap: str, topic: str, value: bytes, key: bytes | None = None, headers=None) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:
-        await producer.send_and_wait(topic, value, key=key, headers=headers or [])
-    finally:
-        await producer.stop()
+    async with asyncio.timeout(60):  # a broker that stops answering fails here, not at pytest-timeout
+        await producer.start()
+        try:
+            await producer.send_and_wait(topic, value, key=key, headers=headers or [])
+        finally:
+            await producer.stop()
 
 
 async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 15.0) -> list:
     """Read a topic from the beginning without a consumer group until `expected` records arrived."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=50)
+    async with asyncio.timeout(timeout + 60):  # start, seek and stop included
+        return await _read_from_beginning(consumer, topic, expected, timeout)
+
+
+async def _read_from_beginning(consumer: AIOKafkaConsumer, topic: str, expected: int, timeout: float) -> list:
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or set())]
@@ -86,7 +92,9 @@ async def eventually(check, timeout: float = 15.0, interval: float = 0.05):  # n
         try:
             result = check()
             if asyncio.iscoroutine(result):
-                result = await result
+                # an attempt that never returns fails here, naming its await, not at pytest-timeout
+                async with asyncio.timeout(max(0.0, deadline - asyncio.get_running_loop().time()) + 30):
+                    result = await result
             if result:
                 return result
         except AssertionError as error:
