@@ -10,18 +10,19 @@ import sys
 import time
 from collections import defaultdict
 
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import NewTopic
 
 from bench.support import baselines, traffic
 from bench.support.stack import ROOT, TOKEN, Stack
 from npa.contracts import topics
 from npa.contracts.events import offers as offer_events
+from npa.infrastructure.kafka_admin import AdminClient
 from tests.support.databases import postgres_database
 from tests.support.processes import free_port
 
 
 def create_topic(bootstrap: str, name: str) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AdminClient(bootstrap_servers=bootstrap)
     try:
         admin.create_topics([NewTopic(name, num_partitions=4, replication_factor=1)])
     finally:

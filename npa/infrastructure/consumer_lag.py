@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from kafka import TopicPartition
-from kafka.admin import KafkaAdminClient, OffsetSpec
+from kafka.admin import OffsetSpec
 from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from npa.contracts import topics
+from npa.infrastructure.kafka_admin import AdminClient
 from npa.infrastructure.metrics import CachedReading
 from npa.infrastructure.settings import KafkaSecurity
 
@@ -75,7 +76,7 @@ class LagReader:
             "bootstrap_timeout_ms": request_timeout_ms,
             **(security or KafkaSecurity()).kafka_client_config(),
         }
-        self._admin: KafkaAdminClient | None = None
+        self._admin: AdminClient | None = None
         self._lock = threading.Lock()
 
     def read(self, groups: Mapping[str, Sequence[str]]) -> LagSnapshot:
@@ -90,9 +91,9 @@ class LagReader:
         with self._lock:
             self._close()
 
-    def _connect(self) -> KafkaAdminClient:
+    def _connect(self) -> AdminClient:
         if self._admin is None:
-            self._admin = KafkaAdminClient(**self._config)
+            self._admin = AdminClient(**self._config)
         return self._admin
 
     def _close(self) -> None:
@@ -104,7 +105,7 @@ class LagReader:
                 pass
 
     @staticmethod
-    def _read(admin: KafkaAdminClient, groups: Mapping[str, Sequence[str]]) -> LagSnapshot:
+    def _read(admin: AdminClient, groups: Mapping[str, Sequence[str]]) -> LagSnapshot:
         consumed = sorted({topic for names in groups.values() for topic in names})
         wanted = consumed + [topics.dead_letter(topic) for topic in consumed]
         partitions = {

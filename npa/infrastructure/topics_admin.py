@@ -6,10 +6,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from npa.contracts import topics
+from npa.infrastructure.kafka_admin import AdminClient
 from npa.infrastructure.settings import KafkaSecurity, Settings
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,10 @@ def ensure_topics(
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            admin = KafkaAdminClient(
-                bootstrap_servers=bootstrap, client_id="npa-admin", request_timeout_ms=10_000, **config
+            # Each attempt bootstraps for at most the time left: kafka-python's own default is 30 s.
+            admin = AdminClient(
+                bootstrap_servers=bootstrap, client_id="npa-admin", request_timeout_ms=10_000,
+                bootstrap_timeout_ms=max(500, int((deadline - time.monotonic()) * 1000)), **config
             )
             break
         except KafkaError as error:

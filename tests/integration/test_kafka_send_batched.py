@@ -6,11 +6,11 @@ import asyncio
 from collections import defaultdict
 
 from aiokafka.partitioner import DefaultPartitioner
-from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from npa.infrastructure import kafka
+from npa.infrastructure.kafka_admin import AdminClient
 from npa.infrastructure.settings import KafkaSecurity
 from tests.support.services import read_topic
 
@@ -18,7 +18,7 @@ TOPIC = "npa.sendbatched.v1"
 
 
 def create_topic(bootstrap: str, name: str, partitions: int) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AdminClient(bootstrap_servers=bootstrap)
     try:
         admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
     except TopicAlreadyExistsError:

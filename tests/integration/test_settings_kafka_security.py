@@ -132,7 +132,7 @@ def test_the_service_broker_and_the_admin_clients_get_the_credentials(env, monke
         def close(self) -> None:
             pass
 
-    monkeypatch.setattr(topics_admin, "KafkaAdminClient", Recording)
+    monkeypatch.setattr(topics_admin, "AdminClient", Recording)
     topics_admin.ensure_topics("broker:9093", 6, security=settings.kafka_security)
     assert seen[0]["security_protocol"] == "SASL_SSL" and seen[0]["sasl_plain_username"] == "npa-offers"
 
