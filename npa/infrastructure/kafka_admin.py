@@ -1,11 +1,12 @@
 """kafka-python's admin client, opened so that a broker it cannot reach leaves nothing running.
 
 kafka-python 3.0.12's `KafkaAdminClient.__init__` starts its IO thread (`kafka-io-<client_id>`)
-and then bootstraps. When the bootstrap fails it raises without stopping that thread or closing
-its connections, and the caller never gets an object it could close: every failed attempt left
-one more thread polling for good. The platform opens admin clients while Kafka may be down —
-each consumer-lag read behind a metrics scrape or the ops page, each retry of `ensure_topics`
-while the broker starts — so an outage of an hour grew every service by hundreds of threads.
+and then bootstraps. When the bootstrap fails it raises without stopping that thread (which keeps
+its selector), and the caller never gets an object it could close: every failed attempt left one
+more thread polling for good. The platform opens admin clients while Kafka may be down: the
+consumer-lag read behind each metrics scrape and ops page view starts a new one after a failure,
+and `ensure_topics` retries every 0.5 s while the broker starts. An hour of outage with a scrape
+every 15 s left 240 threads in every consuming service.
 """
 
 import logging
