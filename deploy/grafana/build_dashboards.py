@@ -135,6 +135,11 @@ def consumer_panels(s: str) -> list[dict]:
               description="Inbox duplicates (redeliveries) and stale versions skipped without effect"),
         panel("Wiederholte Handler-Versuche / s",
               (f"sum by (topic) (rate(npa_consumer_retries_total{{{s}}}[{RATE}]))", "{{topic}}"), unit="ops"),
+        panel("Abgebrochene Batches (je Stunde)",
+              (f"sum by (topic) (increase(npa_consumer_batches_cut_short_total{{{s}}}[1h]))", "{{topic}}"),
+              thresholds=(1,),
+              description="Batches cancelled at a rebalance or stop after NPA_CONSUMER_GRACEFUL_SECONDS; "
+                          "their records come again. Non-zero: a handler hung (ADR 9)"),
     ]
 
 

@@ -30,6 +30,12 @@ EVENTS_CONSUMED = Counter(
 )
 DLQ_MESSAGES = Counter("npa_dlq_messages_total", "Messages sent to a dead-letter topic", ["topic"])
 CONSUMER_RETRIES = Counter("npa_consumer_retries_total", "Handler attempts that failed and were retried", ["topic"])
+BATCHES_CUT_SHORT = Counter(
+    "npa_consumer_batches_cut_short_total",
+    "Batches cancelled because they were not committed within the grace period of a rebalance or stop "
+    "(their records are delivered again)",
+    ["topic"],
+)
 BATCH_SECONDS = Histogram(
     "npa_consumer_batch_duration_seconds",
     "Time to apply one batch of a partition's events, database commit included",
@@ -58,6 +64,7 @@ def initialise_consumer_series(topics: list[str]) -> None:
     for topic in topics:
         DLQ_MESSAGES.labels(topic)
         CONSUMER_RETRIES.labels(topic)
+        BATCHES_CUT_SHORT.labels(topic)
 
 
 T = TypeVar("T")

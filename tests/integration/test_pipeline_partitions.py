@@ -6,6 +6,7 @@ import threading
 from dataclasses import replace
 
 from aiokafka import AIOKafkaProducer
+from prometheus_client import REGISTRY
 from sqlmodel import SQLModel
 
 from npa.contracts import topics
@@ -113,8 +114,9 @@ async def test_records_waiting_in_several_partitions_share_one_transaction(kafka
 async def test_a_rebalance_and_a_stop_do_not_wait_for_a_stuck_batch_for_ever(kafka_bootstrap, tmp_path):
     """A batch that never finishes (say, a hung database call) when a second replica joins:
     aiokafka waits for the rebalance callback, which waits for the batch; after the grace
-    period the batch is cancelled, the group settles, the record comes again to its partition's
-    owner and is applied, and the stuck replica still stops."""
+    period the batch is cancelled (and counted, for the alert ConsumerBatchCutShort), the group
+    settles, the record comes again to its partition's owner and is applied, and the stuck
+    replica still stops."""
     release, entered = threading.Event(), threading.Event()
     applied: list[tuple[str, int]] = []
 
@@ -135,7 +137,12 @@ async def test_a_rebalance_and_a_stop_do_not_wait_for_a_stuck_batch_for_ever(kaf
     second = ServiceRuntime(settings, {actor_events.REGISTERED: on_actor_events})
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
     await producer.start()
+
+    def cut_short() -> float:
+        return REGISTRY.get_sample_value("npa_consumer_batches_cut_short_total", {"topic": topics.ACTORS}) or 0.0
+
     await first.start()
+    cut_before = cut_short()
     try:
         async def send(subject: str, partition: int) -> None:
             event = new_event(source=actor_events.SOURCE, type=actor_events.REGISTERED, subject=subject,
@@ -145,11 +152,13 @@ async def test_a_rebalance_and_a_stop_do_not_wait_for_a_stuck_batch_for_ever(kaf
         await send("stuck", 0)
         await eventually(entered.is_set, timeout=15)
         await second.start()  # raises if the group never settles (the callback waiting for good)
+        assert cut_short() == cut_before + 1
         for partition in range(4):
             await send(f"p{partition}", partition)
         await eventually(lambda: {("stuck", 1), ("p0", 1), ("p1", 1), ("p2", 1), ("p3", 1)} <= set(applied),
                          timeout=30)  # "stuck" again, from its partition's owner, while the first copy hangs
         await asyncio.wait_for(first.stop(), 60)
+        assert cut_short() == cut_before + 1  # its other workers had nothing under way
     finally:
         release.set()
         await producer.stop()

@@ -164,9 +164,11 @@ class PartitionedConsumer(ConsumerRebalanceListener):
         try:
             await asyncio.wait_for(self._drain(workers), self._settings.graceful_seconds)
         except TimeoutError:
+            cut_short = [worker.tp for worker in workers if worker.in_batch]
             log.warning("batches of %s not committed within %.0fs; cancelled, to be delivered again",
-                        ", ".join(f"{w.tp.topic}[{w.tp.partition}]" for w in workers if w.in_batch),
-                        self._settings.graceful_seconds)
+                        ", ".join(f"{tp.topic}[{tp.partition}]" for tp in cut_short), self._settings.graceful_seconds)
+            for tp in cut_short:
+                metrics.BATCHES_CUT_SHORT.labels(tp.topic).inc()
         for worker in workers:
             if worker.task is not None:
                 worker.task.cancel()
