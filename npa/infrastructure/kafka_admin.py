@@ -6,7 +6,7 @@ its selector), and the caller never gets an object it could close: every failed 
 more thread polling for good. The platform opens admin clients while Kafka may be down: the
 consumer-lag read behind each metrics scrape and ops page view starts a new one after a failure,
 and `ensure_topics` retries every 0.5 s while the broker starts. An hour of outage with a scrape
-every 15 s left 240 threads in every consuming service.
+every 15 s would leave 240 threads in every consuming service.
 """
 
 import logging

@@ -4,8 +4,6 @@ does when Kafka is away or does not answer."""
 
 import asyncio
 import logging
-import socket
-import threading
 import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -15,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from npa.contracts import topics
 from npa.infrastructure.consumer_lag import ConsumerLagCollector, LagReader
 from npa.infrastructure.topics_admin import ensure_topics
-from tests.support.processes import free_port
+from tests.support.processes import free_port, silent_broker
 from tests.support.services import eventually, produce, running_service, service_settings
 
 
@@ -130,34 +128,14 @@ def test_an_unreachable_broker_leaves_the_lag_out_and_is_logged_once(caplog) -> 
 
 
 def test_a_broker_that_never_answers_does_not_hang_the_scrape() -> None:
-    silent = socket.socket()
-    silent.bind(("127.0.0.1", 0))
-    silent.listen(8)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        silent.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                accepted.append(silent.accept()[0])  # and never answer
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
     collector, registry = ConsumerLagCollector(), CollectorRegistry()
     registry.register(collector)
-    collector.track("svc", "offers", [topics.ACTORS], f"127.0.0.1:{silent.getsockname()[1]}", timeout=1.0)
-    try:
-        for _ in range(2):
-            samples, seconds = scrape(registry)
-            assert samples == [("npa_consumer_lag_up", {"group": "offers"}, 0.0)]
-            assert seconds < 1.5
-    finally:
-        collector.untrack("svc")
-        stop.set()
-        thread.join(2)
-        for connection in accepted:
-            connection.close()
-        silent.close()
+    with silent_broker() as bootstrap:
+        collector.track("svc", "offers", [topics.ACTORS], bootstrap, timeout=1.0)
+        try:
+            for _ in range(2):
+                samples, seconds = scrape(registry)
+                assert samples == [("npa_consumer_lag_up", {"group": "offers"}, 0.0)]
+                assert seconds < 1.5
+        finally:
+            collector.untrack("svc")

@@ -7,7 +7,6 @@ Open sockets are not counted: pytest's log capture keeps kafka-python's error re
 tracebacks hold the sockets of failed connects until the test ends (with the capture off and the
 fix in, none was left after a garbage collection)."""
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from npa.contracts import topics
 from npa.infrastructure.consumer_lag import LagReader
 from npa.infrastructure.kafka_admin import AdminClient
 from npa.infrastructure.topics_admin import ensure_topics
-from tests.support.processes import free_port
+from tests.support.processes import free_port, silent_broker
 
 
 def kafka_io_threads() -> set[threading.Thread]:
@@ -42,35 +41,6 @@ def nothing_left_behind() -> Iterator[None]:
     threads = kafka_io_threads()
     yield
     assert settled(lambda: kafka_io_threads() <= threads), sorted(t.name for t in kafka_io_threads() - threads)
-
-
-@contextmanager
-def silent_broker() -> Iterator[str]:
-    """Accepts connections and never answers."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    server.settimeout(0.1)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(2)
-        for connection in accepted:
-            connection.close()
-        server.close()
 
 
 def test_an_admin_client_that_cannot_reach_the_broker_leaves_nothing_running() -> None:

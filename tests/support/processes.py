@@ -1,8 +1,10 @@
-"""Real parts for tests: the Tansu broker binary and free loopback ports."""
+"""Real parts for tests: the Tansu broker binary, free loopback ports, and a port that accepts
+connections and never answers (a broker that hangs)."""
 
 import os
 import socket
 import subprocess
+import threading
 import time
 from contextlib import contextmanager
 from collections.abc import Iterator
@@ -72,3 +74,32 @@ def tansu_broker(port: int | None = None) -> Iterator[str]:
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def silent_broker() -> Iterator[str]:
+    """A loopback address that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(0.1)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(2)
+        for connection in accepted:
+            connection.close()
+        server.close()
