@@ -163,10 +163,16 @@ class ServiceRuntime:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A unit of work: commit it inside the block; staged events leave after it."""
+        """The service's unit of work (npa/infrastructure/unit_of_work.py): commit inside the
+        block; staged events leave after it."""
         with session_scope(self.engine) as session:
             yield session
         self.relay.wake()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
 
     def prune(self) -> int:
         """Delete published outbox rows and inbox rows past their retention; returns how many."""

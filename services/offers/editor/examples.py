@@ -11,7 +11,8 @@ from starlette.datastructures import FormData
 from npa.infrastructure import audit, editor_pages
 from npa.infrastructure.editor_session import Editor, require_editor
 from services.offers.schemas import ExampleBody
-from services.offers.editor.common import active_actors, templates
+from services.offers.editor.common import templates
+from services.offers.usecases.known_actors import active_actors
 from services.offers.models import Example
 from services.offers.usecases import examples as usecases
 

@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 
 from npa.infrastructure import audit, editor_pages
 from npa.infrastructure.editor_session import Editor, require_editor
-from services.offers.editor.common import active_actors, templates
+from services.offers.editor.common import templates
+from services.offers.usecases.known_actors import active_actors
 from services.offers.models import KnownActor, Partner, PartnerKey
 from services.offers.schemas import PartnerBody
 from services.offers.usecases import partners as usecases

@@ -15,6 +15,12 @@ from services.offers.models import KnownActor
 UNKNOWN_ACTOR = "unknown or inactive actor {!r} (a newly registered actor appears here within seconds)"
 
 
+def active_actors(session: Session) -> list[KnownActor]:
+    """Actors to choose from (this service's copy of the registry), by name."""
+    query = select(KnownActor).where(KnownActor.active).order_by(KnownActor.name)  # type: ignore[arg-type]
+    return list(session.scalars(query).all())
+
+
 def is_known_and_active(session: Session, actor_id: str) -> bool:
     actor = session.get(KnownActor, actor_id)
     return actor is not None and actor.active
