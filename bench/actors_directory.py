@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlmodel import Session  # noqa: E402
 
 from npa.infrastructure.database import make_engine, run_migrations  # noqa: E402
-from services.actors import directory  # noqa: E402
+from services.actors.usecases import directory  # noqa: E402
 from tests.integration.test_actors_scale import QUERIES  # noqa: E402
 from tests.support.actor_seed import seed  # noqa: E402
 from tests.support.databases import postgres_database  # noqa: E402

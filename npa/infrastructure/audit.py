@@ -12,6 +12,7 @@ from sqlmodel import Field, Session, SQLModel
 
 from npa.infrastructure.editor_session import Editor
 from npa.infrastructure.outbox import utcnow
+from npa.infrastructure.unit_of_work import UnitOfWork
 
 
 class AuditEntry(SQLModel, table=True):
@@ -38,3 +39,9 @@ def recent(session: Session, limit: int = 100, entity_id: str | None = None) -> 
     if entity_id:
         query = query.where(AuditEntry.entity_id == entity_id)  # type: ignore[arg-type]
     return list(session.execute(query).scalars())
+
+
+def recent_entries(uow: UnitOfWork, limit: int = 100, entity_id: str | None = None) -> list[AuditEntry]:
+    """For the editors' audit pages, which hold no session (ADR 25): detached entries."""
+    with uow.reading() as session:
+        return recent(session, limit, entity_id)

@@ -7,7 +7,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from npa.infrastructure import audit
 from npa.infrastructure.editor_session import Editor, editor_links
@@ -42,7 +41,6 @@ def field_errors(error: ValidationError) -> dict[str, str]:
 
 def audit_page(templates: Jinja2Templates, request: Request, editor: Editor, title: str,
                entity_id: str | None = None) -> HTMLResponse:
-    with Session(request.app.state.runtime.engine) as session:
-        entries = audit.recent(session, 200, entity_id=entity_id or None)
+    entries = audit.recent_entries(request.app.state.runtime, 200, entity_id=entity_id or None)
     return render(templates, request, "editor_audit.html", editor, entries=entries, title=title,
                   entity_id=entity_id or "")

@@ -1,8 +1,7 @@
-"""JSON routes of the actors service."""
-
+"""JSON routes of the actors service: they check the query, call the use cases with the
+service's runtime as unit of work, and map a missing actor to 404."""
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from sqlmodel import Session
 
 from npa.contracts.events.actors import ActorState
 from npa.contracts.reference import ARL_REGIONS
@@ -11,18 +10,15 @@ from npa.infrastructure.auth import require_admin
 from npa.infrastructure.errors import invalid
 from npa.infrastructure.openapi_errors import known_query_only
 from npa.infrastructure.request_runtime import runtime
-from services.actors import directory, registry
 from services.actors.schemas import ActorBody, ActorList, ActorPatch, Kind
+from services.actors.usecases import directory, registry
 
 router = APIRouter(prefix="/api/v1/actors", tags=["actors"], dependencies=[Depends(known_query_only)])
 
 
 @router.post("", status_code=201, response_model=ActorState, dependencies=[Depends(require_admin)])
 def register_actor(body: ActorBody, request: Request) -> dict:
-    with runtime(request).transaction() as session:
-        state = registry.register(session, body.model_dump(mode="json"))
-        session.commit()
-    return state
+    return registry.register_actor(runtime(request), body.model_dump(mode="json"))
 
 
 @router.get("", response_model=ActorList)
@@ -48,15 +44,13 @@ def list_actors(
             raise directory.InvalidFilter("offset", "use either cursor or offset, not both")
     except directory.InvalidFilter as error:
         raise invalid("query", error.parameter, str(error)) from error
-    with Session(runtime(request).engine) as session:
-        page = directory.find_actors(session, filters, limit=limit, offset=offset, cursor=position)
+    page = directory.directory_page(runtime(request), filters, limit=limit, offset=offset, cursor=position)
     return vars(page)
 
 
 @router.get("/{actor_id}", response_model=ActorState)
 def get_actor(actor_id: str, request: Request) -> dict:
-    with Session(runtime(request).engine) as session:
-        state = directory.get_state(session, actor_id)
+    state = directory.actor_state(runtime(request), actor_id)
     if state is None:
         raise HTTPException(404, f"actor {actor_id} not found")
     return state
@@ -64,21 +58,16 @@ def get_actor(actor_id: str, request: Request) -> dict:
 
 @router.patch("/{actor_id}", response_model=ActorState, dependencies=[Depends(require_admin)])
 def update_actor(actor_id: str, body: ActorPatch, request: Request) -> dict:
-    with runtime(request).transaction() as session:
-        try:
-            state = registry.update(session, actor_id, body.model_dump(mode="json", exclude_unset=True))
-        except registry.ActorNotFound as error:
-            raise HTTPException(404, str(error)) from error
-        session.commit()
-    return state
+    try:
+        return registry.update_actor(runtime(request), actor_id, body.model_dump(mode="json", exclude_unset=True))
+    except registry.ActorNotFound as error:
+        raise HTTPException(404, str(error)) from error
 
 
 @router.delete("/{actor_id}", status_code=204, dependencies=[Depends(require_admin)])
 def deactivate_actor(actor_id: str, request: Request) -> Response:
-    with runtime(request).transaction() as session:
-        try:
-            registry.deactivate(session, actor_id)
-        except registry.ActorNotFound as error:
-            raise HTTPException(404, str(error)) from error
-        session.commit()
+    try:
+        registry.deactivate_actor(runtime(request), actor_id)
+    except registry.ActorNotFound as error:
+        raise HTTPException(404, str(error)) from error
     return Response(status_code=204)

@@ -1,7 +1,7 @@
 """The actor registry's rules; no framework imports.
 
-`directory.py` turns the filter and "works alongside" rules into SQL; the tests hold the SQL
-to the plain functions here.
+`usecases/directory.py` turns the filter and "works alongside" rules into SQL; the tests hold
+the SQL to the plain functions here.
 """
 
 import unicodedata

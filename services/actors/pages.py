@@ -1,17 +1,18 @@
-"""HTML pages of the actors service (German first): the directory and one page per actor."""
+"""HTML pages of the actors service (German first): the directory and one page per actor. They
+read through the directory's use cases, with the service's runtime as unit of work."""
 
 from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import Session
 
 from npa.infrastructure.i18n import gettext
 from npa.infrastructure.pages import make_templates
 from npa.infrastructure.portal import N_
-from services.actors import directory, domain
 from npa.infrastructure.request_runtime import runtime
+from services.actors import domain
+from services.actors.usecases import directory
 
 router = APIRouter(include_in_schema=False)
 templates = make_templates(Path(__file__).parent)
@@ -45,8 +46,7 @@ def actor_directory(
         context["error"] = gettext("Ungültiger Filter „%(name)s“: %(reason)s") % {"name": error.parameter,
                                                                              "reason": error}
         return templates.TemplateResponse(request, "actors.html", context, status_code=422)
-    with Session(runtime(request).engine) as session:
-        page = directory.find_actors(session, filters, limit=limit, cursor=position)
+    page = directory.directory_page(runtime(request), filters, limit=limit, cursor=position)
     context.update(
         page=page,
         next_url=_directory_url(chosen, limit, page.next_cursor) if page.next_cursor else None,
@@ -67,14 +67,13 @@ def _directory_url(chosen: dict[str, str], limit: int, cursor: str | None) -> st
 
 @router.get("/actors/{actor_id}", response_class=HTMLResponse)
 def actor_detail(actor_id: str, request: Request) -> HTMLResponse:
-    with Session(runtime(request).engine) as session:
-        actor = directory.get_state(session, actor_id)
-        if actor is None:
-            return templates.TemplateResponse(request, "not_found.html", {}, status_code=404)
-        total, others = directory.working_alongside(session, actor)
-    alongside = [{"actor": other, **common_ground(actor, other)} for other in others]
+    profile = directory.actor_profile(runtime(request), actor_id)
+    if profile is None:
+        return templates.TemplateResponse(request, "not_found.html", {}, status_code=404)
+    actor = profile.actor
+    alongside = [{"actor": other, **common_ground(actor, other)} for other in profile.alongside]
     return templates.TemplateResponse(
-        request, "actor.html", {"actor": actor, "alongside": alongside, "alongside_total": total}
+        request, "actor.html", {"actor": actor, "alongside": alongside, "alongside_total": profile.alongside_total}
     )
 
 

@@ -3,8 +3,6 @@
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 
 from npa.contracts.validation import IsoDatetime
 from npa.infrastructure import throttle
@@ -15,6 +13,7 @@ from npa.infrastructure.request_runtime import client_host
 from services.notifications import domain
 from services.notifications.models import Delivery
 from services.notifications.schemas import SubscriptionBody
+from services.notifications.usecases.deliveries import find_deliveries
 from services.notifications.usecases.subscribe_requests import submit_subscription
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"], dependencies=[Depends(known_query_only)])
@@ -47,19 +46,10 @@ def list_deliveries(
     """Deliveries, newest first, never with an address. Times filter on when a mail was queued."""
     if since and until and since >= until:
         raise invalid("query", "until", "until must lie after since")
-    query = select(Delivery)
-    for column, value in ((Delivery.status, status), (Delivery.event_id, event_id), (Delivery.event_type, event_type),
-                          (Delivery.kind, kind), (Delivery.subscription_id, subscription_id)):
-        if value is not None:
-            query = query.where(column == value)
-    if since is not None:
-        query = query.where(col(Delivery.created_at) >= since)
-    if until is not None:
-        query = query.where(col(Delivery.created_at) < until)
-    with Session(request.app.state.runtime.engine) as session:
-        total = session.exec(select(func.count()).select_from(query.subquery())).one()
-        page = query.order_by(col(Delivery.created_at).desc(), col(Delivery.id)).offset(offset).limit(limit)
-        items = [delivery_view(delivery) for delivery in session.exec(page)]
+    total, found = find_deliveries(request.app.state.runtime, status=status, event_id=event_id, event_type=event_type,
+                                   kind=kind, subscription_id=subscription_id, since=since, until=until, limit=limit,
+                                   offset=offset)
+    items = [delivery_view(delivery) for delivery in found]
     following = offset + len(items)
     return {"total": total, "limit": limit, "offset": offset, "items": items,
             "next_offset": following if following < total else None}

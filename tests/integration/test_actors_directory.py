@@ -7,7 +7,8 @@ import random
 from sqlmodel import Session
 
 from npa.contracts.reference import FIELDS, districts
-from services.actors import directory, domain
+from services.actors import domain
+from services.actors.usecases import directory
 from tests.support.services import ADMIN, running_service, service_settings
 
 HANNOVER, GOETTINGEN, OSNABRUECK, LUENEBURG, EMSLAND = "03241", "03159", "03404", "03355", "03454"

@@ -6,8 +6,8 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from npa.infrastructure.database import make_engine, run_migrations
-from services.actors import directory
 from services.actors.models import Actor
+from services.actors.usecases import directory
 from tests.support.actor_seed import seed
 
 ROOT = Path(__file__).resolve().parents[2]

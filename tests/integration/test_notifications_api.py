@@ -190,6 +190,9 @@ async def test_manage_page_changes_preferences_and_links_to_unsubscribe(client):
     (changed,) = rows(client, Subscription)
     assert (changed.fields, changed.regions, changed.frequency, changed.language, changed.version) == (
         ["wohnen"], ["Weser-Ems"], "daily", "en", 2)
+    english = await client.post("/subscriptions/manage", params=manage, data={"fields": ["kochen"]})
+    assert english.status_code == 422 and "Please choose at least one field of action." in english.text
+    assert rows(client, Subscription)[0].version == 2  # invalid values change nothing
 
     unsubscribe = {"token": signer(client).sign(tokens.UNSUBSCRIBE, subscription.id)}
     assert (await client.post("/subscriptions/unsubscribe", params=unsubscribe)).status_code == 200  # no body at all
@@ -197,5 +200,7 @@ async def test_manage_page_changes_preferences_and_links_to_unsubscribe(client):
     again = await client.post("/subscriptions/unsubscribe", params=unsubscribe)
     assert again.status_code == 200 and "unsubscribed" in again.text
     assert "abgemeldet" in (await client.get("/subscriptions/manage", params=manage)).text  # no language known
+    dead = await client.post("/subscriptions/manage", params=manage, data={"fields": ["kochen"]})
+    assert dead.status_code == 200 and "abgemeldet" in dead.text  # a dead link is reported before invalid values
     types = [json.loads(row.payload)["type"] for row in rows(client, OutboxMessage)]
     assert types == ["de.npa.subscription.confirmed", "de.npa.subscription.confirmed", "de.npa.subscription.cancelled"]

@@ -91,6 +91,7 @@ async def test_partner_created_key_rotated_and_revoked_offer_withdrawn_all_in_th
     answer = await offers.post(f"/editor/offers/{offer_id}/withdraw", data={"reason": "doppelt eingetragen"})
     assert answer.status_code == 303
     assert (await offers.post(f"/editor/offers/{offer_id}/withdraw", data={})).status_code == 303  # twice: no-op
+    assert (await offers.post("/editor/offers/no-such-offer/withdraw", data={})).status_code == 404
     with Session(engine) as session:
         assert session.get_one(Offer, offer_id).status == "withdrawn"
         events = [row.event_type for row in session.exec(select(OutboxMessage).order_by(OutboxMessage.id))]
@@ -119,6 +120,11 @@ async def test_example_written_published_updated_and_withdrawn(offers):  # noqa:
     assert (await offers.post(f"/editor/examples/{example_id}", data={**form, "results": "60 Tandems."})
             ).status_code == 303
     assert (await offers.post(f"/editor/examples/{example_id}/withdraw")).status_code == 303
+    assert (await offers.post("/editor/examples/no-such-example", data=form)).status_code == 404
+    assert (await offers.post("/editor/examples/no-such-example", data={})).status_code == 404  # before the form
+    assert (await offers.post(f"/editor/examples/{example_id}/archive")).status_code == 404
+    refused = await offers.post(f"/editor/examples/{example_id}", data={**form, "actor_id": "unknown"})
+    assert refused.status_code == 422 and "unknown or inactive actor" in refused.text and "Sprachpaten" in refused.text
     engine = offers.app.state.runtime.engine  # type: ignore[attr-defined]
     with Session(engine) as session:
         events = [row.event_type for row in session.exec(select(OutboxMessage).order_by(OutboxMessage.id))]

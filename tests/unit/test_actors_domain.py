@@ -2,8 +2,9 @@
 
 import pytest
 
-from services.actors import directory, domain
+from services.actors import domain
 from services.actors.pages import common_ground
+from services.actors.usecases import directory
 
 HANNOVER, GOETTINGEN, OSNABRUECK = "03241", "03159", "03404"
 

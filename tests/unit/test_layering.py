@@ -71,3 +71,45 @@ def test_the_check_sees_a_route_import():
     graph = {"services.x.pages": {"services.x.schemas"}, "services.x.schemas": {"services.x.api"},
              "services.x.api": set()}
     assert route_path("services.x.pages", graph) == ["services.x.pages", "services.x.schemas", "services.x.api"]
+
+
+# House rule: the use case owns its transaction (ADR 25). Routes, pages and editor views call use
+# cases with the runtime (a UnitOfWork) and never open, commit or roll back a session themselves.
+TRANSACTION_CALLS = {"Session", "session_scope"}
+TRANSACTION_METHODS = {"transaction", "reading", "commit", "rollback"}
+
+
+def is_caller_module(name: str) -> bool:
+    parts = name.split(".")
+    return is_page_module(name) or is_route_module(name) or (
+        parts[:2] == ["npa", "infrastructure"] and parts[-1].endswith("_pages"))
+
+
+def transaction_calls(path: Path, root: Path = ROOT) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        function = node.func
+        if isinstance(function, ast.Name) and function.id in TRANSACTION_CALLS:
+            found.append(f"{path.relative_to(root)}:{node.lineno} {function.id}(…)")
+        elif isinstance(function, ast.Attribute) and function.attr in TRANSACTION_METHODS:
+            found.append(f"{path.relative_to(root)}:{node.lineno} .{function.attr}(…)")
+    return found
+
+
+def test_routes_and_pages_leave_transactions_to_use_cases():
+    modules = project_modules()
+    callers = [name for name in modules if is_caller_module(name)]
+    assert len(callers) >= 25, callers  # the check looks where the routes and pages are
+    found = [call for name in sorted(callers) for call in transaction_calls(modules[name])]
+    assert found == [], "\n".join(found)
+
+
+def test_the_check_sees_a_transaction(tmp_path):
+    route = tmp_path / "route.py"
+    route.write_text("def create(request):\n    with runtime(request).transaction() as session:\n"
+                     "        session.commit()\n    with Session(engine) as session:\n        pass\n")
+    calls = [call.split(" ", 1)[1] for call in transaction_calls(route, tmp_path)]
+    assert sorted(calls) == [".commit(…)", ".transaction(…)", "Session(…)"]
+

@@ -1,5 +1,6 @@
-"""Editors register, edit and deactivate actors; every change goes to the audit trail in the
-same transaction as the change and its event."""
+"""Editors register, edit and deactivate actors. The registry's use cases write every change
+to the audit trail in the same transaction as the change and its event; these views check the
+form, call them with the service's runtime as unit of work and the editor, and render."""
 
 from pathlib import Path
 from typing import Any
@@ -7,14 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from npa.infrastructure import audit, editor_pages
+from npa.infrastructure import editor_pages
 from npa.infrastructure.editor_session import Editor, require_editor
 from npa.infrastructure.pages import make_templates
-from services.actors import directory, domain, registry
+from services.actors import domain
 from services.actors.schemas import ActorBody
+from services.actors.usecases import directory, registry
 
 router = APIRouter(include_in_schema=False)
 templates = make_templates(Path(__file__).resolve().parents[1])
@@ -45,8 +46,7 @@ def _form(request: Request, editor: Editor, values: dict, errors: dict, actor_id
 @router.get("/editor/actors", response_class=HTMLResponse)
 def actor_list(request: Request, q: str = "", editor: Editor = Depends(require_editor)) -> HTMLResponse:
     filters = directory.parse_filters(q=q[:200] or None, include_inactive=True)
-    with Session(request.app.state.runtime.engine) as session:
-        page = directory.find_actors(session, filters, limit=100, offset=0, cursor=None)
+    page = directory.directory_page(request.app.state.runtime, filters, limit=100)
     return editor_pages.render(templates, request, "editor_actors.html", editor, actors=page.items, total=page.total,
                                q=q[:200])
 
@@ -63,18 +63,14 @@ async def register_actor(request: Request, editor: Editor = Depends(require_edit
         body = ActorBody.model_validate(body_of(values))
     except ValidationError as error:
         return _form(request, editor, values, editor_pages.field_errors(error), status=422)
-    with request.app.state.runtime.transaction() as session:
-        state = registry.register(session, body.model_dump(mode="json"))
-        audit.record(session, editor, "actor.registered", "actor", state["id"], state["name"])
-        session.commit()
+    state = registry.register_actor(request.app.state.runtime, body.model_dump(mode="json"), by=editor)
     return editor_pages.done(request, f"/editor/actors/{state['id']}?saved=1")
 
 
 @router.get("/editor/actors/{actor_id}", response_class=HTMLResponse)
 def edit_actor(actor_id: str, request: Request, saved: bool = False,
                editor: Editor = Depends(require_editor)) -> HTMLResponse:
-    with Session(request.app.state.runtime.engine) as session:
-        state = directory.get_state(session, actor_id)
+    state = directory.actor_state(request.app.state.runtime, actor_id)
     if state is None:
         return editor_pages.render(templates, request, "not_found.html", editor, 404)
     values = {**EMPTY, **{name: state.get(name) or EMPTY[name] for name in EMPTY}}
@@ -91,27 +87,17 @@ async def update_actor(actor_id: str, request: Request, editor: Editor = Depends
         return _form(request, editor, values, editor_pages.field_errors(error), actor_id, 422)
     proposed = {**{name: None for name in ("email", "phone", "website", "address", "postcode")},
                 **body.model_dump(mode="json")}
-    with request.app.state.runtime.transaction() as session:
-        try:
-            version = registry.load_for_update(session, actor_id).version
-            state = registry.update(session, actor_id, proposed)
-        except registry.ActorNotFound:
-            return editor_pages.render(templates, request, "not_found.html", editor, 404)
-        if state["version"] != version:
-            audit.record(session, editor, "actor.updated", "actor", actor_id, state["name"])
-        session.commit()
+    try:
+        registry.update_actor(request.app.state.runtime, actor_id, proposed, by=editor)
+    except registry.ActorNotFound:
+        return editor_pages.render(templates, request, "not_found.html", editor, 404)
     return editor_pages.done(request, f"/editor/actors/{actor_id}?saved=1")
 
 
 @router.post("/editor/actors/{actor_id}/deactivate", response_class=HTMLResponse)
 def deactivate_actor(actor_id: str, request: Request, editor: Editor = Depends(require_editor)) -> Response:
-    with request.app.state.runtime.transaction() as session:
-        try:
-            was_active = registry.load_for_update(session, actor_id).active
-            state = registry.deactivate(session, actor_id)
-        except registry.ActorNotFound:
-            return editor_pages.render(templates, request, "not_found.html", editor, 404)
-        if was_active:
-            audit.record(session, editor, "actor.deactivated", "actor", actor_id, state["name"])
-        session.commit()
+    try:
+        registry.deactivate_actor(request.app.state.runtime, actor_id, by=editor)
+    except registry.ActorNotFound:
+        return editor_pages.render(templates, request, "not_found.html", editor, 404)
     return editor_pages.done(request, f"/editor/actors/{actor_id}?saved=1")

@@ -7,7 +7,8 @@
 
 The password is read from the terminal, or from standard input with `--password-stdin` (one
 line; for scripts). The database is the actors service's (`NPA_ACTORS_DATABASE_URL`, or
-`--database-url`); it is migrated first. Every change is written to the audit trail.
+`--database-url`); it is migrated first. Every change is written to the audit trail, by the
+account use cases (usecases/editor_accounts.py), which own their transactions.
 """
 
 import argparse
@@ -15,14 +16,11 @@ import getpass
 import sys
 from pathlib import Path
 
-from sqlmodel import Session, select
-
-from npa.infrastructure import audit
 from npa.infrastructure.database import make_engine, run_migrations
 from npa.infrastructure.editor_session import Editor
 from npa.infrastructure.settings import load_settings
-from services.actors.editors import accounts
-from services.actors.models import EditorAccount
+from npa.infrastructure.unit_of_work import EngineUnitOfWork
+from services.actors.usecases import editor_accounts
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 COMMAND_LINE = Editor("npa-editors", "npa-editors", "Kommandozeile")
@@ -33,7 +31,7 @@ def _password(args: argparse.Namespace) -> str:
         return sys.stdin.readline().rstrip("\r\n")
     first = getpass.getpass("Passwort: ")
     if getpass.getpass("Passwort wiederholen: ") != first:
-        raise accounts.AccountError("password", "the two passwords differ")
+        raise editor_accounts.AccountError("password", "the two passwords differ")
     return first
 
 
@@ -56,28 +54,22 @@ def main(argv: list[str] | None = None) -> int:
     url = args.database_url or load_settings("actors").database_url
     run_migrations(MIGRATIONS, url)
     engine = make_engine(url)
+    uow = EngineUnitOfWork(engine)
     try:
-        with Session(engine) as session:
-            if args.command == "list":
-                for account in session.exec(select(EditorAccount).order_by(EditorAccount.login)):
-                    state = "aktiv" if account.active else "gesperrt"
-                    print(f"{account.login}\t{account.display_name}\t{state}\t{account.last_sign_in_at or '-'}")
-                return 0
-            if args.command == "create":
-                account = accounts.create_account(session, args.login, args.name, _password(args))
-                action = "editor.created"
-            elif args.command == "password":
-                account = accounts.set_password(session, args.login, _password(args))
-                action = "editor.password_changed"
-            else:
-                account = accounts.set_active(session, args.login, args.command == "enable")
-                action = f"editor.{args.command}d"
-            session.flush()
-            audit.record(session, COMMAND_LINE, action, "editor", account.id, f"{account.login} ({account.display_name})")
-            session.commit()
-            print(f"{action}: {account.login}")
+        if args.command == "list":
+            for account in editor_accounts.list_accounts(uow):
+                state = "aktiv" if account.active else "gesperrt"
+                print(f"{account.login}\t{account.display_name}\t{state}\t{account.last_sign_in_at or '-'}")
             return 0
-    except accounts.AccountError as error:
+        if args.command == "create":
+            change = editor_accounts.create_editor(uow, args.login, args.name, _password(args), by=COMMAND_LINE)
+        elif args.command == "password":
+            change = editor_accounts.change_password(uow, args.login, _password(args), by=COMMAND_LINE)
+        else:
+            change = editor_accounts.set_enabled(uow, args.login, args.command == "enable", by=COMMAND_LINE)
+        print(f"{change.action}: {change.login}")
+        return 0
+    except editor_accounts.AccountError as error:
         print(f"npa-editors: {error.field}: {error}", file=sys.stderr)
         return 2
     finally:

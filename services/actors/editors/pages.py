@@ -1,7 +1,7 @@
 """Sign-in, sign-out, the editors' start page and the actors service's audit trail (ADR 21).
 
-Sign-in is throttled per login and per client in the database (npa.infrastructure.throttle):
-10 tries per login and 30 per client in 15 minutes, then 429 with Retry-After.
+Sign-in is throttled (usecases/editor_accounts.py, whose `sign_in` owns the transaction): once a
+login or a client has tried too often, the form answers 429 with Retry-After.
 """
 
 from pathlib import Path
@@ -14,12 +14,10 @@ from npa.infrastructure import editor_pages, editor_session, throttle
 from npa.infrastructure.editor_session import Editor, require_editor
 from npa.infrastructure.pages import make_templates
 from npa.infrastructure.request_runtime import client_host
-from services.actors.editors import accounts
+from services.actors.usecases import editor_accounts
 
 router = APIRouter(include_in_schema=False)
 templates = make_templates(Path(__file__).resolve().parents[1])
-PER_LOGIN = throttle.Limit("sign-in-login", 10, 900)
-PER_CLIENT = throttle.Limit("sign-in-client", 30, 900)
 
 
 def _sign_in_form(request: Request, next_url: str, status: int = 200, **more: object) -> HTMLResponse:
@@ -44,7 +42,9 @@ async def sign_in(request: Request) -> Response:
     if not editor_session.is_safe_next(request, next_url):
         next_url = _start(request)
     try:
-        editor = await run_in_threadpool(_check, request, login, password)
+        runtime = request.app.state.runtime
+        editor = await run_in_threadpool(editor_accounts.sign_in, runtime, login, password,
+                                         secret=runtime.settings.secret_key, client=client_host(request))
     except throttle.Throttled as error:
         response = _sign_in_form(request, next_url, 429, login=login,
                                  problem=f"Zu viele Anmeldeversuche. Bitte in {-(-error.retry_after // 60)} "
@@ -57,21 +57,6 @@ async def sign_in(request: Request) -> Response:
     response = RedirectResponse(next_url, status_code=303)
     editor_session.set_session(request, response, editor)
     return response
-
-
-def _check(request: Request, login: str, password: str) -> Editor | None:
-    runtime = request.app.state.runtime
-    secret = runtime.settings.secret_key
-    client = client_host(request)
-    with runtime.transaction() as session:
-        try:
-            throttle.hit(session, [(PER_LOGIN, throttle.subject_key(secret, login)),
-                                   (PER_CLIENT, throttle.subject_key(secret, client))])
-        finally:
-            session.commit()
-        editor = accounts.authenticate(session, login, password)
-        session.commit()
-    return editor
 
 
 @router.post("/editor/sign-out")

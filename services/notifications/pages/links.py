@@ -3,7 +3,8 @@
 Following a link with GET never changes anything except the confirmation, which is the very
 point of that link; unsubscribing and deleting need a POST (the page's button, or a mail
 client's RFC 8058 one-click request), so link scanners that open every URL in a mail cannot
-unsubscribe or erase anyone. Pages speak the subscription's language.
+unsubscribe or erase anyone. Pages speak the subscription's language. Each page reads its
+token, then calls one use case, which owns its transaction (ADR 25).
 """
 
 import json
@@ -13,10 +14,16 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from npa.infrastructure.outbox import utcnow
 from services.notifications import tokens, usecases
 from services.notifications.models import Subscription
 from services.notifications.schemas import Preferences
+from services.notifications.usecases.privacy import erase_by_link, export_by_link
+from services.notifications.usecases.subscriptions import (
+    cancel_by_link,
+    change_preferences_by_link,
+    confirm_by_link,
+    subscription_by_link,
+)
 from services.notifications.pages.common import (
     form_errors,
     form_values,
@@ -31,27 +38,16 @@ router = APIRouter(include_in_schema=False)
 
 
 def _subscription_for(request: Request, purpose: str, token: str, *, cancelled_too: bool = False) -> Subscription:
-    """The subscription a token names; raises InvalidToken or LinkNoLongerValid. A cancelled
-    subscription still has its data: export and erasure reach it too."""
+    """The subscription a token names; raises InvalidToken or LinkNoLongerValid."""
     runtime = request.app.state.runtime
-    subscription_id = runtime.tokens.read(purpose, token)
-    with runtime.transaction() as session:
-        subscription = session.get(Subscription, subscription_id)
-        if subscription is not None and cancelled_too:
-            return subscription
-        return usecases.load_for_link(session, subscription_id)
+    return subscription_by_link(runtime, runtime.tokens.read(purpose, token), cancelled_too=cancelled_too)
 
 
 @router.get("/subscriptions/confirm", response_class=HTMLResponse)
 def confirm(request: Request, token: str = "", lang: str = "de") -> HTMLResponse:
     runtime = request.app.state.runtime
     try:
-        subscription_id = runtime.tokens.read(tokens.CONFIRM, token)
-        with runtime.transaction() as session:
-            # used once (ADR 20): only the visit that applies a request leads on to the manage page
-            applies = usecases.load_for_link(session, subscription_id).requested is not None
-            subscription = usecases.confirm_subscription(session, subscription_id, utcnow())
-            session.commit()
+        subscription, applies = confirm_by_link(runtime, runtime.tokens.read(tokens.CONFIRM, token))
     except (tokens.InvalidToken, usecases.LinkNoLongerValid) as error:
         return invalid_link(request, error, page_language(lang))
     return page(request, "confirmed.html", subscription.language,
@@ -84,15 +80,11 @@ def unsubscribe(request: Request, token: str = "", lang: str = "de") -> HTMLResp
         subscription_id = runtime.tokens.read(tokens.UNSUBSCRIBE, token)
     except tokens.InvalidToken as error:
         return invalid_link(request, error, page_language(lang))
-    with runtime.transaction() as session:
-        subscription = session.get(Subscription, subscription_id)
-        language = subscription.language if subscription else page_language(lang)
-        usecases.cancel_subscription(session, subscription_id, utcnow())
-        session.commit()
+    language = cancel_by_link(runtime, subscription_id)
     delete_url = None
-    if subscription is not None:  # one step further, for those who want nothing kept
+    if language is not None:  # one step further, for those who want nothing kept
         delete_url = links_for(request, subscription_id)["manage"].replace("/manage?", "/delete?")
-    return page(request, "unsubscribed.html", language, delete_url=delete_url)
+    return page(request, "unsubscribed.html", language or page_language(lang), delete_url=delete_url)
 
 
 @router.get("/subscriptions/manage", response_class=HTMLResponse)
@@ -113,24 +105,32 @@ async def change(request: Request, token: str = "", lang: str = "de") -> HTMLRes
 
 
 def _change(request: Request, token: str, values: dict, language: str) -> HTMLResponse:
+    """A dead link is reported before invalid values, and invalid values change nothing."""
     runtime = request.app.state.runtime
     try:
         subscription_id = runtime.tokens.read(tokens.MANAGE, token)
-        with runtime.transaction() as session:
-            subscription = usecases.load_for_link(session, subscription_id)
-            language = subscription.language
-            preferences = Preferences.model_validate({k: v for k, v in values.items() if k != "email"})
-            saved = usecases.change_preferences(session, subscription, preferences.values(), utcnow())
-            session.commit()
-    except usecases.LinkNoLongerValid:
-        return page(request, "unsubscribed.html", language)
+        preferences = Preferences.model_validate({k: v for k, v in values.items() if k != "email"})
     except tokens.InvalidToken as error:
         return invalid_link(request, error, language)
     except ValidationError as error:
-        return page(request, "manage.html", language, 422, values=values, errors=form_errors(error, language),
-                    token=token, status_text=None, saved=False,
-                    unsubscribe_url=links_for(request, subscription_id)["unsubscribe"])
+        return _rejected(request, token, subscription_id, values, error, language)
+    try:
+        subscription, saved = change_preferences_by_link(runtime, subscription_id, preferences.values())
+    except usecases.LinkNoLongerValid:
+        return page(request, "unsubscribed.html", language)
     return manage_page(request, subscription, token, saved=saved)
+
+
+def _rejected(request: Request, token: str, subscription_id: str, values: dict, error: ValidationError,
+              language: str) -> HTMLResponse:
+    """The manage form again with its errors, in the subscription's language."""
+    try:
+        language = subscription_by_link(request.app.state.runtime, subscription_id).language
+    except usecases.LinkNoLongerValid:
+        return page(request, "unsubscribed.html", language)
+    return page(request, "manage.html", language, 422, values=values, errors=form_errors(error, language),
+                token=token, status_text=None, saved=False,
+                unsubscribe_url=links_for(request, subscription_id)["unsubscribe"])
 
 
 @router.get("/subscriptions/export", response_model=None)
@@ -138,9 +138,7 @@ def export(request: Request, token: str = "", lang: str = "de") -> Response:
     """My data as a JSON download: the subscription, its consent records and deliveries."""
     runtime = request.app.state.runtime
     try:
-        subscription = _subscription_for(request, tokens.MANAGE, token, cancelled_too=True)
-        with runtime.transaction() as session:
-            data = usecases.export_data(session, subscription, utcnow())
+        data = export_by_link(runtime, runtime.tokens.read(tokens.MANAGE, token))
     except (tokens.InvalidToken, usecases.LinkNoLongerValid) as error:
         return invalid_link(request, error, page_language(lang))
     return Response(json.dumps(data, ensure_ascii=False, indent=2), media_type="application/json",
@@ -162,11 +160,7 @@ def delete(request: Request, token: str = "", lang: str = "de") -> HTMLResponse:
         subscription_id = runtime.tokens.read(tokens.MANAGE, token)
     except tokens.InvalidToken as error:
         return invalid_link(request, error, page_language(lang))
-    with runtime.transaction() as session:
-        subscription = session.get(Subscription, subscription_id)
-        language = subscription.language if subscription else page_language(lang)
-        erased = usecases.erase_subscription(session, subscription_id, utcnow())
-        session.commit()
-    if erased:
+    language = erase_by_link(runtime, subscription_id)
+    if language is not None:  # erased
         runtime.scrubber.after_erasure()  # the address leaves the database files too (ADR 15)
-    return page(request, "deleted.html", language)
+    return page(request, "deleted.html", language or page_language(lang))

@@ -1,7 +1,10 @@
 """Operations shared by the HTTP side, the bus handlers, the periodic workers and the sender.
 
-Each takes the caller's session and leaves the commit to the caller (except the claim of a
-sender round, which must be visible to other replicas at once).
+Those re-exported here take the caller's session and leave the commit to the caller (except
+the claim of a sender round, which must be visible to other replicas at once): a bus handler
+runs inside its consumer's batch transaction. The routes and pages call use cases that own
+their transaction (ADR 25), composed from these: `subscribe_requests.submit_subscription`,
+the `…_by_link` ones in `subscriptions` and `privacy`, and `deliveries.find_deliveries`.
 """
 
 from services.notifications.usecases.claims import DueMail, claim_due  # noqa: F401

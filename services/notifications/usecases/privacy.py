@@ -2,6 +2,8 @@
 
 Erasure removes every row that names or points at the person (address, preferences,
 consent records, deliveries, digests); what stays are counters in `anonymous_counts`.
+The pages behind the manage link call the `…_by_link` use cases, which own their transaction
+(ADR 25); the operations that take a session serve them, the retention worker and the tests.
 """
 
 from datetime import datetime
@@ -10,10 +12,12 @@ from typing import Any
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
+from npa.infrastructure.outbox import utcnow
+from npa.infrastructure.unit_of_work import UnitOfWork
 from services.notifications import domain
 from services.notifications.models import AnonymousCount, Consent, Delivery, Digest, DigestItem, Subscription
 from services.notifications.usecases import audience
-from services.notifications.usecases.subscriptions import cancel_subscription
+from services.notifications.usecases.subscriptions import cancel_subscription, load_for_link
 
 ERASED, PURGED = "subscriptions_erased_on_request", "requests_purged_unconfirmed"
 ERASED_MAILS_SENT = "mails_sent_to_erased_subscriptions"
@@ -57,6 +61,23 @@ def erase_subscription(session: Session, subscription_id: str, now: datetime) ->
     _count(session, ERASED, 1)
     _count(session, ERASED_MAILS_SENT, sent)
     return True
+
+
+def export_by_link(uow: UnitOfWork, subscription_id: str) -> dict[str, Any]:
+    """My data, also after an unsubscribe. Raises LinkNoLongerValid when nothing is left."""
+    with uow.reading() as session:
+        return export_data(session, load_for_link(session, subscription_id, cancelled_too=True), utcnow())
+
+
+def erase_by_link(uow: UnitOfWork, subscription_id: str) -> str | None:
+    """Delete me, also after an unsubscribe. Returns the erased subscription's language, for the
+    page that follows, or None when there was nothing to erase."""
+    with uow.transaction() as session:
+        subscription = session.get(Subscription, subscription_id)
+        language = subscription.language if subscription is not None else None  # read before the rows go
+        erased = erase_subscription(session, subscription_id, utcnow())
+        session.commit()
+    return language if erased else None
 
 
 def purge_unconfirmed(session: Session, now: datetime) -> int:

@@ -1,7 +1,9 @@
 """Subscribing, confirming (double opt-in), changing preferences and cancelling.
 
-Each operation takes the caller's session; the caller commits, so a state change and the
-event it stages land in one transaction (transactional outbox).
+The operations that take a session serve the bus handlers, the workers and the other use
+cases; their caller commits, so a state change and the event it stages land in one transaction
+(transactional outbox). The pages behind the links in mails call the `…_by_link` use cases,
+which own their transaction (ADR 25) and are composed from those operations.
 """
 
 import uuid
@@ -12,7 +14,8 @@ from sqlmodel import Session, select
 
 from npa.contracts import topics
 from npa.contracts.events import notifications as notification_events
-from npa.infrastructure.outbox import stage
+from npa.infrastructure.outbox import stage, utcnow
+from npa.infrastructure.unit_of_work import UnitOfWork
 from services.notifications import domain
 from services.notifications.models import Consent, Delivery, Subscription
 from services.notifications.usecases import audience
@@ -65,9 +68,11 @@ def request_subscription(session: Session, email: str, preferences: dict[str, An
     return subscription
 
 
-def load_for_link(session: Session, subscription_id: str) -> Subscription:
+def load_for_link(session: Session, subscription_id: str, *, cancelled_too: bool = False) -> Subscription:
+    """Raises LinkNoLongerValid. A cancelled subscription still has its data: with
+    `cancelled_too`, export and erasure reach it."""
     subscription = session.get(Subscription, subscription_id)
-    if subscription is None or subscription.status == domain.CANCELLED:
+    if subscription is None or (subscription.status == domain.CANCELLED and not cancelled_too):
         raise LinkNoLongerValid(subscription_id)
     return subscription
 
@@ -129,6 +134,43 @@ def cancel_subscription(session: Session, subscription_id: str, now: datetime) -
         session.add(subscription)
         audience.refile(session, subscription)
     return True
+
+
+def subscription_by_link(uow: UnitOfWork, subscription_id: str, *, cancelled_too: bool = False) -> Subscription:
+    """The subscription a link names, for a page that only shows it; see load_for_link."""
+    with uow.reading() as session:
+        return load_for_link(session, subscription_id, cancelled_too=cancelled_too)
+
+
+def confirm_by_link(uow: UnitOfWork, subscription_id: str) -> tuple[Subscription, bool]:
+    """The subscription, and whether this visit applied a request: a link is used once (ADR 20),
+    so only that visit leads on to the manage page. Raises LinkNoLongerValid."""
+    with uow.transaction() as session:
+        applies = load_for_link(session, subscription_id).requested is not None
+        subscription = confirm_subscription(session, subscription_id, utcnow())
+        session.commit()
+    return subscription, applies
+
+
+def change_preferences_by_link(uow: UnitOfWork, subscription_id: str,
+                               preferences: dict[str, Any]) -> tuple[Subscription, bool]:
+    """The subscription, and whether the preferences changed. Raises LinkNoLongerValid."""
+    with uow.transaction() as session:
+        subscription = load_for_link(session, subscription_id)
+        saved = change_preferences(session, subscription, preferences, utcnow())
+        session.commit()
+    return subscription, saved
+
+
+def cancel_by_link(uow: UnitOfWork, subscription_id: str) -> str | None:
+    """Unsubscribe (twice is harmless). Returns the subscription's language, for the pages that
+    follow, or None when the subscription is gone."""
+    with uow.transaction() as session:
+        subscription = session.get(Subscription, subscription_id)
+        language = subscription.language if subscription is not None else None
+        cancel_subscription(session, subscription_id, utcnow())
+        session.commit()
+    return language
 
 
 def _switch_cadence(session: Session, subscription: Subscription, frequency: str, now: datetime) -> None:

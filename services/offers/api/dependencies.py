@@ -3,13 +3,11 @@
 from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request
-from sqlmodel import Session
 
 from npa.infrastructure.auth import bearer_token, is_admin
 from npa.infrastructure.request_runtime import base_url, runtime  # noqa: F401  (re-exported for the routes)
 from services.offers.api import rate_limit
-from services.offers.models import Partner
-from services.offers.usecases.partners import partner_for_key
+from services.offers.usecases.partners import partner_holding_key
 
 
 @dataclass(frozen=True)
@@ -29,8 +27,7 @@ def authorize_partner(request: Request, partner_id: str, token: str = Depends(be
     """
     if is_admin(request, token):
         return PartnerAccess(partner_id, admin=True)
-    with Session(runtime(request).engine) as session:
-        partner = partner_for_key(session, token)
+    partner = partner_holding_key(runtime(request), token)
     if partner is None:
         raise HTTPException(401, "unknown, expired or revoked API key", headers={"WWW-Authenticate": "Bearer"})
     if partner.id != partner_id:
@@ -38,11 +35,3 @@ def authorize_partner(request: Request, partner_id: str, token: str = Depends(be
     if rate_limit.is_limited_route(request):
         rate_limit.charge(request, partner.id)
     return PartnerAccess(partner.id, admin=False)
-
-
-def load_partner(session: Session, partner_id: str) -> Partner:
-    """The partner named in the path, or 404."""
-    partner = session.get(Partner, partner_id)
-    if partner is None:
-        raise HTTPException(404, f"partner {partner_id} not found")
-    return partner

@@ -1,10 +1,10 @@
-"""Good examples ("Gute Beispiele"): editors create drafts, publish, update, withdraw."""
+"""Good examples ("Gute Beispiele"): editors create drafts, publish, update, withdraw. Each route
+calls a use case with the service's runtime as unit of work and maps its errors to HTTP."""
 
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlmodel import Session
 
 from npa.contracts.reference import ARL_REGIONS, FIELDS, is_field, is_region
 from npa.contracts.validation import FieldSlug, RegionName
@@ -12,7 +12,6 @@ from npa.infrastructure.auth import bearer, is_admin, require_admin
 from npa.infrastructure.errors import invalid
 from services.offers.api.dependencies import base_url, runtime
 from services.offers.domain import examples as domain
-from services.offers.models import Example
 from services.offers.schemas import ExampleBody, ExamplePatch
 from services.offers.usecases import examples as usecases
 
@@ -31,22 +30,13 @@ def is_editor(request: Request, credentials: HTTPAuthorizationCredentials | None
     return True
 
 
-def _load(session: Session, example_id: str) -> Example:
-    example = usecases.find_example(session, example_id, for_update=True)
-    if example is None:
-        raise HTTPException(404, f"example {example_id} not found")
-    return example
-
-
 @router.post("/examples", status_code=201, dependencies=[Depends(require_admin)])
 def create_example(body: ExampleBody, request: Request) -> dict:
     """Create a draft; nothing is announced until it is published."""
-    with runtime(request).transaction() as session:
-        try:
-            example = usecases.create_draft(session, body.model_dump(mode="json"))
-        except usecases.UnknownActor as error:
-            raise invalid("body", "actor_id", str(error)) from error
-        session.commit()
+    try:
+        example = usecases.create_example(runtime(request), body.model_dump(mode="json"))
+    except usecases.UnknownActor as error:
+        raise invalid("body", "actor_id", str(error)) from error
     return usecases.example_state(example, base_url(request))
 
 
@@ -67,8 +57,7 @@ def list_examples(
         raise invalid("query", "field", f"unknown field of action {field!r}; allowed: {sorted(FIELDS)}")
     if region is not None and not is_region(region):
         raise invalid("query", "region", f"unknown region {region!r}; use a district key or one of {list(ARL_REGIONS)}")
-    with Session(runtime(request).engine) as session:
-        matching = usecases.find_examples(session, status=status, field=field, region=region, text=q or "")
+    matching = usecases.find_examples(runtime(request), status=status, field=field, region=region, text=q or "")
     public_url = base_url(request)
     page = matching[offset : offset + limit]
     return {"total": len(matching), "items": [usecases.example_state(e, public_url) for e in page]}
@@ -77,8 +66,7 @@ def list_examples(
 @router.get("/examples/{example_id}", openapi_extra=OPTIONAL_BEARER)
 def get_example(example_id: str, request: Request, editor: bool = Depends(is_editor)) -> dict:
     """A published example; drafts and withdrawn ones only with the admin token."""
-    with Session(runtime(request).engine) as session:
-        example = usecases.find_example(session, example_id)
+    example = usecases.get_example(runtime(request), example_id)
     if example is None or not (editor or domain.is_public(example.status)):
         raise HTTPException(404, f"example {example_id} not found")
     return usecases.example_state(example, base_url(request))
@@ -87,31 +75,31 @@ def get_example(example_id: str, request: Request, editor: bool = Depends(is_edi
 @router.patch("/examples/{example_id}", dependencies=[Depends(require_admin)])
 def update_example(example_id: str, body: ExamplePatch, request: Request) -> dict:
     """Change some fields; a published example announces an actual change as `updated`."""
-    with runtime(request).transaction() as session:
-        example = _load(session, example_id)
-        try:
-            usecases.update_example(session, example, body.model_dump(mode="json", exclude_unset=True),
-                                    base_url=base_url(request))
-        except usecases.UnknownActor as error:
-            raise invalid("body", "actor_id", str(error)) from error
-        session.commit()
+    try:
+        example = usecases.update_example(runtime(request), example_id, body.model_dump(mode="json", exclude_unset=True),
+                                          base_url=base_url(request))
+    except usecases.ExampleNotFound as error:
+        raise HTTPException(404, str(error)) from error
+    except usecases.UnknownActor as error:
+        raise invalid("body", "actor_id", str(error)) from error
     return usecases.example_state(example, base_url(request))
 
 
 @router.post("/examples/{example_id}/publish", dependencies=[Depends(require_admin)])
 def publish_example(example_id: str, request: Request) -> dict:
     """Publish a draft (or a withdrawn example again); publishing twice changes nothing."""
-    with runtime(request).transaction() as session:
-        example = _load(session, example_id)
-        usecases.publish_example(session, example, base_url=base_url(request))
-        session.commit()
+    try:
+        example = usecases.publish_example(runtime(request), example_id, base_url=base_url(request))
+    except usecases.ExampleNotFound as error:
+        raise HTTPException(404, str(error)) from error
     return usecases.example_state(example, base_url(request))
 
 
 @router.delete("/examples/{example_id}", status_code=204, dependencies=[Depends(require_admin)])
 def withdraw_example(example_id: str, request: Request) -> Response:
     """Withdraw a published example (a draft is discarded quietly); withdrawing twice changes nothing."""
-    with runtime(request).transaction() as session:
-        usecases.withdraw_example(session, _load(session, example_id), base_url=base_url(request))
-        session.commit()
+    try:
+        usecases.withdraw_example(runtime(request), example_id, base_url=base_url(request))
+    except usecases.ExampleNotFound as error:
+        raise HTTPException(404, str(error)) from error
     return Response(status_code=204)

@@ -1,11 +1,12 @@
-"""Offer routes: editors' offers (draft, publish, update, withdraw) and the public search."""
+"""Offer routes: editors' offers (draft, publish, update, withdraw) and the public search.
+Each checks the request, calls a use case with the service's runtime as unit of work, and maps
+its errors to HTTP."""
 
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import Strict, ValidationError, create_model
-from sqlmodel import Session
 
 from npa.contracts.offer_body import TARGET_GROUPS, OfferBody
 from npa.contracts.validation import FieldSlug, RegionName
@@ -15,7 +16,6 @@ from npa.infrastructure.openapi_errors import ERROR
 from services.offers import usecases
 from services.offers.api.dependencies import base_url, runtime
 from services.offers.usecases import search
-from services.offers.models import Offer
 
 router = APIRouter(tags=["offers"])
 
@@ -36,13 +36,6 @@ OfferPatch = create_model(
 PUBLIC_STATUSES = ("published", "expired", "withdrawn")
 
 
-def _load(session: Session, offer_id: str) -> Offer:
-    offer = session.get(Offer, offer_id)
-    if offer is None:
-        raise HTTPException(404, f"offer {offer_id} not found")
-    return offer
-
-
 def _rejected(error: usecases.OfferRejected) -> HTTPException:
     return invalid("body", error.field, str(error))
 
@@ -50,13 +43,10 @@ def _rejected(error: usecases.OfferRejected) -> HTTPException:
 @router.post("/offers", status_code=201, dependencies=[Depends(require_admin)])
 def create_offer(body: OfferBody, request: Request,
                  draft: bool = Query(False, description="store as draft; publish later")) -> dict:
-    with runtime(request).transaction() as session:
-        try:
-            offer, decision = usecases.save_offer(session, None, body, base_url=base_url(request), draft=draft)
-        except usecases.OfferRejected as error:
-            raise _rejected(error) from error
-        session.commit()
-    return usecases.offer_state(offer, decision.changed_fields, base_url(request))
+    try:
+        return usecases.create_offer(runtime(request), body, base_url=base_url(request), draft=draft)
+    except usecases.OfferRejected as error:
+        raise _rejected(error) from error
 
 
 @router.get("/offers", responses={403: {**ERROR, "description": "`status=draft` without the admin token"}})
@@ -92,9 +82,8 @@ def list_offers(
         raise invalid("query", error.parameter, str(error)) from error
     if position is not None and offset:
         raise invalid("query", "offset", "use either cursor or offset, not both")
-    with Session(runtime(request).engine) as session:
-        page = search.search_offers(session, filters, limit=limit, cursor=position, offset=offset,
-                                    base_url=base_url(request))
+    page = search.find_offers(runtime(request), filters, limit=limit, cursor=position, offset=offset,
+                              base_url=base_url(request))
     return {"total": page.total, "items": page.items, "next_cursor": page.next_cursor}
 
 
@@ -105,9 +94,8 @@ def _is_admin_request(request: Request) -> bool:
 
 @router.get("/offers/{offer_id}")
 def get_offer(offer_id: str, request: Request) -> dict:
-    with Session(runtime(request).engine) as session:
-        offer = _load(session, offer_id)
-    if offer.status == "draft" and not _is_admin_request(request):
+    offer = usecases.get_offer(runtime(request), offer_id)
+    if offer is None or (offer.status == "draft" and not _is_admin_request(request)):
         raise HTTPException(404, f"offer {offer_id} not found")
     return usecases.offer_state(offer, base_url=base_url(request))
 
@@ -116,40 +104,32 @@ def get_offer(offer_id: str, request: Request) -> dict:
               responses={409: {**ERROR, "description": "the offer is withdrawn or expired"}})
 def update_offer(offer_id: str, patch: OfferPatch, request: Request) -> dict:  # type: ignore[valid-type]
     changes: dict[str, Any] = patch.model_dump(mode="json", exclude_unset=True)  # type: ignore[attr-defined]
-    with runtime(request).transaction() as session:
-        offer = _load(session, offer_id)
-        if offer.status in ("withdrawn", "expired"):
-            raise HTTPException(409, f"offer {offer_id} is {offer.status}; it can no longer be edited")
-        current = {name: offer.body.get(name) for name in OfferBody.model_fields}
-        try:
-            body = OfferBody.model_validate({**current, **changes})
-        except ValidationError as error:
-            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from error
-        try:
-            offer, decision = usecases.save_offer(session, offer, body, base_url=base_url(request),
-                                                  partner_id=offer.partner_id, external_id=offer.external_id,
-                                                  draft=offer.status == "draft")
-        except usecases.OfferRejected as error:
-            raise _rejected(error) from error
-        session.commit()
-    return usecases.offer_state(offer, decision.changed_fields, base_url(request))
+    try:
+        return usecases.update_offer(runtime(request), offer_id, changes, base_url=base_url(request))
+    except usecases.OfferNotFound as error:
+        raise HTTPException(404, str(error)) from error
+    except usecases.OfferClosed as error:
+        raise HTTPException(409, str(error)) from error
+    except ValidationError as error:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from error
+    except usecases.OfferRejected as error:
+        raise _rejected(error) from error
 
 
 @router.post("/offers/{offer_id}/publish", dependencies=[Depends(require_admin)])
 def publish_offer(offer_id: str, request: Request) -> dict:
-    with runtime(request).transaction() as session:
-        offer = _load(session, offer_id)
-        try:
-            decision = usecases.publish_offer(session, offer, base_url=base_url(request))
-        except usecases.OfferRejected as error:
-            raise _rejected(error) from error
-        session.commit()
-    return usecases.offer_state(offer, decision.changed_fields, base_url(request))
+    try:
+        return usecases.publish_offer_by_id(runtime(request), offer_id, base_url=base_url(request))
+    except usecases.OfferNotFound as error:
+        raise HTTPException(404, str(error)) from error
+    except usecases.OfferRejected as error:
+        raise _rejected(error) from error
 
 
 @router.delete("/offers/{offer_id}", status_code=204, dependencies=[Depends(require_admin)])
 def withdraw_offer(offer_id: str, request: Request) -> Response:
-    with runtime(request).transaction() as session:
-        usecases.withdraw_offer(session, _load(session, offer_id), base_url=base_url(request))
-        session.commit()
+    try:
+        usecases.withdraw_offer_by_id(runtime(request), offer_id, base_url=base_url(request))
+    except usecases.OfferNotFound as error:
+        raise HTTPException(404, str(error)) from error
     return Response(status_code=204)

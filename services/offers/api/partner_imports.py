@@ -2,8 +2,8 @@
 
 `POST /api/v1/partners/{partner_id}/offers:import` with the file as the body. Parsing and
 validation live in `services.offers.imports`; every valid row is applied on the same bulk
-path as partner messages on Kafka (`usecases.partner_offers`), in transactions of
-`CHUNK_ROWS` rows. Rejected rows change nothing and do not hold back the valid ones; if a
+path as partner messages on Kafka (`usecases.partner_offers.import_partner_changes`), in
+transactions of `CHUNK_ROWS` rows. Rejected rows change nothing and do not hold back the valid ones; if a
 chunk fails to commit (e.g. a concurrent write of the same offer), its rows are applied one
 by one. An import is idempotent: sending the same file again reports `unchanged`.
 """
@@ -15,16 +15,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
-from npa.infrastructure.body_limit import MiB
-from npa.infrastructure.runtime import ServiceRuntime
 from npa.contracts.partner_lines import ParsedLine, error
+from npa.infrastructure.body_limit import MiB
+from npa.infrastructure.unit_of_work import UnitOfWork
 from services.offers import imports
 from services.offers.api import rate_limit
 from services.offers.api.dependencies import PartnerAccess, authorize_partner, base_url, runtime
 from services.offers.models import Partner
-from services.offers.usecases.partner_offers import REJECTED, ChangeOutcome, PartnerChange, apply_partner_changes
+from services.offers.usecases import partners
+from services.offers.usecases.partner_offers import REJECTED, ChangeOutcome, PartnerChange, import_partner_changes
 
 # 10,000 rows do not fit in the 1 MiB every other route accepts: an offer with a title, a
 # summary and a description of a few hundred characters, lists, a URL and an e-mail address
@@ -74,7 +74,10 @@ async def import_partner_offers(
         raise HTTPException(415, f"unsupported content type {content_type!r}: send JSON lines as "
                             f"application/x-ndjson or application/jsonl, or CSV as text/csv, in UTF-8")
     service = runtime(request)
-    partner = await asyncio.to_thread(_partner, service, partner_id)
+    try:
+        partner = await asyncio.to_thread(partners.get_partner, service, partner_id)
+    except partners.PartnerNotFound as problem:
+        raise HTTPException(404, str(problem)) from problem
     body = await request.body()
     try:
         rows = await asyncio.to_thread(imports.parse, body, file_format)
@@ -92,26 +95,18 @@ async def import_partner_offers(
     return {"summary": summary, "rows": outcomes}
 
 
-def _partner(service: ServiceRuntime, partner_id: str) -> Partner:
-    with Session(service.engine) as session:
-        partner = session.get(Partner, partner_id)
-    if partner is None:
-        raise HTTPException(404, f"partner {partner_id} not found")
-    return partner
-
-
-def apply_rows(service: ServiceRuntime, partner: Partner, rows: list[ParsedLine], base: str) -> list[dict]:
+def apply_rows(uow: UnitOfWork, partner: Partner, rows: list[ParsedLine], base: str) -> list[dict]:
     """Apply the valid rows chunk by chunk; one report entry per row, in file order."""
     outcomes: dict[int, dict] = {row.row: _report(row, "rejected") for row in rows if not row.valid}
     valid = [row for row in rows if row.valid]
     for start in range(0, len(valid), CHUNK_ROWS):
         chunk = valid[start:start + CHUNK_ROWS]
         try:
-            outcomes.update(_apply_chunk(service, partner, chunk, base))
+            outcomes.update(_apply_chunk(uow, partner, chunk, base))
         except IntegrityError:  # e.g. a concurrent write of the same offer: apply the rows one by one
             for row in chunk:
                 try:
-                    outcomes.update(_apply_chunk(service, partner, [row], base))
+                    outcomes.update(_apply_chunk(uow, partner, [row], base))
                 except IntegrityError as refused:
                     outcomes[row.row] = _report(row, "rejected", errors=[error(
                         ["external_id"], f"the database refused this row ({refused.orig}); the other rows "
@@ -119,12 +114,10 @@ def apply_rows(service: ServiceRuntime, partner: Partner, rows: list[ParsedLine]
     return [outcomes[row.row] for row in rows]
 
 
-def _apply_chunk(service: ServiceRuntime, partner: Partner, rows: list[ParsedLine], base: str) -> dict[int, dict]:
-    """The rows through the same bulk path as the partner topic (usecases.partner_offers)."""
+def _apply_chunk(uow: UnitOfWork, partner: Partner, rows: list[ParsedLine], base: str) -> dict[int, dict]:
+    """The rows through the same bulk path as the partner topic, in one transaction."""
     changes = [PartnerChange(partner.id, row.external_id or "", None if row.delete else row.offer) for row in rows]
-    with service.transaction() as session:
-        outcomes = apply_partner_changes(session, changes, base_url=base)
-        session.commit()
+    outcomes = import_partner_changes(uow, changes, base_url=base)
     return {row.row: _reported(row, outcome) for row, outcome in zip(rows, outcomes, strict=True)}
 
 

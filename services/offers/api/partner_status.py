@@ -1,8 +1,8 @@
 """A partner reads back what happened (issue 11): its offers, its refused bus messages with the
-reason, and the state of the messages it sent. The partner's own API key or the admin token."""
+reason, and the state of the messages it sent. The partner's own API key or the admin token.
+The routes read through `usecases.partner_status` with the service's runtime as unit of work."""
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlmodel import Session
 
 from npa.contracts.validation import IsoDatetime
 from services.offers.api.dependencies import authorize_partner, runtime
@@ -23,8 +23,7 @@ def partner_offers(
                               description="`next_after` of the previous page (external ids in order)"),
 ) -> dict:
     """The partner's offers in every status (published, withdrawn, expired, draft), by external id."""
-    with Session(runtime(request).engine) as session:
-        return partner_status.offers_of(session, partner_id, limit, after)
+    return partner_status.partner_offers(runtime(request), partner_id, limit, after)
 
 
 @router.get("/partners/{partner_id}/refusals", dependencies=[Depends(authorize_partner)])
@@ -37,13 +36,11 @@ def partner_refusals(
     """Messages on `npa.partner.offers.v1` naming this partner that were parked on `.dlq`, newest
     first, with the reason; `authenticated` is false when the partner's signature was missing
     or wrong (someone else may have sent it). The newest 1,000 are kept."""
-    with Session(runtime(request).engine) as session:
-        return {"items": partner_status.refusals_of(session, partner_id, limit, since)}
+    return {"items": partner_status.partner_refusals(runtime(request), partner_id, limit, since)}
 
 
 @router.get("/partners/{partner_id}/messages", dependencies=[Depends(authorize_partner)])
 def message_states(partner_id: str, request: Request, id: list[str] = EventIds) -> dict:  # noqa: A002
     """For each envelope id: `applied`, `refused` (with the reason) or `unknown` (not processed
     yet, or older than the service remembers, 7 days)."""
-    with Session(runtime(request).engine) as session:
-        return {"items": partner_status.message_states(session, partner_id, id)}
+    return {"items": partner_status.partner_message_states(runtime(request), partner_id, id)}

@@ -1,18 +1,19 @@
-"""Editors write, publish, update and withdraw good examples."""
+"""Editors write, publish, update and withdraw good examples. The views check the form, call the
+use cases with the service's runtime as unit of work (each change is committed together with its
+audit entry) and re-render the form with the errors it reports."""
 
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session, select
 from starlette.datastructures import FormData
 
-from npa.infrastructure import audit, editor_pages
+from npa.infrastructure import editor_pages
 from npa.infrastructure.editor_session import Editor, require_editor
 from services.offers.schemas import ExampleBody
 from services.offers.editor.common import templates
-from services.offers.usecases.known_actors import active_actors
+from services.offers.usecases.known_actors import actors_to_choose
 from services.offers.models import Example
 from services.offers.usecases import examples as usecases
 
@@ -37,16 +38,14 @@ def _base(request: Request) -> str:
 
 def _form(request: Request, editor: Editor, values: dict, errors: dict, example: Example | None = None,
           status: int = 200, **more: Any) -> HTMLResponse:
-    with Session(request.app.state.runtime.engine) as session:
-        actors = active_actors(session)
     return editor_pages.render(templates, request, "editor_example_form.html", editor, status, values=values,
-                               errors=errors, example=example, actors=actors, status_names=STATUS_NAMES, **more)
+                               errors=errors, example=example, actors=actors_to_choose(request.app.state.runtime),
+                               status_names=STATUS_NAMES, **more)
 
 
 @router.get("/editor/examples", response_class=HTMLResponse)
 def example_list(request: Request, editor: Editor = Depends(require_editor)) -> HTMLResponse:
-    with Session(request.app.state.runtime.engine) as session:
-        examples = list(session.exec(select(Example).order_by(Example.updated_at.desc()).limit(200)))  # type: ignore[attr-defined]
+    examples = usecases.recently_changed_examples(request.app.state.runtime)
     return editor_pages.render(templates, request, "editor_examples.html", editor, examples=examples,
                                status_names=STATUS_NAMES)
 
@@ -61,11 +60,7 @@ async def create_example(request: Request, editor: Editor = Depends(require_edit
     values = form_values(await request.form())
     try:
         body = ExampleBody.model_validate(body_of(values))
-        with request.app.state.runtime.transaction() as session:
-            example = usecases.create_draft(session, body.model_dump(mode="json"))
-            session.flush()
-            audit.record(session, editor, "example.drafted", "example", example.id, example.title)
-            session.commit()
+        example = usecases.create_example(request.app.state.runtime, body.model_dump(mode="json"), by=editor)
     except ValidationError as error:
         return _form(request, editor, values, editor_pages.field_errors(error), status=422)
     except usecases.UnknownActor as error:
@@ -76,8 +71,7 @@ async def create_example(request: Request, editor: Editor = Depends(require_edit
 @router.get("/editor/examples/{example_id}", response_class=HTMLResponse)
 def edit_example(example_id: str, request: Request, saved: bool = False,
                  editor: Editor = Depends(require_editor)) -> HTMLResponse:
-    with Session(request.app.state.runtime.engine) as session:
-        example = usecases.find_example(session, example_id)
+    example = usecases.get_example(request.app.state.runtime, example_id)
     if example is None:
         return editor_pages.render(templates, request, "not_found.html", editor, 404)
     values = {**EMPTY, **{name: example.body.get(name) or EMPTY[name] for name in EMPTY}}
@@ -87,37 +81,32 @@ def edit_example(example_id: str, request: Request, saved: bool = False,
 
 @router.post("/editor/examples/{example_id}", response_class=HTMLResponse)
 async def update_example(example_id: str, request: Request, editor: Editor = Depends(require_editor)) -> Response:
+    """The example read first gives the not-found page precedence over the form's errors and
+    is what the form shows again with them; the use case loads it afresh, locked, to write."""
     values = form_values(await request.form())
-    with request.app.state.runtime.transaction() as session:
-        example = usecases.find_example(session, example_id, for_update=True)
-        if example is None:
-            return editor_pages.render(templates, request, "not_found.html", editor, 404)
-        try:
-            body = ExampleBody.model_validate(body_of(values)).model_dump(mode="json")
-            transition = usecases.update_example(session, example, body, base_url=_base(request))
-        except ValidationError as error:
-            return _form(request, editor, values, editor_pages.field_errors(error), example, 422)
-        except usecases.UnknownActor as error:
-            return _form(request, editor, values, {"actor_id": f"Bitte prüfen: {error}"}, example, 422)
-        if transition.changed_fields:
-            audit.record(session, editor, "example.updated", "example", example.id,
-                         f"{example.title}: {', '.join(transition.changed_fields)}")
-        session.commit()
+    example = usecases.get_example(request.app.state.runtime, example_id)
+    if example is None:
+        return editor_pages.render(templates, request, "not_found.html", editor, 404)
+    try:
+        body = ExampleBody.model_validate(body_of(values)).model_dump(mode="json")
+        usecases.update_example(request.app.state.runtime, example_id, body, base_url=_base(request), by=editor)
+    except ValidationError as error:
+        return _form(request, editor, values, editor_pages.field_errors(error), example, 422)
+    except usecases.UnknownActor as error:
+        return _form(request, editor, values, {"actor_id": f"Bitte prüfen: {error}"}, example, 422)
+    except usecases.ExampleNotFound:
+        return editor_pages.render(templates, request, "not_found.html", editor, 404)
     return editor_pages.done(request, f"/editor/examples/{example_id}?saved=1")
 
 
 @router.post("/editor/examples/{example_id}/{step}", response_class=HTMLResponse)
 def change_status(example_id: str, step: str, request: Request, editor: Editor = Depends(require_editor)) -> Response:
     """`publish` (a draft, or a withdrawn example again) or `withdraw`."""
-    steps = {"publish": (usecases.publish_example, "example.published"),
-             "withdraw": (usecases.withdraw_example, "example.withdrawn")}
-    with request.app.state.runtime.transaction() as session:
-        example = usecases.find_example(session, example_id, for_update=True)
-        if example is None or step not in steps:
-            return editor_pages.render(templates, request, "not_found.html", editor, 404)
-        change, action = steps[step]
-        transition = change(session, example, base_url=_base(request))
-        if transition.changed_fields:
-            audit.record(session, editor, action, "example", example.id, example.title)
-        session.commit()
+    steps = {"publish": usecases.publish_example, "withdraw": usecases.withdraw_example}
+    if step not in steps:
+        return editor_pages.render(templates, request, "not_found.html", editor, 404)
+    try:
+        steps[step](request.app.state.runtime, example_id, base_url=_base(request), by=editor)
+    except usecases.ExampleNotFound:
+        return editor_pages.render(templates, request, "not_found.html", editor, 404)
     return editor_pages.done(request, f"/editor/examples/{example_id}?saved=1")

@@ -1,13 +1,13 @@
-"""Editors find an offer and withdraw it (moderation); and the offers service's audit trail."""
+"""Editors find an offer and withdraw it (moderation); and the offers service's audit trail.
+The views call the use cases with the service's runtime as unit of work; a withdrawal's audit
+entry is written in the use case's transaction."""
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session
 
-from npa.infrastructure import audit, editor_pages
+from npa.infrastructure import editor_pages
 from npa.infrastructure.editor_session import Editor, require_editor
 from services.offers.editor.common import templates
-from services.offers.models import Offer
 from services.offers.usecases import offers as usecases
 from services.offers.usecases import search
 
@@ -23,8 +23,7 @@ def offer_list(request: Request, q: str = "", withdrawn: str = "",
     except search.InvalidFilter as error:
         problem = f"Bitte prüfen: {error}"
     else:
-        with Session(request.app.state.runtime.engine) as session:
-            page = search.search_offers(session, filters, limit=100, base_url="")
+        page = search.find_offers(request.app.state.runtime, filters, limit=100, base_url="")
         items, total = page.items, page.total
     return editor_pages.render(templates, request, "editor_offers.html", editor, offers=items, total=total, q=q[:200],
                                problem=problem, withdrawn=withdrawn[:64])
@@ -34,15 +33,11 @@ def offer_list(request: Request, q: str = "", withdrawn: str = "",
 async def withdraw(offer_id: str, request: Request, editor: Editor = Depends(require_editor)) -> Response:
     reason = str((await request.form()).get("reason") or "").strip()[:300]
     runtime = request.app.state.runtime
-    with runtime.transaction() as session:
-        offer = session.get(Offer, offer_id, with_for_update=True)
-        if offer is None:
-            return editor_pages.render(templates, request, "not_found.html", editor, 404)
-        decision = usecases.withdraw_offer(session, offer, base_url=runtime.settings.public_base_url)
-        if decision.changes_anything:
-            audit.record(session, editor, "offer.withdrawn", "offer", offer.id,
-                         f"{offer.title}{' – Grund: ' + reason if reason else ''}")
-        session.commit()
+    try:
+        usecases.withdraw_offer_by_id(runtime, offer_id, base_url=runtime.settings.public_base_url, by=editor,
+                                      reason=reason)
+    except usecases.OfferNotFound:
+        return editor_pages.render(templates, request, "not_found.html", editor, 404)
     return editor_pages.done(request, f"/editor/offers?withdrawn={offer_id}")
 
 

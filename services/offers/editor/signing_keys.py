@@ -1,29 +1,28 @@
 """Editors see a partner's signing keys (Ed25519 public keys for its messages on the bus, ADR
 0013), register one (pasted as base64 or PEM) and revoke one. The same use cases as the API's
-routes; every change goes to the audit trail in the transaction of the change."""
+routes, called with the service's runtime as unit of work and the editor: they write every
+change's audit entry in the transaction of the change."""
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from npa.contracts.signatures import parse_public_key
-from npa.infrastructure import audit, editor_pages
+from npa.infrastructure import editor_pages
 from npa.infrastructure.editor_session import Editor, require_editor
 from services.offers.editor.common import templates
-from services.offers.models import Partner, PartnerSigningKey
 from services.offers.schemas import SigningKeyBody
 from services.offers.usecases import signing_keys as usecases
+from services.offers.usecases.partners import PartnerNotFound
 
 router = APIRouter(include_in_schema=False)
 
 
 def _page(request: Request, editor: Editor, partner_id: str, status: int = 200, **more: object) -> HTMLResponse:
-    with Session(request.app.state.runtime.engine) as session:
-        partner = session.get(Partner, partner_id)
-        if partner is None:
-            return editor_pages.render(templates, request, "not_found.html", editor, 404)
-        keys = [usecases.key_view(key) for key in usecases.keys_of(session, partner_id)]
+    try:
+        partner, keys = usecases.partner_signing_keys(request.app.state.runtime, partner_id)
+    except PartnerNotFound:
+        return editor_pages.render(templates, request, "not_found.html", editor, 404)
     return editor_pages.render(templates, request, "editor_signing_keys.html", editor, status, partner=partner,
                                keys=keys, **more)
 
@@ -45,28 +44,21 @@ async def register_signing_key(partner_id: str, request: Request,
     except ValueError as error:
         return _page(request, editor, partner_id, 422, errors={"public_key": f"Bitte prüfen: {error}"},
                      public_key=pasted)
-    with request.app.state.runtime.transaction() as session:
-        if session.get(Partner, partner_id) is None:
-            return editor_pages.render(templates, request, "not_found.html", editor, 404)
-        try:
-            key = usecases.register(session, partner_id, public_key)
-        except usecases.KeyTaken as error:
-            return _page(request, editor, partner_id, 409, errors={"public_key": f"Bitte prüfen: {error}"},
-                         public_key=pasted)
-        audit.record(session, editor, "partner.signing_key_registered", "partner", partner_id, f"Signierschlüssel {key.id}")
-        session.commit()
-    return editor_pages.done(request, f"/editor/partners/{partner_id}/signing-keys?saved={key.id}")
+    try:
+        key = usecases.register_signing_key(request.app.state.runtime, partner_id, public_key, by=editor)
+    except PartnerNotFound:
+        return editor_pages.render(templates, request, "not_found.html", editor, 404)
+    except usecases.KeyTaken as error:
+        return _page(request, editor, partner_id, 409, errors={"public_key": f"Bitte prüfen: {error}"},
+                     public_key=pasted)
+    return editor_pages.done(request, f"/editor/partners/{partner_id}/signing-keys?saved={key['key_id']}")
 
 
 @router.post("/editor/partners/{partner_id}/signing-keys/{key_id}/revoke", response_class=HTMLResponse)
 def revoke_signing_key(partner_id: str, key_id: str, request: Request,
                        editor: Editor = Depends(require_editor)) -> Response:
-    with request.app.state.runtime.transaction() as session:
-        key = session.get(PartnerSigningKey, key_id)
-        if key is None or key.partner_id != partner_id:
-            return editor_pages.render(templates, request, "not_found.html", editor, 404)
-        if key.revoked_at is None:
-            usecases.revoke(session, key)
-            audit.record(session, editor, "partner.signing_key_revoked", "partner", partner_id, f"Signierschlüssel {key_id}")
-        session.commit()
+    try:
+        usecases.revoke_signing_key(request.app.state.runtime, partner_id, key_id, by=editor)
+    except usecases.SigningKeyNotFound:
+        return editor_pages.render(templates, request, "not_found.html", editor, 404)
     return editor_pages.done(request, f"/editor/partners/{partner_id}/signing-keys")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import Session
 
 from npa.infrastructure.map_shapes import ATTRIBUTION, ATTRIBUTION_URL, map_shapes
 from npa.infrastructure.pages import make_templates
@@ -20,8 +19,7 @@ templates = make_templates(Path(__file__).parents[1])
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
-    with Session(runtime(request).engine) as session:
-        latest = [usecases.example_state(e, base_url(request)) for e in usecases.latest_examples(session)]
+    latest = [usecases.example_state(e, base_url(request)) for e in usecases.latest_examples(runtime(request))]
     shapes = map_shapes()
     return templates.TemplateResponse(request, "home.html", {
         "examples": latest, "map": shapes, "districts_on_map": sorted(shapes.shapes.values(), key=lambda d: d.name),

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import Session
 
 from npa.contracts.offer_body import TARGET_GROUPS
 from npa.contracts.reference import districts
@@ -17,10 +16,9 @@ from npa.infrastructure.portal import N_
 from npa.infrastructure.request_runtime import base_url, runtime
 from services.offers.domain.languages import LANGUAGES
 from services.offers.domain.search import SearchFilters
-from services.offers.models import Offer
 from services.offers.usecases import search
-from services.offers.usecases.examples import actor_name
-from services.offers.usecases.offers import offer_state
+from services.offers.usecases.known_actors import known_actor_name
+from services.offers.usecases.offers import get_offer, offer_state
 
 router = APIRouter(include_in_schema=False)
 templates = make_templates(Path(__file__).parents[1])
@@ -136,21 +134,20 @@ def offer_search(
     context: dict = {"raw": raw, "problem": problem, "offers": [], "total": 0, "searched": [], "suggestions": [],
                      "next_url": None, "first_url": None, "start": max(1, start)}
     if filters is not None:
-        with Session(runtime(request).engine) as session:
-            page = search.search_offers(session, filters, limit=PAGE_SIZE, cursor=position, base_url=base_url(request))
-            wider = search.widenings(session, filters) if page.total == 0 else []
+        found = search.find_offers_or_wider(runtime(request), filters, limit=PAGE_SIZE, cursor=position,
+                                            base_url=base_url(request))
+        page = found.page
         context.update(
             offers=page.items, total=page.total, searched=searched(filters),
             suggestions=[{"label": suggestion_label(w.dropped), "url": link(w.filters), "total": w.total}
-                         for w in wider],
+                         for w in found.wider],
             next_url=link(filters, cursor=page.next_cursor, start=str(context["start"] + len(page.items)))
             if page.next_cursor else None,
             first_url=link(filters) if position is not None else None,
         )
     provider_name = None
     if filters is not None and filters.provider:
-        with Session(runtime(request).engine) as session:
-            provider_name = actor_name(session, filters.provider) or filters.provider
+        provider_name = known_actor_name(runtime(request), filters.provider) or filters.provider
     return templates.TemplateResponse(request, "offers.html", {
         **context, "target_groups": TARGET_GROUPS, "target_group_names": translated(TARGET_GROUP_NAMES),
         "provider_name": provider_name, "filters": filters,
@@ -160,12 +157,10 @@ def offer_search(
 
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)
 def offer_detail(offer_id: str, request: Request) -> HTMLResponse:
-    with Session(runtime(request).engine) as session:
-        offer = session.get(Offer, offer_id)
-        provider = offer.body.get("provider_actor_id") if offer is not None else None
-        provider_name = actor_name(session, provider) if provider else None
+    offer = get_offer(runtime(request), offer_id)
     if offer is None or offer.status == "draft":
         return templates.TemplateResponse(request, "not_found.html", {}, status_code=404)
+    provider_name = known_actor_name(runtime(request), offer.body.get("provider_actor_id"))
     return templates.TemplateResponse(request, "offer.html", {
         "offer": offer_state(offer, base_url=base_url(request)), "provider_name": provider_name,
         "target_group_names": translated(TARGET_GROUP_NAMES), "format_names": translated(FORMAT_NAMES),

@@ -1,4 +1,6 @@
-"""This service's copy of the actor registry (from `npa.actors.v1`), to check providers."""
+"""This service's copy of the actor registry (from `npa.actors.v1`), to check providers and
+name them. The bus handler and the checks take the caller's session; the two readers taking a
+`uow` serve pages and editor forms."""
 
 import functools
 
@@ -9,6 +11,7 @@ from npa.contracts.envelope import CloudEvent
 from npa.contracts.events import actors as actor_events
 from npa.infrastructure.consumer import each_valid
 from npa.infrastructure.lookup import Lookup
+from npa.infrastructure.unit_of_work import UnitOfWork
 from services.offers.domain.search import search_name
 from services.offers.models import KnownActor
 
@@ -19,6 +22,23 @@ def active_actors(session: Session) -> list[KnownActor]:
     """Actors to choose from (this service's copy of the registry), by name."""
     query = select(KnownActor).where(KnownActor.active).order_by(KnownActor.name)  # type: ignore[arg-type]
     return list(session.scalars(query).all())
+
+
+def actors_to_choose(uow: UnitOfWork) -> list[KnownActor]:
+    """For an editor form's choice list."""
+    with uow.reading() as session:
+        return active_actors(session)
+
+
+def actor_name(session: Session, actor_id: str | None) -> str | None:
+    actor = session.get(KnownActor, actor_id) if actor_id else None
+    return actor.name if actor else None
+
+
+def known_actor_name(uow: UnitOfWork, actor_id: str | None) -> str | None:
+    """The name a page shows for an actor (inactive ones too); None when this service does not know it."""
+    with uow.reading() as session:
+        return actor_name(session, actor_id)
 
 
 def is_known_and_active(session: Session, actor_id: str) -> bool:

@@ -1,10 +1,15 @@
-"""Operations shared by the HTTP API and the bus handlers: load, decide, store, stage event.
+"""Offers: load, decide, store, stage the event.
 
-Each takes the caller's session; the caller commits, so the state change and its event
-land in one transaction (transactional outbox).
+The operations taking a `uow` are what the routes and the editor views call: each owns its
+transaction, so the state change, its event (transactional outbox) and an editor's audit
+entry are committed together, and returns the offer's state or a detached row. The
+session-taking steps they are composed of (`save_offer`, `publish_offer`, `withdraw_offer`,
+`expire_due`) are shared with the bus handlers and the expiry sweep, which run them inside
+their own transaction.
 """
 
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -12,7 +17,10 @@ from npa.contracts import topics
 from npa.contracts.events import offers as offer_events
 from npa.contracts.offer_body import OfferBody
 from npa.contracts.reference import today_in_lower_saxony
+from npa.infrastructure import audit
+from npa.infrastructure.editor_session import Editor
 from npa.infrastructure.outbox import stage, utcnow
+from npa.infrastructure.unit_of_work import UnitOfWork
 from services.offers import domain
 from services.offers.domain.search import search_columns
 from services.offers.usecases.known_actors import UNKNOWN_ACTOR, is_known_and_active
@@ -35,6 +43,18 @@ class OfferEnded(OfferRejected):
     """ends_on lies in the past: an ended offer cannot be published (it would expire at once)."""
 
     field = "ends_on"
+
+
+class OfferNotFound(LookupError):
+    def __init__(self, offer_id: str) -> None:
+        super().__init__(f"offer {offer_id} not found")
+
+
+class OfferClosed(Exception):
+    """A withdrawn or expired offer can no longer be edited."""
+
+    def __init__(self, offer: Offer) -> None:
+        super().__init__(f"offer {offer.id} is {offer.status}; it can no longer be edited")
 
 
 def offer_event_data(offer_id: str, version: int, status: str, body: dict, partner_id: str | None,
@@ -66,6 +86,65 @@ def _stage(session: Session, offer: Offer, decision: domain.Decision, base_url: 
     assert decision.event_type is not None
     stage(session, topics.OFFERS, source=offer_events.SOURCE, type=decision.event_type, subject=offer.id,
           data=offer_state(offer, decision.changed_fields, base_url))
+
+
+def create_offer(uow: UnitOfWork, body: OfferBody, *, base_url: str, draft: bool = False) -> dict:
+    """The new offer's state; a draft is stored without an event until it is published."""
+    with uow.transaction() as session:
+        offer, decision = save_offer(session, None, body, base_url=base_url, draft=draft)
+        session.commit()
+    return offer_state(offer, decision.changed_fields, base_url)
+
+
+def update_offer(uow: UnitOfWork, offer_id: str, changes: dict[str, Any], *, base_url: str) -> dict:
+    """`changes` are merged into the stored body and the result is checked as a whole offer
+    (pydantic's ValidationError, before anything is written); a draft stays a draft."""
+    with uow.transaction() as session:
+        offer = load_offer(session, offer_id)
+        if offer.status in (domain.WITHDRAWN, domain.EXPIRED):
+            raise OfferClosed(offer)
+        current = {name: offer.body.get(name) for name in OfferBody.model_fields}
+        body = OfferBody.model_validate({**current, **changes})
+        offer, decision = save_offer(session, offer, body, base_url=base_url, partner_id=offer.partner_id,
+                                     external_id=offer.external_id, draft=offer.status == domain.DRAFT)
+        session.commit()
+    return offer_state(offer, decision.changed_fields, base_url)
+
+
+def publish_offer_by_id(uow: UnitOfWork, offer_id: str, *, base_url: str) -> dict:
+    with uow.transaction() as session:
+        offer = load_offer(session, offer_id)
+        decision = publish_offer(session, offer, base_url=base_url)
+        session.commit()
+    return offer_state(offer, decision.changed_fields, base_url)
+
+
+def withdraw_offer_by_id(uow: UnitOfWork, offer_id: str, *, base_url: str, by: Editor | None = None,
+                         reason: str = "") -> domain.Decision:
+    """`by` is the editor named in the audit trail (with the reason, if one was given), when the
+    withdrawal changed anything; the JSON API's admin token records none."""
+    with uow.transaction() as session:
+        offer = load_offer(session, offer_id)
+        decision = withdraw_offer(session, offer, base_url=base_url)
+        if by is not None and decision.changes_anything:
+            audit.record(session, by, "offer.withdrawn", "offer", offer.id,
+                         f"{offer.title}{' – Grund: ' + reason if reason else ''}")
+        session.commit()
+    return decision
+
+
+def get_offer(uow: UnitOfWork, offer_id: str) -> Offer | None:
+    """Whatever its status: whether the reader may see a draft is the caller's to decide."""
+    with uow.reading() as session:
+        return session.get(Offer, offer_id)
+
+
+def load_offer(session: Session, offer_id: str) -> Offer:
+    """Locked (PostgreSQL), so concurrent writers cannot both take version n+1."""
+    offer = session.get(Offer, offer_id, with_for_update=True)
+    if offer is None:
+        raise OfferNotFound(offer_id)
+    return offer
 
 
 def find_partner_offer(session: Session, partner_id: str, external_id: str) -> Offer | None:

@@ -1,10 +1,14 @@
-"""Partner offers in bulk: upserts and withdrawals by (partner, external id), from the bus
-(`npa.partner.offers.v1`) and from import files, on one path.
+"""Partner offers by (partner, external id): one at a time from the REST routes, in bulk from
+the bus (`npa.partner.offers.v1`) and from import files.
 
-A batch is planned first — partners, existing offers and providers read in three queries,
+`upsert_partner_offer` and `withdraw_partner_offer` (PUT and DELETE of one offer) open their own
+transaction and reuse the offer use cases. The bulk path is one for the bus and for imports:
+a batch is planned first — partners, existing offers and providers read in three queries,
 every change decided in order in memory, so a later change of the same offer sees the
 earlier one — and then written: new offers in one multi-row insert, changed ones in one
-bulk update, their events staged in one insert. A rejected change writes nothing.
+bulk update, their events staged in one insert. A rejected change writes nothing. The bus
+handler runs in the consumer's batch transaction; `import_partner_changes` gives each chunk
+of an import file a transaction of its own.
 """
 
 import functools
@@ -25,15 +29,46 @@ from npa.infrastructure.consumer import RejectedEvent, each_valid
 from npa.infrastructure.lookup import Lookup
 from npa.infrastructure.outbox import stage_many, utcnow
 from npa.infrastructure.prepared import Prepared
+from npa.infrastructure.unit_of_work import UnitOfWork
 from services.offers import domain
 from services.offers.domain.search import search_columns
 from services.offers.models import Offer, Partner, new_id
 from services.offers.usecases.known_actors import UNKNOWN_ACTOR, active_among
 from services.offers.usecases import signing_keys
-from services.offers.usecases.offers import offer_event_data
+from services.offers.usecases.offers import find_partner_offer, offer_event_data, offer_state, save_offer, withdraw_offer
+from services.offers.usecases.partners import load_partner
 from services.offers.usecases.signing_keys import SignatureWindow
 
 CREATED, UPDATED, UNCHANGED, WITHDRAWN, REJECTED = "created", "updated", "unchanged", "withdrawn", "rejected"
+
+
+class PartnerOfferNotFound(LookupError):
+    def __init__(self, partner_id: str, external_id: str) -> None:
+        super().__init__(f"offer {external_id} of partner {partner_id} not found")
+
+
+def upsert_partner_offer(uow: UnitOfWork, partner_id: str, external_id: str, body: OfferBody, *,
+                         base_url: str) -> tuple[dict, str]:
+    """The offer's state and CREATED, UPDATED or UNCHANGED; raises PartnerNotFound or
+    OfferRejected (with nothing written)."""
+    with uow.transaction() as session:
+        partner = load_partner(session, partner_id)
+        existing = find_partner_offer(session, partner_id, external_id)
+        offer, decision = save_offer(session, existing, body, base_url=base_url, partner_id=partner_id,
+                                     external_id=external_id, default_provider=partner.actor_id)
+        session.commit()
+    result = CREATED if existing is None else (UPDATED if decision.changes_anything else UNCHANGED)
+    return offer_state(offer, decision.changed_fields, base_url), result
+
+
+def withdraw_partner_offer(uow: UnitOfWork, partner_id: str, external_id: str, *, base_url: str) -> None:
+    """Withdrawing a withdrawn offer changes nothing."""
+    with uow.transaction() as session:
+        offer = find_partner_offer(session, partner_id, external_id)
+        if offer is None:
+            raise PartnerOfferNotFound(partner_id, external_id)
+        withdraw_offer(session, offer, base_url=base_url)
+        session.commit()
 
 
 @dataclass(frozen=True)
@@ -200,6 +235,15 @@ def apply_partner_changes(session: Session, changes: list[PartnerChange], *, bas
     plan = plan_partner_changes(session, changes, base_url=base_url, today=today)
     plan.write(session)
     return plan.outcomes
+
+
+def import_partner_changes(uow: UnitOfWork, changes: list[PartnerChange], *, base_url: str) -> list[ChangeOutcome]:
+    """One chunk of an import file in a transaction of its own, so a chunk the database refuses
+    (IntegrityError, raised after the rollback) does not undo the chunks before it."""
+    with uow.transaction() as session:
+        outcomes = apply_partner_changes(session, changes, base_url=base_url)
+        session.commit()
+    return outcomes
 
 
 def on_partner_offer_events(session: Session, events: list[CloudEvent], base_url: str,

@@ -1,5 +1,10 @@
 """What a partner can learn about its own messages and offers (issue 11): its offers, the
-messages on the bus that were parked with their reasons, and the state of messages it sent."""
+messages on the bus that were parked with their reasons, and the state of messages it sent.
+
+The routes call the functions taking a `uow`, each a read in a session of its own, composed of
+the session-taking queries below. `record_parked` runs when the consumer parks a message (the
+service's dead-letter hook) and writes in a session of its own on the engine.
+"""
 
 import base64
 from collections.abc import Sequence
@@ -12,10 +17,26 @@ from sqlmodel import Session
 from npa.contracts import signatures, topics
 from npa.contracts.envelope import CloudEvent, MalformedEvent, decode
 from npa.infrastructure.inbox import InboxEvent
+from npa.infrastructure.unit_of_work import UnitOfWork
 from services.offers.models import Offer, PartnerRefusal, PartnerSigningKey
 
 KEEP_PER_PARTNER = 1000
 APPLIED, REFUSED, UNKNOWN = "applied", "refused", "unknown"
+
+
+def partner_offers(uow: UnitOfWork, partner_id: str, limit: int, after: str | None = None) -> dict:
+    with uow.reading() as session:
+        return offers_of(session, partner_id, limit, after)
+
+
+def partner_refusals(uow: UnitOfWork, partner_id: str, limit: int, since: datetime | None = None) -> list[dict]:
+    with uow.reading() as session:
+        return refusals_of(session, partner_id, limit, since)
+
+
+def partner_message_states(uow: UnitOfWork, partner_id: str, event_ids: Sequence[str]) -> list[dict]:
+    with uow.reading() as session:
+        return message_states(session, partner_id, event_ids)
 
 
 def _authenticated(session: Session, event: CloudEvent, partner_id: str) -> bool:

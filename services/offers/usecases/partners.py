@@ -1,12 +1,110 @@
-"""Partners and their API keys: issue, look up, rotate, revoke."""
+"""Partners and their API keys: issue, look up, rotate, revoke.
 
+The functions taking a `uow` are what the JSON routes and the editor views call: each opens its
+own transaction (or reading session), commits a change together with the editor's audit entry
+when an editor makes it, and returns detached rows or plain values. The session-taking steps
+they are composed of work in the caller's transaction and leave the commit to it; the signing
+key and partner offer use cases share `load_partner` with them.
+"""
+
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from npa.infrastructure import audit
 from npa.infrastructure.auth import hash_api_key, new_api_key
+from npa.infrastructure.editor_session import Editor
 from npa.infrastructure.outbox import utcnow
+from npa.infrastructure.unit_of_work import UnitOfWork
 from services.offers.models import KnownActor, Partner, PartnerKey
+from services.offers.usecases.known_actors import active_actors
+
+
+class PartnerNotFound(LookupError):
+    def __init__(self, partner_id: str) -> None:
+        super().__init__(f"partner {partner_id} not found")
+
+
+class PartnerKeyNotFound(LookupError):
+    def __init__(self, partner_id: str, key_id: str) -> None:
+        super().__init__(f"key {key_id} of partner {partner_id} not found")
+
+
+@dataclass(frozen=True)
+class PartnerList:
+    """The editor's list of partners and what creating one needs."""
+
+    partners: list[Partner]
+    actor_names: dict[str, str]  # every actor this service knows, to name a partner's actor
+    actors: list[KnownActor]  # the active ones, which a new partner may belong to
+
+
+def add_partner(uow: UnitOfWork, name: str, actor_id: str, *, by: Editor | None = None
+                ) -> tuple[Partner, PartnerKey, str]:
+    """`by` is the editor named in the audit trail; the JSON API's admin token records none."""
+    with uow.transaction() as session:
+        partner, key, plain = create_partner(session, name, actor_id)
+        if by is not None:
+            audit.record(session, by, "partner.created", "partner", partner.id, f"{name}, Schlüssel {key.id}")
+        session.commit()
+    return partner, key, plain
+
+
+def rotate_partner_keys(uow: UnitOfWork, partner_id: str, grace: timedelta, *, by: Editor | None = None
+                        ) -> tuple[PartnerKey, str, datetime]:
+    with uow.transaction() as session:
+        key, plain, expires_at = rotate_keys(session, load_partner(session, partner_id), grace)
+        if by is not None:
+            audit.record(session, by, "partner.key_rotated", "partner", partner_id,
+                         f"neuer Schlüssel {key.id}; ältere gelten bis {expires_at:%d.%m.%Y %H:%M} UTC")
+        session.commit()
+    return key, plain, expires_at
+
+
+def revoke_partner_key(uow: UnitOfWork, partner_id: str, key_id: str, *, by: Editor | None = None) -> None:
+    """Revoking a revoked key changes nothing and leaves no audit entry."""
+    with uow.transaction() as session:
+        key = session.get(PartnerKey, key_id)
+        if key is None or key.partner_id != partner_id:
+            raise PartnerKeyNotFound(partner_id, key_id)
+        if key.revoked_at is None:
+            revoke_key(session, key)
+            if by is not None:
+                audit.record(session, by, "partner.key_revoked", "partner", partner_id, f"Schlüssel {key_id}")
+        session.commit()
+
+
+def partner_keys(uow: UnitOfWork, partner_id: str) -> tuple[Partner, list[dict]]:
+    """The partner and its keys (`key_view`), oldest first."""
+    with uow.reading() as session:
+        partner = load_partner(session, partner_id)
+        return partner, [key_view(key) for key in keys_of(session, partner_id)]
+
+
+def get_partner(uow: UnitOfWork, partner_id: str) -> Partner:
+    with uow.reading() as session:
+        return load_partner(session, partner_id)
+
+
+def partner_holding_key(uow: UnitOfWork, plain: str) -> Partner | None:
+    """The active partner whose usable key this is, if any (how a partner authenticates)."""
+    with uow.reading() as session:
+        return partner_for_key(session, plain)
+
+
+def partner_list(uow: UnitOfWork) -> PartnerList:
+    with uow.reading() as session:
+        partners = list(session.exec(select(Partner).order_by(Partner.name)))
+        names = {actor.id: actor.name for actor in session.exec(select(KnownActor))}
+        return PartnerList(partners, names, active_actors(session))
+
+
+def load_partner(session: Session, partner_id: str) -> Partner:
+    partner = session.get(Partner, partner_id)
+    if partner is None:
+        raise PartnerNotFound(partner_id)
+    return partner
 
 
 def issue_key(session: Session, partner: Partner) -> tuple[PartnerKey, str]:

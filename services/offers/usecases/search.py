@@ -5,7 +5,10 @@ PostgreSQL). ADR 0011.
 
 Order: with search words, by relevance (offers with every word in the title first), then
 newest first; without, newest first. A cursor names the last offer of a page in that order, so
-the next page neither repeats nor skips offers when offers are added in between."""
+the next page neither repeats nor skips offers when offers are added in between.
+
+The routes and pages call the readers taking a `uow` (`find_offers`, `find_offers_or_wider`);
+the session-taking functions they are built from serve benchmarks and tests as well."""
 
 import base64
 import binascii
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from npa.contracts.offer_body import TARGET_GROUPS
 from npa.contracts.reference import FIELDS, districts, districts_in, is_region
+from npa.infrastructure.unit_of_work import UnitOfWork
 from services.offers.domain import search as domain
 from services.offers.domain.languages import language_code
 from services.offers.usecases import full_text
@@ -110,6 +114,12 @@ class OfferPage:
     next_cursor: str | None
 
 
+def find_offers(uow: UnitOfWork, filters: domain.SearchFilters, *, limit: int, base_url: str,
+                cursor: Cursor | None = None, offset: int = 0) -> OfferPage:
+    with uow.reading() as session:
+        return search_offers(session, filters, limit=limit, base_url=base_url, cursor=cursor, offset=offset)
+
+
 def search_offers(session: Session, filters: domain.SearchFilters, *, limit: int, base_url: str,
                   cursor: Cursor | None = None, offset: int = 0) -> OfferPage:
     """One page of matching offers and how many match in all. With search words, offers with
@@ -188,3 +198,18 @@ def widenings(session: Session, filters: domain.SearchFilters) -> list[Widening]
         if getattr(filters, name) is not None:
             wider.append((name, replace(filters, **{name: empty}, **({"city_key": None} if name == "city" else {}))))
     return [Widening(dropped, wide, total) for dropped, wide in wider if (total := count(session, wide))]
+
+
+@dataclass(frozen=True)
+class Findings:
+    """A page of a search and, only when it found nothing, the wider searches that find something."""
+
+    page: OfferPage
+    wider: list[Widening]
+
+
+def find_offers_or_wider(uow: UnitOfWork, filters: domain.SearchFilters, *, limit: int, base_url: str,
+                         cursor: Cursor | None = None) -> Findings:
+    with uow.reading() as session:
+        page = search_offers(session, filters, limit=limit, cursor=cursor, base_url=base_url)
+        return Findings(page, widenings(session, filters) if page.total == 0 else [])

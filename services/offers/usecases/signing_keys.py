@@ -1,5 +1,11 @@
 """Partners' signing keys: register a public key, list, revoke; and the check that a batch of
-partner messages was signed by the partner each names (ADR 0013)."""
+partner messages was signed by the partner each names (ADR 0013).
+
+The functions taking a `uow` are what the JSON routes and the editor views call: each opens its
+own transaction, writes the editor's audit entry beside the change when an editor makes it, and
+commits. The session-taking steps work in the caller's transaction; `check_signed` runs in the
+bus handler's batch transaction.
+"""
 
 import base64
 import functools
@@ -12,9 +18,13 @@ from sqlmodel import Session
 
 from npa.contracts import signatures
 from npa.contracts.envelope import CloudEvent
+from npa.infrastructure import audit
+from npa.infrastructure.editor_session import Editor
 from npa.infrastructure.lookup import Lookup
 from npa.infrastructure.outbox import utcnow
-from services.offers.models import PartnerSigningKey
+from npa.infrastructure.unit_of_work import UnitOfWork
+from services.offers.models import Partner, PartnerSigningKey
+from services.offers.usecases.partners import load_partner
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,45 @@ class SignatureWindow:
 
 class KeyTaken(ValueError):
     """The public key is registered already (for this or another partner)."""
+
+
+class SigningKeyNotFound(LookupError):
+    def __init__(self, partner_id: str, key_id: str) -> None:
+        super().__init__(f"signing key {key_id} of partner {partner_id} not found")
+
+
+def register_signing_key(uow: UnitOfWork, partner_id: str, public_key: bytes, *, by: Editor | None = None) -> dict:
+    """The registered key (`key_view`); raises PartnerNotFound, then KeyTaken. `by` is the
+    editor named in the audit trail; the JSON API records none."""
+    with uow.transaction() as session:
+        load_partner(session, partner_id)
+        key = register(session, partner_id, public_key)
+        if by is not None:
+            audit.record(session, by, "partner.signing_key_registered", "partner", partner_id,
+                         f"Signierschlüssel {key.id}")
+        session.commit()
+        return key_view(key)
+
+
+def revoke_signing_key(uow: UnitOfWork, partner_id: str, key_id: str, *, by: Editor | None = None) -> None:
+    """Revoking a revoked key changes nothing and leaves no audit entry."""
+    with uow.transaction() as session:
+        key = session.get(PartnerSigningKey, key_id)
+        if key is None or key.partner_id != partner_id:
+            raise SigningKeyNotFound(partner_id, key_id)
+        if key.revoked_at is None:
+            revoke(session, key)
+            if by is not None:
+                audit.record(session, by, "partner.signing_key_revoked", "partner", partner_id,
+                             f"Signierschlüssel {key_id}")
+        session.commit()
+
+
+def partner_signing_keys(uow: UnitOfWork, partner_id: str) -> tuple[Partner, list[dict]]:
+    """The partner and its signing keys (`key_view`), oldest first."""
+    with uow.reading() as session:
+        partner = load_partner(session, partner_id)
+        return partner, [key_view(key) for key in keys_of(session, partner_id)]
 
 
 def register(session: Session, partner_id: str, public_key: bytes) -> PartnerSigningKey:

@@ -3,6 +3,10 @@
 Actors are ordered by (sort_name, id). A cursor names the position after (or before) one
 actor in that order, so a page stays where it is when actors are added or removed before it;
 an offset would shift and repeat or skip entries.
+
+`directory_page`, `actor_state` and `actor_profile` are what routes and pages call: each reads
+in its own session and returns plain values. The session-taking queries they are built from
+(`find_actors`, `get_state`, `working_alongside`) serve them, the tests and the benchmark.
 """
 
 import base64
@@ -15,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, true, tuple_
 from sqlmodel import Session, select
 
 from npa.contracts.reference import districts_in, is_field, is_region
+from npa.infrastructure.unit_of_work import UnitOfWork
 from services.actors import domain, store
 from services.actors.models import Actor, ActorDistrict, ActorField
 
@@ -86,6 +91,35 @@ class ActorPage:
     items: list[dict]
     next_cursor: str | None
     prev_cursor: str | None
+
+
+@dataclass(frozen=True)
+class ActorProfile:
+    """An actor's page: the actor, and the first of those who work alongside it."""
+
+    actor: dict
+    alongside_total: int
+    alongside: list[dict]
+
+
+def directory_page(uow: UnitOfWork, filters: domain.ActorFilters, *, limit: int, offset: int = 0,
+                   cursor: Cursor | None = None) -> ActorPage:
+    with uow.reading() as session:
+        return find_actors(session, filters, limit=limit, offset=offset, cursor=cursor)
+
+
+def actor_state(uow: UnitOfWork, actor_id: str) -> dict | None:
+    with uow.reading() as session:
+        return get_state(session, actor_id)
+
+
+def actor_profile(uow: UnitOfWork, actor_id: str) -> ActorProfile | None:
+    with uow.reading() as session:
+        actor = get_state(session, actor_id)
+        if actor is None:
+            return None
+        total, others = working_alongside(session, actor)
+    return ActorProfile(actor, total, others)
 
 
 def conditions(filters: domain.ActorFilters) -> list[ColumnElement[bool]]:

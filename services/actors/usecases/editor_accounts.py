@@ -1,18 +1,88 @@
-"""Editor accounts: create, change password, (de)activate, authenticate. Passwords are hashed
-with argon2id (argon2-cffi's defaults, RFC 9106's second recommended profile); a hash made
-with older parameters is renewed at the next sign-in. No framework imports."""
+"""Editor accounts (ADR 21): what `npa-editors` and the sign-in page do with them, and the rules.
+
+The use cases (`create_editor`, `change_password`, `set_enabled`, `list_accounts`, `sign_in`)
+own their transaction and write every change to the audit trail in it (ADR 25); the steps they
+are composed of (`create_account`, `set_password`, `set_active`, `authenticate`) work in the
+caller's transaction. Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106's
+second recommended profile); a hash made with older parameters is renewed at the next sign-in.
+
+Sign-in is throttled per login and per client in the database (npa.infrastructure.throttle):
+10 tries per login and 30 per client in 15 minutes.
+"""
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlmodel import Session, select
 
-from npa.infrastructure import editor_revocations
+from npa.infrastructure import audit, editor_revocations, throttle
 from npa.infrastructure.editor_session import Editor
 from npa.infrastructure.outbox import utcnow
+from npa.infrastructure.unit_of_work import UnitOfWork
 from services.actors.models import EditorAccount
+
+PER_LOGIN = throttle.Limit("sign-in-login", 10, 900)
+PER_CLIENT = throttle.Limit("sign-in-client", 30, 900)
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """A change to an account, as the audit trail names it."""
+
+    action: str
+    login: str
+
+
+def create_editor(uow: UnitOfWork, login: str, display_name: str, password: str, *, by: Editor) -> AccountChange:
+    """Raises AccountError for a login, name or password that breaks a rule."""
+    return _audited(uow, by, "editor.created",
+                    lambda session: create_account(session, login, display_name, password))
+
+
+def change_password(uow: UnitOfWork, login: str, password: str, *, by: Editor) -> AccountChange:
+    """Ends every session of the account (set_password)."""
+    return _audited(uow, by, "editor.password_changed",
+                    lambda session: set_password(session, login, password))
+
+
+def set_enabled(uow: UnitOfWork, login: str, active: bool, *, by: Editor) -> AccountChange:
+    """Disabling ends every session of the account (set_active)."""
+    return _audited(uow, by, "editor.enabled" if active else "editor.disabled",
+                    lambda session: set_active(session, login, active))
+
+
+def _audited(uow: UnitOfWork, by: Editor, action: str, change: Callable[[Session], EditorAccount]) -> AccountChange:
+    with uow.transaction() as session:
+        account = change(session)
+        session.flush()  # a new account gets its id
+        audit.record(session, by, action, "editor", account.id, f"{account.login} ({account.display_name})")
+        session.commit()
+    return AccountChange(action, account.login)
+
+
+def list_accounts(uow: UnitOfWork) -> list[EditorAccount]:
+    with uow.reading() as session:
+        return list(session.exec(select(EditorAccount).order_by(EditorAccount.login)))
+
+
+def sign_in(uow: UnitOfWork, login: str, password: str, *, secret: str, client: str) -> Editor | None:
+    """The editor, or None for a wrong login or password or a disabled account. Raises
+    throttle.Throttled once the login or the client has tried too often. Every try counts, a
+    refused one too, so the count is committed before the password is checked."""
+    with uow.transaction() as session:
+        try:
+            throttle.hit(session, [(PER_LOGIN, throttle.subject_key(secret, login)),
+                                   (PER_CLIENT, throttle.subject_key(secret, client))])
+        finally:
+            session.commit()
+        editor = authenticate(session, login, password)
+        session.commit()
+    return editor
+
 
 HASHER = PasswordHasher()
 # Verified against when the login is unknown, so the answer takes as long as for a known one.
