@@ -7,9 +7,17 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from npa.infrastructure import audit
 from npa.infrastructure.editor_session import Editor, editor_links
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, read on the event loop, so that a view taking it (`Depends(posted_form)`)
+    can be a plain `def`: FastAPI runs those in its thread pool, where the use case's database
+    work cannot stall the consumer and relay that share the service's event loop."""
+    return await request.form()
 
 
 def context(request: Request, editor: Editor, **more: Any) -> dict[str, Any]:

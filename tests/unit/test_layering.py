@@ -113,3 +113,48 @@ def test_the_check_sees_a_transaction(tmp_path):
     calls = [call.split(" ", 1)[1] for call in transaction_calls(route, tmp_path)]
     assert sorted(calls) == [".commit(…)", ".transaction(…)", "Session(…)"]
 
+
+
+# An `async def` view runs on the service's event loop, which the consumer and the outbox relay
+# share: a use case (database work) called there directly would stall them. Such a view hands
+# the call to a thread (run_in_threadpool, asyncio.to_thread), or is a plain `def` taking the
+# form from `Depends(editor_pages.posted_form)`.
+def use_case_names(tree: ast.Module, modules: set[str]) -> tuple[set[str], set[str]]:
+    """Names bound to use case modules, and to functions imported from them."""
+    bound_modules, functions = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and ".usecases" in f".{node.module}":
+            for alias in node.names:
+                is_module = f"{node.module}.{alias.name}" in modules
+                (bound_modules if is_module else functions).add(alias.asname or alias.name)
+    return bound_modules, functions
+
+
+def blocking_calls(path: Path, modules: set[str], root: Path = ROOT) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    use_case_modules, functions = use_case_names(tree, modules)
+    found = []
+    for view in (node for node in ast.walk(tree) if isinstance(node, ast.AsyncFunctionDef)):
+        for call in (node for node in ast.walk(view) if isinstance(node, ast.Call)):
+            function = call.func
+            if (isinstance(function, ast.Name) and function.id in functions) or (
+                    isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name)
+                    and function.value.id in use_case_modules and function.attr[:1].islower()):
+                found.append(f"{path.relative_to(root)}:{call.lineno} in async {view.name}")
+    return found
+
+
+def test_async_views_leave_use_cases_to_threads():
+    modules = project_modules()
+    found = [call for name in sorted(modules) if is_caller_module(name)
+             for call in blocking_calls(modules[name], set(modules))]
+    assert found == [], "\n".join(found)
+
+
+def test_the_check_sees_a_use_case_called_on_the_event_loop(tmp_path):
+    view = tmp_path / "view.py"
+    view.write_text("from services.x.usecases import registry\nfrom services.x.usecases.registry import find\n"
+                    "async def create(request):\n    registry.register(request)\n    find(1)\n"
+                    "    await run_in_threadpool(registry.register, request)\n"
+                    "def update(request):\n    registry.update(request)\n")
+    assert blocking_calls(view, {"services.x.usecases.registry"}, tmp_path) == ["view.py:4 in async create", "view.py:5 in async create"]

@@ -57,8 +57,9 @@ def new_actor(request: Request, editor: Editor = Depends(require_editor)) -> HTM
 
 
 @router.post("/editor/actors/new", response_class=HTMLResponse)
-async def register_actor(request: Request, editor: Editor = Depends(require_editor)) -> Response:
-    values = form_values(await request.form())
+def register_actor(request: Request, editor: Editor = Depends(require_editor),
+                   form: FormData = Depends(editor_pages.posted_form)) -> Response:
+    values = form_values(form)
     try:
         body = ActorBody.model_validate(body_of(values))
     except ValidationError as error:
@@ -79,8 +80,9 @@ def edit_actor(actor_id: str, request: Request, saved: bool = False,
 
 
 @router.post("/editor/actors/{actor_id}", response_class=HTMLResponse)
-async def update_actor(actor_id: str, request: Request, editor: Editor = Depends(require_editor)) -> Response:
-    values = form_values(await request.form())
+def update_actor(actor_id: str, request: Request, editor: Editor = Depends(require_editor),
+                 form: FormData = Depends(editor_pages.posted_form)) -> Response:
+    values = form_values(form)
     try:
         body = ActorBody.model_validate(body_of(values))
     except ValidationError as error:

@@ -56,8 +56,9 @@ def new_example(request: Request, editor: Editor = Depends(require_editor)) -> H
 
 
 @router.post("/editor/examples/new", response_class=HTMLResponse)
-async def create_example(request: Request, editor: Editor = Depends(require_editor)) -> Response:
-    values = form_values(await request.form())
+def create_example(request: Request, editor: Editor = Depends(require_editor),
+                   form: FormData = Depends(editor_pages.posted_form)) -> Response:
+    values = form_values(form)
     try:
         body = ExampleBody.model_validate(body_of(values))
         example = usecases.create_example(request.app.state.runtime, body.model_dump(mode="json"), by=editor)
@@ -80,10 +81,11 @@ def edit_example(example_id: str, request: Request, saved: bool = False,
 
 
 @router.post("/editor/examples/{example_id}", response_class=HTMLResponse)
-async def update_example(example_id: str, request: Request, editor: Editor = Depends(require_editor)) -> Response:
+def update_example(example_id: str, request: Request, editor: Editor = Depends(require_editor),
+                   form: FormData = Depends(editor_pages.posted_form)) -> Response:
     """The example read first gives the not-found page precedence over the form's errors and
     is what the form shows again with them; the use case loads it afresh, locked, to write."""
-    values = form_values(await request.form())
+    values = form_values(form)
     example = usecases.get_example(request.app.state.runtime, example_id)
     if example is None:
         return editor_pages.render(templates, request, "not_found.html", editor, 404)

@@ -4,6 +4,7 @@ entry is written in the use case's transaction."""
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
 
 from npa.infrastructure import editor_pages
 from npa.infrastructure.editor_session import Editor, require_editor
@@ -30,8 +31,9 @@ def offer_list(request: Request, q: str = "", withdrawn: str = "",
 
 
 @router.post("/editor/offers/{offer_id}/withdraw", response_class=HTMLResponse)
-async def withdraw(offer_id: str, request: Request, editor: Editor = Depends(require_editor)) -> Response:
-    reason = str((await request.form()).get("reason") or "").strip()[:300]
+def withdraw(offer_id: str, request: Request, editor: Editor = Depends(require_editor),
+             form: FormData = Depends(editor_pages.posted_form)) -> Response:
+    reason = str(form.get("reason") or "").strip()[:300]
     runtime = request.app.state.runtime
     try:
         usecases.withdraw_offer_by_id(runtime, offer_id, base_url=runtime.settings.public_base_url, by=editor,

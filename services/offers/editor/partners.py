@@ -8,6 +8,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from npa.infrastructure import editor_pages
 from npa.infrastructure.editor_session import Editor, require_editor
@@ -30,8 +31,8 @@ def partner_list(request: Request, editor: Editor = Depends(require_editor)) -> 
 
 
 @router.post("/editor/partners", response_class=HTMLResponse)
-async def create_partner(request: Request, editor: Editor = Depends(require_editor)) -> HTMLResponse:
-    form = await request.form()
+def create_partner(request: Request, editor: Editor = Depends(require_editor),
+                   form: FormData = Depends(editor_pages.posted_form)) -> HTMLResponse:
     name = str(form.get("name") or "").strip()
     try:  # the API's body, so both check the same
         body = PartnerBody.model_validate({"name": name, "actor_id": str(form.get("actor_id") or "")})
@@ -59,9 +60,10 @@ def partner_keys(partner_id: str, request: Request, editor: Editor = Depends(req
 
 
 @router.post("/editor/partners/{partner_id}/keys", response_class=HTMLResponse)
-async def rotate_key(partner_id: str, request: Request, editor: Editor = Depends(require_editor)) -> Response:
+def rotate_key(partner_id: str, request: Request, editor: Editor = Depends(require_editor),
+               form: FormData = Depends(editor_pages.posted_form)) -> Response:
     try:
-        grace_hours = float(str((await request.form()).get("grace_hours") or "24"))
+        grace_hours = float(str(form.get("grace_hours") or "24"))
     except ValueError:
         grace_hours = -1
     if not 0 <= grace_hours <= 24 * 30:

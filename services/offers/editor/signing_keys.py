@@ -6,6 +6,7 @@ change's audit entry in the transaction of the change."""
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from npa.contracts.signatures import parse_public_key
 from npa.infrastructure import editor_pages
@@ -34,9 +35,9 @@ def signing_keys(partner_id: str, request: Request, saved: str = "",
 
 
 @router.post("/editor/partners/{partner_id}/signing-keys", response_class=HTMLResponse)
-async def register_signing_key(partner_id: str, request: Request,
-                               editor: Editor = Depends(require_editor)) -> Response:
-    pasted = str((await request.form()).get("public_key") or "")
+def register_signing_key(partner_id: str, request: Request, editor: Editor = Depends(require_editor),
+                         form: FormData = Depends(editor_pages.posted_form)) -> Response:
+    pasted = str(form.get("public_key") or "")
     try:  # the API's body and parser, so both accept the same
         public_key = parse_public_key(SigningKeyBody.model_validate({"public_key": pasted}).public_key)
     except ValidationError as error:
