@@ -7,10 +7,10 @@ catalogue.
 """
 
 import asyncio
-import contextlib
 import logging
 import ssl
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
@@ -31,11 +31,12 @@ from npa.infrastructure.consumer import (
     bind,
     topics_of,
 )
-from npa.infrastructure.database import make_engine, session_scope
+from npa.infrastructure.database import make_engine
 from npa.infrastructure.lease import lease_for
 from npa.infrastructure.relay import OutboxRelay, RelaySettings
 from npa.infrastructure.settings import KafkaSecurity, Settings
 from npa.infrastructure.topics_admin import TopicKeeper
+from npa.infrastructure.unit_of_work import EngineUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class ServiceRuntime:
             lease=lease_for(self.engine, f"{settings.service}-outbox-relay"),
             read_back=self._read_back,
         )
+        self._unit_of_work = EngineUnitOfWork(self.engine, after_transaction=self.relay.wake)
         self.consumed_topics = topics_of(handlers) if handlers else []
         self.processor: BatchProcessor | None = None
         self.consumer: PartitionedConsumer | None = None
@@ -161,18 +163,13 @@ class ServiceRuntime:
         except Exception:
             return False
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self) -> AbstractContextManager[Session]:
         """The service's unit of work (npa/infrastructure/unit_of_work.py): commit inside the
-        block; staged events leave after it."""
-        with session_scope(self.engine) as session:
-            yield session
-        self.relay.wake()
+        block; staged events leave after it (the relay is woken)."""
+        return self._unit_of_work.transaction()
 
-    @contextlib.contextmanager
-    def reading(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+    def reading(self) -> AbstractContextManager[Session]:
+        return self._unit_of_work.reading()
 
     def prune(self) -> int:
         """Delete published outbox rows and inbox rows past their retention; returns how many."""
