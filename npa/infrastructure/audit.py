@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import desc, select
 from sqlmodel import Field, Session, SQLModel
 
-from npa.infrastructure.editor_session import Editor
+from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.outbox import utcnow
 from npa.infrastructure.unit_of_work import UnitOfWork
 

@@ -1,8 +1,6 @@
 """Bearer-token checks for writes: the admin token, or a partner's API key."""
 
-import hashlib
 import hmac
-import secrets
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -24,11 +22,3 @@ def require_admin(request: Request, token: str = Depends(bearer_token)) -> None:
     if not is_admin(request, token):
         raise HTTPException(403, "admin token required", headers={"WWW-Authenticate": "Bearer"})
 
-
-def new_api_key() -> str:
-    return "npa_" + secrets.token_urlsafe(32)
-
-
-def hash_api_key(key: str) -> str:
-    """API keys carry 256 random bits, so a plain SHA-256 is enough (no password stretching)."""
-    return hashlib.sha256(key.encode()).hexdigest()

@@ -10,7 +10,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from npa.infrastructure import audit
-from npa.infrastructure.editor_session import Editor, editor_links
+from npa.infrastructure.editor_identity import Editor
+from npa.infrastructure.editor_session import editor_links
 
 
 async def posted_form(request: Request) -> FormData:

@@ -10,8 +10,7 @@ another site arrives without it, so it changes nothing), Secure when the public 
 Path=/ (cookies are per host, not per port, so one sign-in serves every service of the portal).
 """
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
 from fastapi import HTTPException, Request, Response
@@ -19,23 +18,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session
 
 from npa.infrastructure import editor_revocations
+from npa.infrastructure.editor_identity import Editor
 
 COOKIE = "npa_editor"
 SESSION_MAX_AGE = timedelta(hours=8)
 SALT = "npa.editor.session"
 SIGN_IN_PATH = "/editor/sign-in"
-
-
-@dataclass(frozen=True)
-class Editor:
-    id: str
-    login: str
-    display_name: str
-    issued_at: datetime | None = field(default=None, compare=False)  # of the session it came from
-
-    @property
-    def label(self) -> str:
-        return f"{self.display_name} ({self.login})"
 
 
 class EditorSessions:

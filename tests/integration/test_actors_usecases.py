@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from npa.infrastructure.editor_session import Editor
+from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.unit_of_work import EngineUnitOfWork
 from services.actors.usecases.editor_accounts import AccountError
 from services.actors.usecases import editor_accounts, registry

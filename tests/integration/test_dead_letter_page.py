@@ -7,7 +7,8 @@ import httpx
 
 from npa.contracts import topics
 from npa.infrastructure.database import run_migrations
-from npa.infrastructure.editor_session import COOKIE, Editor, EditorSessions
+from npa.infrastructure.editor_identity import Editor
+from npa.infrastructure.editor_session import COOKIE, EditorSessions
 from npa.infrastructure.topics_admin import ensure_topics
 from services.reports.app import create_app
 from tests.support.services import ROOT, produce, service_settings

@@ -15,7 +15,8 @@ from npa.contracts.offer_body import OfferBody
 from npa.contracts.signatures import SigningKey, public_key_text
 from npa.infrastructure import audit
 from npa.infrastructure.database import run_migrations
-from npa.infrastructure.editor_session import COOKIE, Editor, EditorSessions
+from npa.infrastructure.editor_identity import Editor
+from npa.infrastructure.editor_session import COOKIE, EditorSessions
 from npa.infrastructure.outbox import OutboxMessage
 from npa.partner_client.client import deleted
 from services.offers.app import create_app

@@ -9,7 +9,7 @@ import pytest
 
 from npa.contracts.offer_body import OfferBody
 from npa.contracts.signatures import SigningKey
-from npa.infrastructure.editor_session import Editor
+from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.unit_of_work import EngineUnitOfWork
 from services.offers.models import KnownActor, Offer, Partner, PartnerSigningKey
 from services.offers.usecases import partner_offers, partners, signing_keys

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from npa.contracts.offer_body import OfferBody
-from npa.infrastructure.editor_session import Editor
+from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.unit_of_work import EngineUnitOfWork
 from services.offers import usecases
 from services.offers.models import KnownActor

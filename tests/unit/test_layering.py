@@ -158,3 +158,40 @@ def test_the_check_sees_a_use_case_called_on_the_event_loop(tmp_path):
                     "    await run_in_threadpool(registry.register, request)\n"
                     "def update(request):\n    registry.update(request)\n")
     assert blocking_calls(view, {"services.x.usecases.registry"}, tmp_path) == ["view.py:4 in async create", "view.py:5 in async create"]
+
+
+# House rule: domain code is free of frameworks, and so are the use cases (ADR 25): they run in a
+# route, a bus handler, a worker or a command line alike. Nothing they import, directly or through
+# other modules of the project, may import the web framework.
+WEB_FRAMEWORKS = {"fastapi", "starlette"}
+
+
+def third_party_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def reachable(start: str, graph: dict[str, set[str]]) -> set[str]:
+    seen, queue = {start}, [start]
+    while queue:
+        for target in graph[queue.pop()] - seen:
+            seen.add(target)
+            queue.append(target)
+    return seen
+
+
+def test_use_cases_and_domain_import_no_web_framework():
+    modules = project_modules()
+    graph = {name: imports_of(path, modules) for name, path in modules.items()}
+    framework_free = [name for name in modules
+                      if name.split(".")[0] == "services" and name.split(".")[2:3] in (["usecases"], ["domain"])]
+    assert len(framework_free) >= 30, framework_free  # the check looks where the use cases are
+    found = {name: sorted(module for module in reachable(name, graph)
+                          if third_party_imports(modules[module]) & WEB_FRAMEWORKS)
+             for name in framework_free}
+    assert {name: chain for name, chain in found.items() if chain} == {}

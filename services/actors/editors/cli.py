@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from npa.infrastructure.database import make_engine, run_migrations
-from npa.infrastructure.editor_session import Editor
+from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.settings import load_settings
 from npa.infrastructure.unit_of_work import EngineUnitOfWork
 from services.actors.usecases import editor_accounts

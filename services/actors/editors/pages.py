@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from npa.infrastructure import editor_pages, editor_session, throttle
-from npa.infrastructure.editor_session import Editor, require_editor
+from npa.infrastructure.editor_identity import Editor
+from npa.infrastructure.editor_session import require_editor
 from npa.infrastructure.pages import make_templates
 from npa.infrastructure.request_runtime import client_host
 from services.actors.usecases import editor_accounts

@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlmodel import Session, select
 
 from npa.infrastructure import audit, editor_revocations, throttle
-from npa.infrastructure.editor_session import Editor
+from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.outbox import utcnow
 from npa.infrastructure.unit_of_work import UnitOfWork
 from services.actors.models import EditorAccount

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from npa.contracts import topics
 from npa.contracts.events import actors as actor_events
 from npa.infrastructure import audit
-from npa.infrastructure.editor_session import Editor
+from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.outbox import stage, utcnow
 from npa.infrastructure.unit_of_work import UnitOfWork
 from services.actors import domain, store

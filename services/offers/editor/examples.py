@@ -10,7 +10,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from npa.infrastructure import editor_pages
-from npa.infrastructure.editor_session import Editor, require_editor
+from npa.infrastructure.editor_identity import Editor
+from npa.infrastructure.editor_session import require_editor
 from services.offers.schemas import ExampleBody
 from services.offers.editor.common import templates
 from services.offers.usecases.known_actors import actors_to_choose

@@ -7,7 +7,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from npa.infrastructure import editor_pages
-from npa.infrastructure.editor_session import Editor, require_editor
+from npa.infrastructure.editor_identity import Editor
+from npa.infrastructure.editor_session import require_editor
 from services.offers.editor.common import templates
 from services.offers.usecases import offers as usecases
 from services.offers.usecases import search

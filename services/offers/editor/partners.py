@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from npa.infrastructure import editor_pages
-from npa.infrastructure.editor_session import Editor, require_editor
+from npa.infrastructure.editor_identity import Editor
+from npa.infrastructure.editor_session import require_editor
 from services.offers.editor.common import templates
 from services.offers.schemas import PartnerBody
 from services.offers.usecases import partners as usecases

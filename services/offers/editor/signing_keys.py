@@ -10,7 +10,8 @@ from starlette.datastructures import FormData
 
 from npa.contracts.signatures import parse_public_key
 from npa.infrastructure import editor_pages
-from npa.infrastructure.editor_session import Editor, require_editor
+from npa.infrastructure.editor_identity import Editor
+from npa.infrastructure.editor_session import require_editor
 from services.offers.editor.common import templates
 from services.offers.schemas import SigningKeyBody
 from services.offers.usecases import signing_keys as usecases

@@ -16,7 +16,7 @@ from npa.contracts import topics
 from npa.contracts.events import examples as example_events
 from npa.contracts.reference import districts_in
 from npa.infrastructure import audit
-from npa.infrastructure.editor_session import Editor
+from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.outbox import stage, utcnow
 from npa.infrastructure.unit_of_work import UnitOfWork
 from services.offers.domain import examples as domain

@@ -18,7 +18,7 @@ from npa.contracts.events import offers as offer_events
 from npa.contracts.offer_body import OfferBody
 from npa.contracts.reference import today_in_lower_saxony
 from npa.infrastructure import audit
-from npa.infrastructure.editor_session import Editor
+from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.outbox import stage, utcnow
 from npa.infrastructure.unit_of_work import UnitOfWork
 from services.offers import domain

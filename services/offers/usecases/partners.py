@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from npa.infrastructure import audit
-from npa.infrastructure.auth import hash_api_key, new_api_key
-from npa.infrastructure.editor_session import Editor
+from npa.infrastructure.api_keys import hash_api_key, new_api_key
+from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.outbox import utcnow
 from npa.infrastructure.unit_of_work import UnitOfWork
 from services.offers.models import KnownActor, Partner, PartnerKey

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from npa.contracts import signatures
 from npa.contracts.envelope import CloudEvent
 from npa.infrastructure import audit
-from npa.infrastructure.editor_session import Editor
+from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.lookup import Lookup
 from npa.infrastructure.outbox import utcnow
 from npa.infrastructure.unit_of_work import UnitOfWork

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from npa.infrastructure import dead_letters, editor_pages
-from npa.infrastructure.editor_session import Editor, require_editor
+from npa.infrastructure.editor_identity import Editor
+from npa.infrastructure.editor_session import require_editor
 from npa.infrastructure.pages import make_templates
 
 router = APIRouter(include_in_schema=False)
