@@ -71,7 +71,7 @@ def make_engine(url: str) -> Engine:
 
 
 SQLITE_BUSY_SECONDS = 30
-_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|BEGIN\s+IMMEDIATE)\b", re.IGNORECASE)
 _HOLDS_WRITE_LOCK = "npa_holds_write_lock"
 
 
@@ -118,6 +118,23 @@ def _serialise_writers(engine: Engine) -> None:
     @event.listens_for(engine, "reset")
     def _on_reset(_dbapi_connection, connection_record, _reset_state) -> None:  # noqa: ANN001
         _release(connection_record.info)
+
+
+def lock_for_write(session: Session) -> None:
+    """Call before the reads that a write of the same transaction depends on (load, decide,
+    write): no other writer may commit in between, or its change is overwritten (a lost update,
+    and two events claiming the same version).
+
+    PostgreSQL: the reads lock their rows themselves (`with_for_update`, `Lookup(for_update=True)`);
+    nothing to do here. SQLite: those row locks do not exist, and pysqlite starts a transaction
+    only at the first write, so the reads would see whatever another thread committed since. So
+    the transaction takes its write turn and SQLite's write lock now (`BEGIN IMMEDIATE`, which
+    `_serialise_writers` queues like any write); one that already writes holds both."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    connection = session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

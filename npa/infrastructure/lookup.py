@@ -60,7 +60,10 @@ class Lookup:
 
     @classmethod
     def of(cls, table: Table, columns: Sequence[str], key: str, dialect: Dialect, *,
-           equal: Sequence[str] = (), true: Sequence[str] = ()) -> "Lookup":
+           equal: Sequence[str] = (), true: Sequence[str] = (), for_update: bool = False) -> "Lookup":
+        """`for_update`: PostgreSQL locks the rows found, in key order (so two transactions
+        locking some of the same rows wait for each other instead of deadlocking); SQLite has no
+        row locks: call `npa.infrastructure.database.lock_for_write` first."""
         quote = dialect.identifier_preparer.quote
         sqlite = dialect.name == "sqlite"
         marker = "?" if sqlite else "%s"
@@ -69,6 +72,8 @@ class Lookup:
                       *(f"{quote(name)} = 1" if sqlite else quote(name) for name in true)]
         sql = (f"SELECT {', '.join(quote(name) for name in columns)} FROM {quote(table.name)}"
                f" WHERE {' AND '.join(conditions)}")
+        if for_update and not sqlite:
+            sql += f" ORDER BY {quote(key)} FOR UPDATE"
         return cls(sql, keys_as_json=sqlite, shape=Rows.of(table, columns, dialect))
 
     def rows(self, session: Session, keys: Iterable[Any], *values: Any) -> list[Any]:

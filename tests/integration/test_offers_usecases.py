@@ -1,21 +1,15 @@
 """The offers service's offer and good-example use cases on their own unit of work (SQLite and
 PostgreSQL): a refused change writes nothing, neither the change nor its event nor an audit
-entry, and an editor's change that changes nothing leaves no second entry; on PostgreSQL an
-update waits for a concurrent writer of the same offer. The routes' tests cover the rest."""
+entry, and an editor's change that changes nothing leaves no second entry. The routes' tests
+cover the rest; concurrent writers: test_offers_concurrent_writes.py."""
 
-import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
-import psycopg
 import pytest
 from pydantic import ValidationError
-from sqlmodel import select
 
-from npa.contracts.envelope import decode
 from npa.contracts.offer_body import OfferBody
 from npa.infrastructure.editor_identity import Editor
-from npa.infrastructure.outbox import OutboxMessage
 from npa.infrastructure.unit_of_work import EngineUnitOfWork
 from services.offers import usecases
 from services.offers.models import KnownActor
@@ -66,35 +60,3 @@ def test_a_refused_example_change_writes_nothing(uow):  # noqa: ANN001
     assert audit_and_staged(uow) == (["example.drafted", "example.published"], 1)
     assert examples.get_example(uow, example.id).body["results"] == "40 Tandems."
 
-
-def test_an_update_waits_for_a_concurrent_writer_and_takes_the_next_version(postgres_url):  # noqa: ANN001
-    """PostgreSQL: an editor's update while another transaction holds the offer's row. Read
-    without a lock it would compute version 2 from the stale row and overwrite the other
-    writer's version 2 (a lost update, and two events claiming version 2). The use case locks
-    the row as it loads it, so it waits and writes version 3."""
-    with migrated(postgres_url, "offers") as uow:
-        offer_id = usecases.create_offer(uow, COURSE, base_url="")["id"]
-        with psycopg.connect(postgres_url.replace("postgresql+psycopg", "postgresql"), autocommit=False) as other:
-            other.execute("UPDATE offers SET version = 2, title = 'Deutschkurs A2' WHERE id = %s", (offer_id,))
-            with ThreadPoolExecutor(1) as pool:
-                update = pool.submit(usecases.update_offer, uow, offer_id, {"title": "Deutschkurs B1"}, base_url="")
-                _wait_until_blocked(other, "offers")
-                other.commit()
-                state = update.result(timeout=30)
-        assert state["version"] == 3
-        with uow.reading() as session:
-            versions = sorted(decode(message.payload).version for message in session.exec(select(OutboxMessage)))
-        assert versions == [1, 3]
-
-
-def _wait_until_blocked(connection, table: str) -> None:  # noqa: ANN001
-    """Until another backend waits for a lock held by `connection` (at most 20 s)."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        waiting = connection.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            " AND pid <> pg_backend_pid()").fetchone()[0]
-        if waiting:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"no transaction waited for the lock on {table}")

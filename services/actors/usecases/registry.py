@@ -15,6 +15,7 @@ from sqlmodel import Session
 from npa.contracts import topics
 from npa.contracts.events import actors as actor_events
 from npa.infrastructure import audit
+from npa.infrastructure.database import lock_for_write
 from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.outbox import stage, utcnow
 from npa.infrastructure.unit_of_work import UnitOfWork
@@ -59,7 +60,8 @@ def deactivate_actor(uow: UnitOfWork, actor_id: str, *, by: Editor | None = None
 
 
 def load_for_update(session: Session, actor_id: str) -> Actor:
-    """Locks the row on PostgreSQL, so two concurrent edits cannot both publish version n+1."""
+    """Locked (`lock_for_write`), so two concurrent edits cannot both publish version n+1."""
+    lock_for_write(session)
     actor = session.get(Actor, actor_id, with_for_update=True)
     if actor is None:
         raise ActorNotFound(f"actor {actor_id} not found")

@@ -17,7 +17,7 @@ from npa.infrastructure.unit_of_work import UnitOfWork
 from services.notifications import domain
 from services.notifications.models import AnonymousCount, Consent, Delivery, Digest, DigestItem, Subscription
 from services.notifications.usecases import audience
-from services.notifications.usecases.subscriptions import cancel_subscription, load_for_link
+from services.notifications.usecases.subscriptions import cancel_subscription, load_for_link, lock_subscription
 
 ERASED, PURGED = "subscriptions_erased_on_request", "requests_purged_unconfirmed"
 ERASED_MAILS_SENT = "mails_sent_to_erased_subscriptions"
@@ -73,6 +73,7 @@ def erase_by_link(uow: UnitOfWork, subscription_id: str) -> str | None:
     """Delete me, also after an unsubscribe. Returns the erased subscription's language, for the
     page that follows, or None when there was nothing to erase."""
     with uow.transaction() as session:
+        lock_subscription(session, subscription_id)
         subscription = session.get(Subscription, subscription_id)
         language = subscription.language if subscription is not None else None  # read before the rows go
         erased = erase_subscription(session, subscription_id, utcnow())

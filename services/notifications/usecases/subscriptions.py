@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from npa.contracts import topics
 from npa.contracts.events import notifications as notification_events
+from npa.infrastructure.database import lock_for_write
 from npa.infrastructure.outbox import stage, utcnow
 from npa.infrastructure.unit_of_work import UnitOfWork
 from services.notifications import domain
@@ -136,6 +137,13 @@ def cancel_subscription(session: Session, subscription_id: str, now: datetime) -
     return True
 
 
+def lock_subscription(session: Session, subscription_id: str) -> None:
+    """Before a change decided from the stored row (`lock_for_write`): a second click or the
+    other link of the same mail waits, and takes the next version instead of the same one."""
+    lock_for_write(session)
+    session.get(Subscription, subscription_id, with_for_update=True)  # later gets return this row
+
+
 def subscription_by_link(uow: UnitOfWork, subscription_id: str, *, cancelled_too: bool = False) -> Subscription:
     """The subscription a link names, for a page that only shows it; see load_for_link."""
     with uow.reading() as session:
@@ -146,6 +154,7 @@ def confirm_by_link(uow: UnitOfWork, subscription_id: str) -> tuple[Subscription
     """The subscription, and whether this visit applied a request: a link is used once (ADR 20),
     so only that visit leads on to the manage page. Raises LinkNoLongerValid."""
     with uow.transaction() as session:
+        lock_subscription(session, subscription_id)
         applies = load_for_link(session, subscription_id).requested is not None
         subscription = confirm_subscription(session, subscription_id, utcnow())
         session.commit()
@@ -156,6 +165,7 @@ def change_preferences_by_link(uow: UnitOfWork, subscription_id: str,
                                preferences: dict[str, Any]) -> tuple[Subscription, bool]:
     """The subscription, and whether the preferences changed. Raises LinkNoLongerValid."""
     with uow.transaction() as session:
+        lock_subscription(session, subscription_id)
         subscription = load_for_link(session, subscription_id)
         saved = change_preferences(session, subscription, preferences, utcnow())
         session.commit()
@@ -166,6 +176,7 @@ def cancel_by_link(uow: UnitOfWork, subscription_id: str) -> str | None:
     """Unsubscribe (twice is harmless). Returns the subscription's language, for the pages that
     follow, or None when the subscription is gone."""
     with uow.transaction() as session:
+        lock_subscription(session, subscription_id)
         subscription = session.get(Subscription, subscription_id)
         language = subscription.language if subscription is not None else None
         cancel_subscription(session, subscription_id, utcnow())

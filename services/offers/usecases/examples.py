@@ -16,6 +16,7 @@ from npa.contracts import topics
 from npa.contracts.events import examples as example_events
 from npa.contracts.reference import districts_in
 from npa.infrastructure import audit
+from npa.infrastructure.database import lock_for_write
 from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.outbox import stage, utcnow
 from npa.infrastructure.unit_of_work import UnitOfWork
@@ -144,7 +145,9 @@ def create_draft(session: Session, body: dict[str, Any]) -> Example:
 
 
 def find_example(session: Session, example_id: str, *, for_update: bool = False) -> Example | None:
-    """for_update locks the row (PostgreSQL), so concurrent writers cannot both take version n+1."""
+    """for_update locks the row (`lock_for_write`), so concurrent writers cannot both take version n+1."""
+    if for_update:
+        lock_for_write(session)
     return session.get(Example, example_id, with_for_update=for_update or None)
 
 

@@ -18,6 +18,7 @@ from npa.contracts.events import offers as offer_events
 from npa.contracts.offer_body import OfferBody
 from npa.contracts.reference import today_in_lower_saxony
 from npa.infrastructure import audit
+from npa.infrastructure.database import lock_for_write
 from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.outbox import stage, utcnow
 from npa.infrastructure.unit_of_work import UnitOfWork
@@ -140,15 +141,21 @@ def get_offer(uow: UnitOfWork, offer_id: str) -> Offer | None:
 
 
 def load_offer(session: Session, offer_id: str) -> Offer:
-    """Locked (PostgreSQL), so concurrent writers cannot both take version n+1."""
+    """Locked (`lock_for_write`), so concurrent writers cannot both take version n+1."""
+    lock_for_write(session)
     offer = session.get(Offer, offer_id, with_for_update=True)
     if offer is None:
         raise OfferNotFound(offer_id)
     return offer
 
 
-def find_partner_offer(session: Session, partner_id: str, external_id: str) -> Offer | None:
+def find_partner_offer(session: Session, partner_id: str, external_id: str, *,
+                       for_update: bool = False) -> Offer | None:
+    """`for_update`: before a write that depends on it (`lock_for_write`)."""
     query = select(Offer).where(Offer.partner_id == partner_id, Offer.external_id == external_id)
+    if for_update:
+        lock_for_write(session)
+        query = query.with_for_update()
     return session.exec(query).first()
 
 
@@ -230,8 +237,10 @@ def expire_due(session: Session, today: date, *, base_url: str, limit: int = 500
     """Mark published offers whose end date has passed as expired; returns how many.
 
     On PostgreSQL the rows are locked with SKIP LOCKED, so replicas running the same
-    scheduler never expire (and announce) one offer twice.
+    scheduler never expire (and announce) one offer twice; on SQLite the sweep holds the write
+    turn from its read on (`lock_for_write`).
     """
+    lock_for_write(session)
     query = (
         select(Offer)
         .where(Offer.status == domain.PUBLISHED, Offer.ends_on < today)  # type: ignore[operator]

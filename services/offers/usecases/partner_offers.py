@@ -26,6 +26,7 @@ from npa.contracts.events import partner_offers as partner_events
 from npa.contracts.offer_body import OfferBody
 from npa.contracts.reference import today_in_lower_saxony
 from npa.infrastructure.consumer import RejectedEvent, each_valid
+from npa.infrastructure.database import lock_for_write
 from npa.infrastructure.lookup import Lookup
 from npa.infrastructure.outbox import stage_many, utcnow
 from npa.infrastructure.prepared import Prepared
@@ -53,7 +54,7 @@ def upsert_partner_offer(uow: UnitOfWork, partner_id: str, external_id: str, bod
     OfferRejected (with nothing written)."""
     with uow.transaction() as session:
         partner = load_partner(session, partner_id)
-        existing = find_partner_offer(session, partner_id, external_id)
+        existing = find_partner_offer(session, partner_id, external_id, for_update=True)
         offer, decision = save_offer(session, existing, body, base_url=base_url, partner_id=partner_id,
                                      external_id=external_id, default_provider=partner.actor_id)
         session.commit()
@@ -64,7 +65,7 @@ def upsert_partner_offer(uow: UnitOfWork, partner_id: str, external_id: str, bod
 def withdraw_partner_offer(uow: UnitOfWork, partner_id: str, external_id: str, *, base_url: str) -> None:
     """Withdrawing a withdrawn offer changes nothing."""
     with uow.transaction() as session:
-        offer = find_partner_offer(session, partner_id, external_id)
+        offer = find_partner_offer(session, partner_id, external_id, for_update=True)
         if offer is None:
             raise PartnerOfferNotFound(partner_id, external_id)
         withdraw_offer(session, offer, base_url=base_url)
@@ -129,7 +130,9 @@ def _active_partners(dialect: Dialect) -> Lookup:
 
 @functools.cache
 def _partners_offers(dialect: Dialect) -> Lookup:  # the unique index answers (no row-value IN)
-    return Lookup.of(_OFFERS, _COLUMNS, "external_id", dialect, equal=("partner_id",))
+    # Locked: an editor's withdrawal or a REST upsert of the same offer committed between this
+    # read and the batch's write would otherwise be overwritten (test_offers_concurrent_writes.py).
+    return Lookup.of(_OFFERS, _COLUMNS, "external_id", dialect, equal=("partner_id",), for_update=True)
 
 
 # Prepared (npa/infrastructure/prepared.py): SQLAlchemy's per-row parameter processing was
@@ -148,6 +151,7 @@ def plan_partner_changes(session: Session, changes: list[PartnerChange], *, base
                          today: date | None = None) -> Plan:
     today = today or today_in_lower_saxony()
     dialect = session.get_bind().dialect
+    lock_for_write(session)
     partners = {partner.id: partner for partner in  # named tuples (id, actor_id)
                 _active_partners(dialect).rows(session, sorted({change.partner_id for change in changes}))}
     plan = Plan()
@@ -155,7 +159,7 @@ def plan_partner_changes(session: Session, changes: list[PartnerChange], *, base
     for change in changes:
         if change.partner_id in partners:
             wanted.setdefault(change.partner_id, set()).add(change.external_id)
-    for partner_id, external_ids in wanted.items():
+    for partner_id, external_ids in sorted(wanted.items()):  # one lock order for every batch
         for row in _partners_offers(dialect).rows(session, sorted(external_ids), partner_id):
             values = dict(zip(_COLUMNS, row, strict=True))
             plan.rows[(partner_id, values["external_id"])] = _OfferRow(values, is_new=False)
