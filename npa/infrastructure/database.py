@@ -129,7 +129,7 @@ def lock_for_write(session: Session) -> None:
     nothing to do here. SQLite: those row locks do not exist, and pysqlite starts a transaction
     only at the first write, so the reads would see whatever another thread committed since. So
     the transaction takes its write turn and SQLite's write lock now (`BEGIN IMMEDIATE`, which
-    `_serialise_writers` queues like any write); one that already writes holds both."""
+    `_serialise_writers` queues like any write); one that already writes holds both (ADR 26)."""
     if session.get_bind().dialect.name != "sqlite":
         return
     connection = session.connection()

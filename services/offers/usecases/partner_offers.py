@@ -131,7 +131,7 @@ def _active_partners(dialect: Dialect) -> Lookup:
 @functools.cache
 def _partners_offers(dialect: Dialect) -> Lookup:  # the unique index answers (no row-value IN)
     # Locked: an editor's withdrawal or a REST upsert of the same offer committed between this
-    # read and the batch's write would otherwise be overwritten (test_offers_concurrent_writes.py).
+    # read and the batch's write would otherwise be overwritten (test_offers_concurrent_writes.py, ADR 26).
     return Lookup.of(_OFFERS, _COLUMNS, "external_id", dialect, equal=("partner_id",), for_update=True)
 
 
