@@ -15,7 +15,6 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlmodel import Session
 
 from npa.infrastructure import editor_revocations
 from npa.infrastructure.editor_identity import Editor
@@ -57,7 +56,7 @@ def current_editor(request: Request) -> Editor | None:
     editor = _sessions(request).read(request.cookies.get(COOKIE))
     if editor is None or editor.issued_at is None:
         return None
-    with Session(request.app.state.runtime.engine) as session:
+    with request.app.state.runtime.reading() as session:
         if editor_revocations.is_revoked(session, editor.id, editor.issued_at):
             return None
     return editor
