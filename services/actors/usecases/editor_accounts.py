@@ -27,6 +27,19 @@ from services.actors.models import EditorAccount
 
 PER_LOGIN = throttle.Limit("sign-in-login", 10, 900)
 PER_CLIENT = throttle.Limit("sign-in-client", 30, 900)
+HASHER = PasswordHasher()
+# Verified against when the login is unknown, so the answer takes as long as for a known one.
+_UNKNOWN = HASHER.hash("not a password of anyone")
+LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
+MIN_PASSWORD_LENGTH = 12
+
+
+class AccountError(ValueError):
+    """A rule for accounts was broken; `field` names the input at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -82,21 +95,6 @@ def sign_in(uow: UnitOfWork, login: str, password: str, *, secret: str, client: 
         editor = authenticate(session, login, password)
         session.commit()
     return editor
-
-
-HASHER = PasswordHasher()
-# Verified against when the login is unknown, so the answer takes as long as for a known one.
-_UNKNOWN = HASHER.hash("not a password of anyone")
-LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
-MIN_PASSWORD_LENGTH = 12
-
-
-class AccountError(ValueError):
-    """A rule for accounts was broken; `field` names the input at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def normalise_login(login: str) -> str:

@@ -17,7 +17,7 @@ from npa.infrastructure.api_keys import hash_api_key, new_api_key
 from npa.infrastructure.editor_identity import Editor
 from npa.infrastructure.outbox import utcnow
 from npa.infrastructure.unit_of_work import UnitOfWork
-from services.offers.models import KnownActor, Partner, PartnerKey
+from services.offers.models import KnownActor, Partner, PartnerKey, PartnerSigningKey
 from services.offers.usecases.known_actors import active_actors
 
 
@@ -63,16 +63,26 @@ def rotate_partner_keys(uow: UnitOfWork, partner_id: str, grace: timedelta, *, b
 
 
 def revoke_partner_key(uow: UnitOfWork, partner_id: str, key_id: str, *, by: Editor | None = None) -> None:
-    """Revoking a revoked key changes nothing and leaves no audit entry."""
+    if not revoke_credential(uow, PartnerKey, partner_id, key_id, by=by, action="partner.key_revoked",
+                             label=f"Schlüssel {key_id}"):
+        raise PartnerKeyNotFound(partner_id, key_id)
+
+
+def revoke_credential(uow: UnitOfWork, model: type[PartnerKey | PartnerSigningKey], partner_id: str, key_id: str,
+                      *, by: Editor | None, action: str, label: str) -> bool:
+    """Revokes a partner's API key or signing key; False when the partner has no such key.
+    Revoking a revoked key changes nothing and leaves no audit entry."""
     with uow.transaction() as session:
-        key = session.get(PartnerKey, key_id)
+        key = session.get(model, key_id)
         if key is None or key.partner_id != partner_id:
-            raise PartnerKeyNotFound(partner_id, key_id)
+            return False
         if key.revoked_at is None:
-            revoke_key(session, key)
+            key.revoked_at = utcnow()
+            session.add(key)
             if by is not None:
-                audit.record(session, by, "partner.key_revoked", "partner", partner_id, f"Schlüssel {key_id}")
+                audit.record(session, by, action, "partner", partner_id, label)
         session.commit()
+    return True
 
 
 def partner_keys(uow: UnitOfWork, partner_id: str) -> tuple[Partner, list[dict]]:
@@ -137,12 +147,6 @@ def rotate_keys(session: Session, partner: Partner, grace: timedelta) -> tuple[P
             session.add(key)
     key, plain = issue_key(session, partner)
     return key, plain, expires_at
-
-
-def revoke_key(session: Session, key: PartnerKey) -> None:
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
-        session.add(key)
 
 
 def keys_of(session: Session, partner_id: str) -> list[PartnerKey]:

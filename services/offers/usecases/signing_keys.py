@@ -24,7 +24,7 @@ from npa.infrastructure.lookup import Lookup
 from npa.infrastructure.outbox import utcnow
 from npa.infrastructure.unit_of_work import UnitOfWork
 from services.offers.models import Partner, PartnerSigningKey
-from services.offers.usecases.partners import load_partner
+from services.offers.usecases.partners import load_partner, revoke_credential
 
 
 @dataclass(frozen=True)
@@ -59,17 +59,10 @@ def register_signing_key(uow: UnitOfWork, partner_id: str, public_key: bytes, *,
 
 
 def revoke_signing_key(uow: UnitOfWork, partner_id: str, key_id: str, *, by: Editor | None = None) -> None:
-    """Revoking a revoked key changes nothing and leaves no audit entry."""
-    with uow.transaction() as session:
-        key = session.get(PartnerSigningKey, key_id)
-        if key is None or key.partner_id != partner_id:
-            raise SigningKeyNotFound(partner_id, key_id)
-        if key.revoked_at is None:
-            revoke(session, key)
-            if by is not None:
-                audit.record(session, by, "partner.signing_key_revoked", "partner", partner_id,
-                             f"Signierschlüssel {key_id}")
-        session.commit()
+    """At once: every message signed with it is refused from now on (ADR 0013)."""
+    if not revoke_credential(uow, PartnerSigningKey, partner_id, key_id, by=by,
+                             action="partner.signing_key_revoked", label=f"Signierschlüssel {key_id}"):
+        raise SigningKeyNotFound(partner_id, key_id)
 
 
 def partner_signing_keys(uow: UnitOfWork, partner_id: str) -> tuple[Partner, list[dict]]:
@@ -92,12 +85,6 @@ def keys_of(session: Session, partner_id: str) -> list[PartnerSigningKey]:
     query = select(PartnerSigningKey).where(PartnerSigningKey.partner_id == partner_id) \
         .order_by(PartnerSigningKey.created_at)  # type: ignore[arg-type]
     return list(session.execute(query).scalars())
-
-
-def revoke(session: Session, key: PartnerSigningKey) -> None:
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
-        session.add(key)
 
 
 def key_view(key: PartnerSigningKey) -> dict:
