@@ -8,8 +8,8 @@ with the keys as one parameter cost ~20 µs (ADR 9, 2026-11-30 night). On the sm
 steady traffic a batch does about six of them.
 
 SQLite reads the keys from one JSON text (`IN (SELECT value FROM json_each(?))`), PostgreSQL
-from one array (`= ANY(%s)`): one statement text whatever the number of keys, no parameter
-limit, each key found through the index. The values come back through the columns' own result
+from one array (`unnest(%s)`, each key probed by a subquery of its own): one statement text
+whatever the number of keys, no parameter limit, each key found through the index. The values come back through the columns' own result
 processors (times, JSON), so a row reads as SQLAlchemy would read it.
 
 Reads only: writes go through SQLAlchemy's cursor events (the SQLite write lock,
@@ -65,20 +65,28 @@ class Lookup:
         locking some of the same rows wait for each other instead of deadlocking); SQLite has no
         row locks: call `npa.infrastructure.database.lock_for_write` first."""
         quote = dialect.identifier_preparer.quote
-        sqlite = dialect.name == "sqlite"
-        marker = "?" if sqlite else "%s"
-        keys = f"{quote(key)} IN (SELECT value FROM json_each(?))" if sqlite else f"{quote(key)} = ANY(%s)"
-        conditions = [keys, *(f"{quote(name)} = {marker}" for name in equal),
-                      *(f"{quote(name)} = 1" if sqlite else quote(name) for name in true)]
-        sql = (f"SELECT {', '.join(quote(name) for name in columns)} FROM {quote(table.name)}"
-               f" WHERE {' AND '.join(conditions)}")
-        if for_update and not sqlite:
-            sql += f" ORDER BY {quote(key)} FOR UPDATE"
-        return cls(sql, keys_as_json=sqlite, shape=Rows.of(table, columns, dialect))
+        selected = ", ".join(quote(name) for name in columns)
+        if dialect.name == "sqlite":
+            conditions = [f"{quote(key)} IN (SELECT value FROM json_each(?))", *(f"{quote(name)} = ?" for name in equal),
+                          *(f"{quote(name)} = 1" for name in true)]
+            sql = f"SELECT {selected} FROM {quote(table.name)} WHERE {' AND '.join(conditions)}"
+            return cls(sql, keys_as_json=True, shape=Rows.of(table, columns, dialect))
+        # One index probe per key, whatever the statistics say: `key = ANY(keys)` left the choice to
+        # the planner, which on a table younger than its statistics read every offer of a partner
+        # (through its first index column) or the whole inbox for each batch (ADR 9, 2026-12-02).
+        # The subquery is kept apart from the join (FOR UPDATE, or OFFSET 0), so it runs once per key
+        # in the array's order: the rows are locked in the order `rows` sorts the keys.
+        conditions = [f"{quote(key)} = wanted.key", *(f"{quote(name)} = %s" for name in equal),
+                      *(quote(name) for name in true)]
+        sql = (f"SELECT {', '.join(f'found.{quote(name)}' for name in columns)}"
+               f" FROM unnest(%s::{table.c[key].type.compile(dialect)}[]) AS wanted(key)"
+               f" CROSS JOIN LATERAL (SELECT {selected} FROM {quote(table.name)} WHERE {' AND '.join(conditions)}"
+               f"{' FOR UPDATE' if for_update else ' OFFSET 0'}) AS found")
+        return cls(sql, keys_as_json=False, shape=Rows.of(table, columns, dialect))
 
     def rows(self, session: Session, keys: Iterable[Any], *values: Any) -> list[Any]:
         """The rows whose key is among `keys` (no order), each a named tuple of `columns`."""
-        keys = list(keys)
+        keys = sorted(set(keys))  # each key once; locked in this order on PostgreSQL
         if not keys:
             return []
         return self.shape.read(read_on_driver(session, self.sql, (json.dumps(keys) if self.keys_as_json else keys,

@@ -146,12 +146,12 @@ class Offer(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     version: int = 1
-    status: str = Field(max_length=20, index=True)
+    status: str = Field(max_length=20)  # searched through ix_offers_status_created (revision 0011)
     title: str = Field(max_length=200)
     district: str | None = Field(default=None, max_length=5, index=True)
     ends_on: date | None = Field(default=None, index=True)  # copy of body["ends_on"], for the expiry scheduler
     body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    partner_id: str | None = Field(default=None, max_length=36, index=True)
+    partner_id: str | None = Field(default=None, max_length=36)  # searched through uq_offers_partner_external
     external_id: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -50,3 +50,49 @@ def test_rows_read_back_as_sqlalchemy_reads_them(database_url: str) -> None:
             assert active.rows(session, ["p-on", "p-off", "p-none"]) == [("p-on", True)]
     finally:
         engine.dispose()
+
+
+def test_a_key_given_twice_finds_its_row_once(database_url: str) -> None:
+    run_migrations(MIGRATIONS, database_url)
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            session.execute(insert(OFFERS), [offer_row(1), offer_row(2)])
+            session.commit()
+            lookup = Lookup.of(OFFERS, ("id", "external_id"), "external_id", engine.dialect, for_update=True)
+            assert sorted(row.external_id for row in lookup.rows(session, ["ext-2", "ext-1", "ext-2"])) == [
+                "ext-1", "ext-2"]
+    finally:
+        engine.dispose()
+
+
+def _plan_nodes(plan: dict) -> list[dict]:
+    return [plan, *(node for child in plan.get("Plans", []) for node in _plan_nodes(child))]
+
+
+def test_postgresql_probes_the_index_once_per_key_on_a_table_younger_than_its_statistics(postgres_url: str) -> None:
+    """20,000 offers of one partner, never analysed (a first night's import): `external_id =
+    ANY(keys) AND partner_id = …` read all 20,000 through the partner column of the unique index
+    and filtered them; the lookup must touch only the rows of its keys."""
+    run_migrations(MIGRATIONS, postgres_url)
+    engine = make_engine(postgres_url)
+    try:
+        with Session(engine) as session:
+            session.execute(insert(OFFERS), [offer_row(n, partner_id="partner-1") for n in range(20_000)])
+            session.commit()
+            lookup = Lookup.of(OFFERS, ("id", "version"), "external_id", engine.dialect, equal=("partner_id",),
+                               for_update=True)
+            keys = sorted([f"ext-{n}" for n in range(0, 20_000, 300)] + [f"new-{n}" for n in range(70)])
+            cursor = session.connection().connection.cursor()
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + lookup.sql, (keys, "partner-1"))
+            plan = cursor.fetchone()[0][0]["Plan"]
+            nodes = _plan_nodes(plan)
+            scans = [node for node in nodes if node.get("Relation Name")]
+            assert [(node["Node Type"], node.get("Index Name"), node["Actual Loops"]) for node in scans] == [
+                ("Index Scan", "uq_offers_partner_external", len(keys))]  # one probe per key
+            assert not any(node.get("Rows Removed by Filter") or node.get("Rows Removed by Index Recheck")
+                           for node in nodes)
+            assert plan["Actual Rows"] == 67
+            assert len(lookup.rows(session, keys, "partner-1")) == 67
+    finally:
+        engine.dispose()
