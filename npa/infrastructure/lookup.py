@@ -9,8 +9,9 @@ steady traffic a batch does about six of them.
 
 SQLite reads the keys from one JSON text (`IN (SELECT value FROM json_each(?))`), PostgreSQL
 from one array (`unnest(%s)`, each key probed by a subquery of its own): one statement text
-whatever the number of keys, no parameter limit, each key found through the index. The values come back through the columns' own result
-processors (times, JSON), so a row reads as SQLAlchemy would read it.
+whatever the number of keys, no parameter limit, each key found through the index. The values
+come back through the columns' own result processors (times, JSON), so a row reads as
+SQLAlchemy would read it.
 
 Reads only: writes go through SQLAlchemy's cursor events (the SQLite write lock,
 npa/infrastructure/database.py) or `Prepared`.
