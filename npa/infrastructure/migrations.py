@@ -103,6 +103,22 @@ def drop_inbox_retention_index() -> None:
     op.drop_index("ix_inbox_processed_at", table_name="inbox")
 
 
+def add_outbox_pending_index() -> None:
+    """A later revision of every service: the relay's pending rows in id order (ADR 0009)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    pending = sa.text("published_at IS NULL")
+    op.create_index("ix_outbox_pending", "outbox", ["id"], unique=False, postgresql_where=pending,
+                    sqlite_where=pending)
+
+
+def drop_outbox_pending_index() -> None:
+    from alembic import op
+
+    op.drop_index("ix_outbox_pending", table_name="outbox")
+
+
 def create_throttle_table() -> None:
     """npa.infrastructure.throttle.ThrottleCount, for a service that throttles (ADR 20)."""
     import sqlalchemy as sa

@@ -8,7 +8,7 @@ import functools
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Column, Dialect, LargeBinary, delete, func, insert, select
+from sqlalchemy import Column, Dialect, Index, LargeBinary, delete, func, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel
 
@@ -20,8 +20,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+PENDING = "published_at IS NULL"
+
+
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
+    # The relay's `published_at IS NULL ORDER BY id LIMIT n`: the pending rows in id order from
+    # an index of only those. Without it PostgreSQL walked the primary key through every row
+    # published within the retention, or sorted the whole backlog, on each round (revision
+    # "outbox pending index" of every service, ADR 9 section of 2026-12-02).
+    __table_args__ = (Index("ix_outbox_pending", "id", postgresql_where=text(PENDING), sqlite_where=text(PENDING)),)
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(unique=True, max_length=64)
