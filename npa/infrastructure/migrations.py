@@ -104,7 +104,10 @@ def drop_inbox_retention_index() -> None:
 
 
 def add_outbox_pending_index() -> None:
-    """A later revision of every service: the relay's pending rows in id order (ADR 0009)."""
+    """A later revision of every service: the relay's pending rows in id order (ADR 0009, section
+    of 2026-12-02). The relay reads `published_at IS NULL ORDER BY id LIMIT n`; behind the rows
+    published within the retention PostgreSQL walked the primary key through all of them on each
+    round: 125.7 ms a round behind 300,000 published rows, 0.5 ms with this index."""
     import sqlalchemy as sa
     from alembic import op
 

@@ -3,11 +3,6 @@
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-02 18:00:00.000000
-
-The relay reads `published_at IS NULL ORDER BY id LIMIT n`. With the published rows of the
-retention period (24 h by default) before the first pending one, PostgreSQL walked the primary
-key through all of them on each round, or sorted the whole backlog: 151 ms a round behind
-300,000 published rows, 0.7 ms with this index (ADR 0009, section of 2026-12-02).
 """
 from typing import Sequence, Union
 
