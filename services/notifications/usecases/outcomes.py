@@ -6,10 +6,11 @@ sent or failed mail about a bus event or a digest stages its `de.npa.notificatio
 in the same transaction.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Dialect, bindparam, update
 from sqlmodel import Session, col, select
 
 from npa.contracts import topics
@@ -17,6 +18,7 @@ from npa.contracts.envelope import CloudEvent, new_event
 from npa.contracts.events import notifications as notification_events
 from npa.infrastructure.backoff import Backoff
 from npa.infrastructure.outbox import stage_many
+from npa.infrastructure.prepared import Prepared
 from services.notifications import domain
 from services.notifications.models import Delivery
 from services.notifications.usecases.claims import DueMail
@@ -25,9 +27,15 @@ SENT, DEFERRED, FAILED, SKIPPED, POSTPONED = "sent", "deferred", "failed", "skip
 # Built once (Core, no ORM entities): the recorder runs these a few hundred times per fan-out.
 _TABLE = Delivery.__table__  # type: ignore[attr-defined]
 _EXISTING = select(_TABLE.c.id).where(_TABLE.c.id.in_(bindparam("ids", expanding=True)))
-_SETTLE = update(_TABLE).where(_TABLE.c.id == bindparam("key")).values(
-    status=bindparam("status"), attempts=bindparam("attempts"), error=bindparam("error"),
-    next_attempt_at=bindparam("next_attempt_at"), sent_at=bindparam("sent_at"), claim_token=None)
+_SETTLED = ("status", "attempts", "error", "next_attempt_at", "sent_at", "claim_token")
+
+
+@functools.cache
+def _settle(dialect: Dialect) -> Prepared:
+    """Every outcome of a call in one statement on PostgreSQL (`UPDATE … FROM` the rows of one
+    JSON parameter), the driver's executemany on SQLite: SQLAlchemy's executemany sent one
+    UPDATE per mail (ADR 23, 2026-12-02)."""
+    return Prepared.update_by_key(_TABLE, "id", _SETTLED, dialect)
 
 
 @dataclass
@@ -54,8 +62,8 @@ def record(session: Session, outcomes: list[Outcome], backoff: Backoff, max_atte
     changes, announcements = [], []
     for outcome in outcomes:
         delivery = outcome.mail.delivery
-        row = {"key": delivery.id, "status": delivery.status, "attempts": delivery.attempts, "error": None,
-               "next_attempt_at": delivery.next_attempt_at, "sent_at": None}
+        row = {"id": delivery.id, "status": delivery.status, "attempts": delivery.attempts, "error": None,
+               "next_attempt_at": delivery.next_attempt_at, "sent_at": None, "claim_token": None}
         if outcome.result == SENT:
             row.update(status=domain.DELIVERY_SENT, attempts=delivery.attempts + 1, sent_at=outcome.at)
             announcements.append((outcome, notification_events.SENT, None))
@@ -75,8 +83,7 @@ def record(session: Session, outcomes: list[Outcome], backoff: Backoff, max_atte
                 outcome.result = DEFERRED
                 row.update(next_attempt_at=outcome.at + timedelta(seconds=backoff.delay(attempts)))
         changes.append(row)
-    if changes:
-        connection.execute(_SETTLE, changes)
+    _settle(connection.dialect).run(session, changes)
     stage_many(session, topics.NOTIFICATIONS, [
         _announcement(outcome, event_type, reason) for outcome, event_type, reason in announcements
         if outcome.mail.delivery.kind != domain.CONFIRMATION])  # a confirmation answers no bus event
