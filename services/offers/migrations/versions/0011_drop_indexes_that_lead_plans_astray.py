@@ -6,12 +6,12 @@ Create Date: 2026-12-02 17:00:00.000000
 
 `ix_offers_partner_id` repeats the first column of `uq_offers_partner_external (partner_id,
 external_id)`, and `ix_offers_status` the first of `ix_offers_status_created`. Every query
-they served, the composite index serves. Worse, PostgreSQL chose `ix_offers_partner_id` for the
-partner batch's lookup (`partner_id = $2 AND external_id = ANY($1)`) on a table whose statistics
-were younger than its rows, and so read every offer of the partner on each batch: 8–32 ms a
-batch at 3,000–3,900 offers of one partner, growing with the partner's offers (ADR 9, section
-of 2026-12-02). Without it the lookup can only probe the unique index, and every write of an
-offer maintains two indexes fewer.
+they served, the composite index serves, and every write of an offer maintains two indexes
+fewer. PostgreSQL had chosen `ix_offers_partner_id` for the partner batch's lookup on a table
+younger than its statistics and read every offer of the partner on each batch (8–32 ms a batch
+at 3,000–3,900 offers of one partner). Dropping it alone did not change that (the planner used
+the unique index's first column the same way); the lookup's new shape did
+(npa/infrastructure/lookup.py, ADR 9, section of 2026-12-02).
 """
 from typing import Sequence, Union
 
