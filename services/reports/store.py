@@ -68,7 +68,7 @@ def read_rows(session: Session, model: type, ids: Sequence[str]) -> dict[str, di
     the ORM session cost a third of a one-offer batch's handler (steady traffic, ADR 12)."""
     if not ids:
         return {}
-    return {row.id: row._asdict() for row in _by_ids(_dialect(session), model).rows(session, sorted(set(ids)))}
+    return {row.id: row._asdict() for row in _by_ids(_dialect(session), model).rows(session, ids)}
 
 
 def write_rows(session: Session, model: type, rows: Mapping[str, dict[str, Any]], stored: set[str]) -> None:

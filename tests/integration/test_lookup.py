@@ -12,6 +12,7 @@ from npa.infrastructure.database import make_engine, run_migrations
 from npa.infrastructure.lookup import Lookup
 from services.offers.models import Offer, Partner
 from tests.integration.test_prepared_writes import AT, offer_row
+from tests.support.plans import explain_analyze, plan_nodes
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "offers" / "migrations"
 OFFERS, PARTNERS = Offer.__table__, Partner.__table__  # type: ignore[attr-defined]
@@ -66,10 +67,6 @@ def test_a_key_given_twice_finds_its_row_once(database_url: str) -> None:
         engine.dispose()
 
 
-def _plan_nodes(plan: dict) -> list[dict]:
-    return [plan, *(node for child in plan.get("Plans", []) for node in _plan_nodes(child))]
-
-
 def test_postgresql_probes_the_index_once_per_key_on_a_table_younger_than_its_statistics(postgres_url: str) -> None:
     """20,000 offers of one partner, never analysed (a first night's import): `external_id =
     ANY(keys) AND partner_id = …` read all 20,000 through the partner column of the unique index
@@ -83,10 +80,8 @@ def test_postgresql_probes_the_index_once_per_key_on_a_table_younger_than_its_st
             lookup = Lookup.of(OFFERS, ("id", "version"), "external_id", engine.dialect, equal=("partner_id",),
                                for_update=True)
             keys = sorted([f"ext-{n}" for n in range(0, 20_000, 300)] + [f"new-{n}" for n in range(70)])
-            cursor = session.connection().connection.cursor()
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + lookup.sql, (keys, "partner-1"))
-            plan = cursor.fetchone()[0][0]["Plan"]
-            nodes = _plan_nodes(plan)
+            plan = explain_analyze(session.connection().connection.cursor(), lookup.sql, (keys, "partner-1"))
+            nodes = plan_nodes(plan)
             scans = [node for node in nodes if node.get("Relation Name")]
             assert [(node["Node Type"], node.get("Index Name"), node["Actual Loops"]) for node in scans] == [
                 ("Index Scan", "uq_offers_partner_external", len(keys))]  # one probe per key

@@ -6,7 +6,6 @@ conditions repeated in the claim's UPDATE, PostgreSQL then joined every due row 
 claimed ones: 700 ms per claim of 200 among 10,000 (ADR 23). The claim's own plan, run with
 EXPLAIN ANALYZE in a transaction that is rolled back, must read about as many rows as it claims."""
 
-import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from sqlmodel import Session
 from npa.infrastructure.database import make_engine, run_migrations
 from npa.infrastructure.outbox import utcnow
 from services.notifications.usecases import claims
+from tests.support.plans import explain_analyze, plan_nodes
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "notifications" / "migrations"
 DUE, LIMIT = 3000, 50
@@ -24,9 +24,8 @@ DUE, LIMIT = 3000, 50
 
 def rows_read(plan: dict) -> int:
     """Rows the plan's nodes read from `deliveries` (actual rows × loops), over the whole tree."""
-    own = plan["Actual Rows"] * plan["Actual Loops"] if plan.get("Relation Name") == "deliveries" \
-        and plan["Node Type"] != "ModifyTable" else 0
-    return own + sum(rows_read(child) for child in plan.get("Plans", []))
+    return sum(node["Actual Rows"] * node["Actual Loops"] for node in plan_nodes(plan)
+               if node.get("Relation Name") == "deliveries" and node["Node Type"] != "ModifyTable")
 
 
 def test_a_claim_among_many_due_rows_reads_about_what_it_claims(postgres_url: str) -> None:
@@ -51,12 +50,9 @@ def test_a_claim_among_many_due_rows_reads_about_what_it_claims(postgres_url: st
         assert len(claimed) == LIMIT and len(statements) == 1
         statement, parameters = statements[0]
         with engine.connect() as connection:
-            cursor = connection.connection.cursor()
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
-            plan = cursor.fetchone()[0]
+            plan = explain_analyze(connection.connection.cursor(), statement, parameters)
             connection.rollback()
-        plan = plan if isinstance(plan, list) else json.loads(plan)
-        read = rows_read(plan[0]["Plan"])
+        read = rows_read(plan)
         assert LIMIT <= read <= 3 * LIMIT, f"the claim read {read} rows of deliveries to claim {LIMIT}"
         with Session(engine) as session:  # the second claim takes the next rows, none twice
             again = claims.claim_due(session, utcnow(), limit=LIMIT, lease=timedelta(seconds=120), token="t2")

@@ -12,6 +12,7 @@ from npa.contracts.envelope import new_event
 from npa.infrastructure.database import make_engine, run_migrations
 from npa.infrastructure.outbox import OutboxMessage, stage_many, utcnow
 from npa.infrastructure.relay import OutboxRelay, RelaySettings
+from tests.support.plans import explain_analyze, plan_nodes
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "offers" / "migrations"
 PUBLISHED, PENDING, BATCH = 20_000, 5_000, 100
@@ -19,10 +20,6 @@ PUBLISHED, PENDING, BATCH = 20_000, 5_000, 100
 
 async def _never_called(messages):  # noqa: ANN001, ANN202
     raise AssertionError("nothing is published here")
-
-
-def _plan_nodes(plan: dict) -> list[dict]:
-    return [plan, *(node for child in plan.get("Plans", []) for node in _plan_nodes(child))]
 
 
 def test_the_relay_reads_its_pending_rows_in_order_without_the_published_ones(database_url: str) -> None:
@@ -45,8 +42,7 @@ def test_the_relay_reads_its_pending_rows_in_order_without_the_published_ones(da
             cursor = connection.connection.cursor()
             query = relay._pending_query.compile(engine, compile_kwargs={"literal_binds": True})
             if engine.dialect.name == "postgresql":
-                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {query}")
-                nodes = _plan_nodes(cursor.fetchone()[0][0]["Plan"])
+                nodes = plan_nodes(explain_analyze(cursor, str(query)))
                 scans = [node for node in nodes if node.get("Relation Name") == "outbox"]
                 assert [(node["Node Type"], node.get("Index Name")) for node in scans] == [
                     ("Index Scan", "ix_outbox_pending")]

@@ -17,8 +17,8 @@ from npa.contracts import topics
 from npa.contracts.envelope import CloudEvent, new_event
 from npa.contracts.events import notifications as notification_events
 from npa.infrastructure.backoff import Backoff
-from npa.infrastructure.outbox import stage_many
 from npa.infrastructure.lookup import Lookup
+from npa.infrastructure.outbox import stage_many
 from npa.infrastructure.prepared import Prepared
 from services.notifications import domain
 from services.notifications.models import Delivery

@@ -56,7 +56,7 @@ def _active_among(dialect: Dialect) -> Lookup:  # on the driver's cursor (lookup
 
 def active_among(session: Session, actor_ids: set[str]) -> set[str]:
     """Which of these actors are known and active, in one query."""
-    return {actor_id for (actor_id,) in _active_among(session.get_bind().dialect).rows(session, sorted(actor_ids))}
+    return {actor_id for (actor_id,) in _active_among(session.get_bind().dialect).rows(session, actor_ids)}
 
 
 def on_actor_events(session: Session, events: list[CloudEvent]) -> None:

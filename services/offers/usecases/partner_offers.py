@@ -153,14 +153,14 @@ def plan_partner_changes(session: Session, changes: list[PartnerChange], *, base
     dialect = session.get_bind().dialect
     lock_for_write(session)
     partners = {partner.id: partner for partner in  # named tuples (id, actor_id)
-                _active_partners(dialect).rows(session, sorted({change.partner_id for change in changes}))}
+                _active_partners(dialect).rows(session, {change.partner_id for change in changes})}
     plan = Plan()
     wanted: dict[str, set[str]] = {}
     for change in changes:
         if change.partner_id in partners:
             wanted.setdefault(change.partner_id, set()).add(change.external_id)
     for partner_id, external_ids in sorted(wanted.items()):  # one lock order for every batch
-        for row in _partners_offers(dialect).rows(session, sorted(external_ids), partner_id):
+        for row in _partners_offers(dialect).rows(session, external_ids, partner_id):
             values = dict(zip(_COLUMNS, row, strict=True))
             plan.rows[(partner_id, values["external_id"])] = _OfferRow(values, is_new=False)
     providers = {change.body.provider_actor_id or partners[change.partner_id].actor_id

@@ -118,7 +118,7 @@ def check_signed(session: Session, events: Sequence[CloudEvent], window: Signatu
             signatures.check_window(event, now, window.max_age, window.max_skew)
         except signatures.SignatureProblem as problem:
             problems[event.id] = str(problem)
-    keys = {key.id: key for key in _keys_by_id(session.get_bind().dialect).rows(session, sorted(set(claimed.values())))}
+    keys = {key.id: key for key in _keys_by_id(session.get_bind().dialect).rows(session, claimed.values())}
     for event in events:
         if event.id in problems:
             continue
