@@ -9,7 +9,11 @@ by entity, in time order. Then, in one run and on the same records:
 - decode: the same records decoded into pydantic CloudEvents (`npa.contracts.envelope.decode`),
   CPU only;
 - rebuild: `services.reports.rebuild.rebuild` into a fresh SQLite file and a fresh PostgreSQL
-  database (migrations, inbox, version checks, handlers, commits), as `npa-reports rebuild` does.
+  database (migrations, inbox, version checks, handlers, commits), in this process, as
+  `npa-reports rebuild --processes 1` does;
+- command: `npa-reports rebuild` itself (`python -m services.reports.rebuild`, its default of two
+  replaying processes) into another fresh database of each backend; its own figure (from after
+  the migrations, as above) and the command's wall time, interpreter start included.
 
 Each figure is events per second (and this process's CPU seconds); rebuilds repeat `rounds`
 times into new databases.
@@ -19,6 +23,8 @@ times into new databases.
 
 import asyncio
 import random
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +33,8 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
 
@@ -192,6 +199,19 @@ async def rebuild_into(url: str, bootstrap: str) -> tuple[int, float, dict]:
     return result.records, time.perf_counter() - started, dict(result.outcomes)
 
 
+async def command_into(url: str, bootstrap: str) -> tuple[int, float, float, str]:
+    """`npa-reports rebuild` as an operator runs it: records, its own seconds, the wall time, its outcomes."""
+    started = time.perf_counter()
+    run = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "services.reports.rebuild", "--database-url",
+                                                   url, "--bootstrap", bootstrap],
+                                  cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    wall = time.perf_counter() - started
+    found = re.search(r"(\d+) records \((.*)\) .* in ([\d.]+) s", run.stdout)
+    if run.returncode != 0 or found is None:
+        raise RuntimeError(f"npa-reports rebuild failed: {run.stdout}{run.stderr}")
+    return int(found.group(1)), float(found.group(3)), wall, found.group(2)
+
+
 async def main(offers: int, rounds: int, backends: list[str]) -> None:
     from tests.support.databases import postgres_database
     from tests.support.processes import tansu_broker
@@ -222,6 +242,11 @@ async def main(offers: int, rounds: int, backends: list[str]) -> None:
                 records, seconds, outcomes = await rebuild_into(url, bootstrap)
                 print(f"round {number}: rebuild {backend:10}   {records:>7} records {seconds:6.2f} s "
                       f"{records / seconds:>9,.0f} events/s  {_cpu(cpu)}  {outcomes}")
+                url = (f"sqlite:///{folder}/command-{number}.db" if backend == "sqlite"
+                       else stack.enter_context(postgres_database("npa_bench_command")))
+                records, seconds, wall, said = await command_into(url, bootstrap)
+                print(f"round {number}: command {backend:10}   {records:>7} records {seconds:6.2f} s "
+                      f"{records / seconds:>9,.0f} events/s  (wall {wall:5.2f} s: {records / wall:,.0f}/s)  {said}")
 
 
 def _cpu(started: float) -> str:

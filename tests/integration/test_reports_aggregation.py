@@ -8,6 +8,7 @@ One data set per database, produced and consumed once for the whole module.
 
 import csv
 import io
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -131,10 +132,13 @@ API_TABLES = [
 
 
 async def test_rebuild_into_a_fresh_database_gives_identical_tables(live: Live) -> None:
+    """The command as an operator runs it: two processes (its default), each a share of the
+    partitions, writing batches of 50 side by side into one target."""
     fresh = live.new_database()
     command = [str(NPA_REPORTS), "rebuild", "--database-url", fresh, "--bootstrap", live.bootstrap, "--batch-size", "50"]
     run = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
+    # every record once: a partition replayed by both processes would count its records twice
     assert f"{len(live.data.messages)} records" in run.stdout and "dead_lettered 1" in run.stdout, run.stdout
     async with read_only_api(fresh, live.bootstrap) as rebuilt:
         for path, params in API_TABLES:
@@ -145,10 +149,30 @@ async def test_rebuild_into_a_fresh_database_gives_identical_tables(live: Live) 
 
     with pytest.raises(TargetNotFresh, match="--resume"):  # a second replay into the same target proves nothing
         await rebuild(fresh, live.bootstrap)
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "--resume" in refused.stderr, refused.stderr
     if live.backend == "sqlite":  # resuming changes nothing: every event is a duplicate or parked again
         resumed = await rebuild(fresh, live.bootstrap, resume=True)
         assert set(resumed.outcomes) == {"duplicate", "dead_lettered"}, resumed.outcomes
         assert resumed.records == len(live.data.messages)
+        three = subprocess.run([*command, "--resume", "--processes", "3"], capture_output=True, text=True, timeout=120)
+        assert three.returncode == 0, three.stderr
+        assert f"{len(live.data.messages)} records (dead_lettered 1, duplicate " in three.stdout, three.stdout
+
+
+def test_a_replaying_process_that_fails_fails_the_command(tmp_path: Path) -> None:
+    with socket.socket() as closed:  # a port nobody listens on: every process fails to reach Kafka
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"127.0.0.1:{closed.getsockname()[1]}"
+    target = f"sqlite:///{tmp_path}/unreachable.db"
+    run = subprocess.run([str(NPA_REPORTS), "rebuild", "--database-url", target, "--bootstrap", nowhere,
+                          "--processes", "2"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "npa-reports-rebuild-" in run.stderr and "KafkaConnectionError" in run.stderr, run.stderr
+    assert "--resume" in run.stderr
+    bad = subprocess.run([str(NPA_REPORTS), "rebuild", "--database-url", target, "--processes", "0"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--processes" in bad.stderr, bad.stderr
 
 
 async def test_rebuild_in_small_batches_of_several_partitions_at_once_gives_identical_tables(live: Live) -> None:
