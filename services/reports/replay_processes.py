@@ -45,13 +45,16 @@ class ReplayProcessFailed(RuntimeError):
 
 
 def rebuild_in_processes(database_url: str, bootstrap: str, *, processes: int, resume: bool = False,
-                         security: KafkaSecurity | None = None, batch_size: int = BATCH_SIZE) -> RebuildResult:
-    """Blocks until every process has finished; the merged outcomes and end offsets."""
+                         security: KafkaSecurity | None = None, batch_size: int = BATCH_SIZE,
+                         start_method: str | None = None) -> RebuildResult:
+    """Blocks until every process has finished; the merged outcomes and end offsets.
+
+    `start_method`: by default `fork`, which starts in milliseconds with everything imported,
+    when this process runs no other thread (the command); otherwise `spawn`, since a fork copies
+    the locks other threads may hold."""
     fresh = prepare(database_url, resume=resume)
     started = time.monotonic()
-    # A fork starts in milliseconds with everything imported; it is safe only from a process
-    # that runs no other thread (the command). Anything else (tests, benchmarks) spawns.
-    context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
+    context = multiprocessing.get_context(start_method or ("fork" if threading.active_count() == 1 else "spawn"))
     workers: dict[Connection, multiprocessing.Process] = {}
     try:
         for index in range(processes):

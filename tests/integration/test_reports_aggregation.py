@@ -6,6 +6,7 @@ every table downloads as CSV.
 One data set per database, produced and consumed once for the whole module.
 """
 
+import asyncio
 import csv
 import io
 import socket
@@ -23,6 +24,7 @@ from prometheus_client import REGISTRY
 
 from services.reports.app import create_app
 from services.reports.rebuild import TargetNotFresh, rebuild
+from services.reports.replay_processes import rebuild_in_processes
 from services.reports.tables import TABLES
 from tests.integration import test_reports_expected as expected
 from tests.integration.test_reports_dataset import DataSet, generate, produce_all
@@ -180,6 +182,18 @@ async def test_rebuild_in_small_batches_of_several_partitions_at_once_gives_iden
     and three partitions' batches are applied side by side, each partition's in order."""
     fresh = live.new_database("rebuilt-in-small-batches")
     result = await rebuild(fresh, live.bootstrap, batch_size=7, parallel=3)
+    assert result.records == len(live.data.messages) and result.outcomes["dead_lettered"] == 1, result.outcomes
+    async with read_only_api(fresh, live.bootstrap) as rebuilt:
+        for path, params in API_TABLES:
+            assert await get(rebuilt, path, **params) == await get(live.client, path, **params), (path, params)
+
+
+async def test_rebuild_in_spawned_processes_gives_identical_tables(live: Live) -> None:
+    """The command forks; a caller that runs other threads gets spawned processes, which import
+    everything again and receive their share's arguments pickled."""
+    fresh = live.new_database("rebuilt-in-spawned-processes")
+    result = await asyncio.to_thread(rebuild_in_processes, fresh, live.bootstrap, processes=2, batch_size=20,
+                                     start_method="spawn")
     assert result.records == len(live.data.messages) and result.outcomes["dead_lettered"] == 1, result.outcomes
     async with read_only_api(fresh, live.bootstrap) as rebuilt:
         for path, params in API_TABLES:
