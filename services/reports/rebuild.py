@@ -6,7 +6,7 @@ Why a new database and not drop-and-recreate in place: the live read model keeps
 transaction would hold locks against the running consumer for minutes (SQLite has one
 writer); and the new model can be compared with the live one before anyone switches.
 
-How it reads and applies: services/reports/replay.py. With `--processes N` (default 2) the
+How it reads and applies: services/reports/replay.py. With `--processes N` (default 2; 1 on a one-core host) the
 partitions are shared among N processes (services/reports/replay_processes.py).
 
 Cut-over: stop the reports service, run the rebuild (or run it while the service is up
@@ -35,7 +35,7 @@ from services.reports.replay_processes import ReplayProcessFailed, rebuild_in_pr
 __all__ = ["RebuildResult", "TargetNotFresh", "main", "rebuild"]
 
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"  # as in npa.infrastructure.settings
-PROCESSES = 2  # the command's default (ADR 12, 2026-12-02)
+PROCESSES = min(2, os.cpu_count() or 1)  # the command's default: two where there are two cores (ADR 12, 2026-12-02)
 
 
 async def rebuild(database_url: str, bootstrap: str, *, resume: bool = False, retry: RetryPolicy | None = None,
