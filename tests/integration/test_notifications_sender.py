@@ -9,13 +9,15 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from npa.infrastructure.outbox import utcnow
 from services.notifications import domain
 from services.notifications.sending.recorder import OutcomeRecorder
-from services.notifications.usecases import outcomes
+from services.notifications.usecases import claims, outcomes
 from services.notifications.usecases.claims import claim_due
 from tests.support.notifications import (
     apply,
@@ -205,6 +207,51 @@ async def test_two_recorder_writes_at_once_keep_the_unrecorded_limit(database_ur
         assert recorder.most_unwritten <= 6
         confirmations = deliveries(runtime, kind=domain.CONFIRMATION)
         assert {d.status for d in confirmations} == {domain.DELIVERY_SENT} and len(confirmations) == 40
+
+
+def fails_once(monkeypatch, module, name: str) -> None:  # noqa: ANN001
+    """`module.name` raises what a restarting database gives, once; then it is itself again."""
+    real = getattr(module, name)
+
+    def database_gone(*_args, **_kwargs) -> None:  # noqa: ANN002, ANN003
+        monkeypatch.setattr(module, name, real)
+        raise OperationalError("SELECT …", {}, ConnectionError("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(module, name, database_gone)
+
+
+async def test_a_claim_whose_mails_could_not_be_read_is_given_back_when_the_database_answers(
+        database_url, monkeypatch):  # noqa: ANN001
+    """`make faults` scenario 4: PostgreSQL restarted between a claim's commit and the reading of
+    its mails. The lease stood with no round holding it, and the mails waited for its end (120 s)."""
+    with counting_sink() as (sink, port), notifications_runtime(database_url, port) as runtime:
+        for n in range(3):
+            subscribe(runtime, f"reader{n}@example.org", NOW)
+        fails_once(monkeypatch, claims, "load_mails")
+        fails_once(monkeypatch, outcomes, "release_claim")  # still away when the round ends
+        with pytest.raises(OperationalError):
+            await runtime.sender.send_due()
+        leased = deliveries(runtime, status=domain.DELIVERY_PENDING)
+        assert len(leased) == 3 and all(d.claim_token for d in leased) and not sink.recipients
+        assert runtime.sender.unsettled
+        assert await runtime.sender.send_due() == 3  # given back first, then claimed again at once
+        assert sorted(sink.recipients) == [f"reader{n}@example.org" for n in range(3)]
+        assert {(d.status, d.attempts, d.claim_token) for d in deliveries(runtime)} == {(domain.DELIVERY_SENT, 1, None)}
+
+
+async def test_the_rest_of_a_round_whose_release_failed_is_given_back_by_the_next(
+        database_url, monkeypatch):  # noqa: ANN001
+    with notifications_runtime(database_url, free_port(), connections=1) as runtime:  # nothing listens there
+        for n in range(4):
+            subscribe(runtime, f"reader{n}@example.org", NOW)
+        fails_once(monkeypatch, outcomes, "release")
+        with pytest.raises(OperationalError):
+            await runtime.sender.send_due()  # one tried and failed; three untried, their release failed
+        untried = [d for d in deliveries(runtime) if d.attempts == 0]
+        assert len(untried) == 3 and all(d.claim_token for d in untried)
+        await runtime.sender.send_due(utcnow() - timedelta(minutes=5))  # gives back, claims nothing yet
+        untried = [d for d in deliveries(runtime) if d.attempts == 0]
+        assert len(untried) == 3 and all(d.claim_token is None for d in untried) and not runtime.sender.unsettled
 
 
 async def wait_for(condition, seconds: float = 20) -> None:  # noqa: ANN001

@@ -34,6 +34,7 @@ from services.notifications.sending.depth import QueueDepth, aware
 from services.notifications.sending.owners import SenderIdentity
 from services.notifications.sending.pool import SmtpPool
 from services.notifications.sending.recorder import OutcomeRecorder
+from services.notifications.sending.unsettled import UnsettledLeases
 from services.notifications.sending.transaction import MESSAGE_REJECTIONS, describe, reply_code, send_wire_ready
 from services.notifications.usecases import outcomes
 from services.notifications.usecases.claims import POSTPONE, SEND, SKIP, DueMail
@@ -61,6 +62,7 @@ class DeliverySender:
         self._stopping = False
         self._depth = QueueDepth(engine)
         self.identity = SenderIdentity(engine)
+        self.unsettled = UnsettledLeases(engine)
         self.rounds = 0  # rounds the worker loop started (tests)
 
     async def run(self) -> None:
@@ -119,19 +121,24 @@ class DeliverySender:
         still send the current one, so they never wait for the database. `keep_going` (the
         worker loop): after a claim that found mails, wait for the next wake-up or poll and claim
         again within the same round, until a claim finds nothing."""
+        if self.unsettled:  # a failed round's leases first; raises while the database is away
+            await asyncio.to_thread(self.unsettled.settle)
         drain = _Drain()
         recorder = OutcomeRecorder(self._engine, self.policy)
         try:
             await asyncio.gather(self._feed(drain, recorder, now, keep_going),
                                  *(self._work(slot, drain, recorder) for slot in range(self.pool.size)))
         finally:
+            if await recorder.close():
+                self._on_staged()  # once per round; meanwhile the relay's poll and the consumer's commits wake it
             leftovers = [*drain.queue, *drain.expired]
             if leftovers:  # the server is in trouble, a lease runs out, or the service stops
                 delay = self.policy.backoff.delay(1) if drain.trouble else 0.0
                 when = utcnow() + timedelta(seconds=delay)
-                await asyncio.to_thread(self._release, leftovers, when)
-            if await recorder.close():
-                self._on_staged()  # once per round; meanwhile the relay's poll and the consumer's commits wake it
+                for queued in leftovers:
+                    self.unsettled.give_back(queued.token, [queued.mail.delivery.id], when)
+            if self.unsettled:  # these, and a claim that failed in this round
+                await asyncio.to_thread(self.unsettled.settle)
         if drain.error is not None:
             raise drain.error
         return drain.taken
@@ -231,9 +238,13 @@ class DeliverySender:
 
     def _claim_and_render(self, now: datetime, token: str) -> list[tuple[DueMail, RenderedMail | str | None]]:
         """Claim due rows and build their mails; a string stands for 'cannot render'."""
-        with Session(self._engine, expire_on_commit=False) as session:
-            due = usecases.claim_due(session, now, limit=self.policy.batch_size,
-                                     lease=timedelta(seconds=self.policy.lease_seconds), token=token)
+        try:
+            with Session(self._engine, expire_on_commit=False) as session:
+                due = usecases.claim_due(session, now, limit=self.policy.batch_size,
+                                         lease=timedelta(seconds=self.policy.lease_seconds), token=token)
+        except Exception:  # the lease may be committed while its mails were not read
+            self.unsettled.claim_failed(token)
+            raise
         prepared: list[tuple[DueMail, RenderedMail | str | None]] = []
         for mail in due:
             if mail.verdict != SEND:
@@ -245,16 +256,6 @@ class DeliverySender:
                 log.exception("cannot render delivery %s", mail.delivery.id)
                 prepared.append((mail, f"cannot render mail: {type(error).__name__}"))
         return prepared
-
-    def _release(self, leftovers: list["_Queued"], when: datetime) -> None:
-        by_token: dict[str, list[str]] = {}
-        for queued in leftovers:
-            by_token.setdefault(queued.token, []).append(queued.mail.delivery.id)
-        with Session(self._engine) as session:
-            for token, delivery_ids in by_token.items():
-                outcomes.release(session, delivery_ids, token, when)
-            session.commit()
-
 
 @dataclass
 class _Queued:

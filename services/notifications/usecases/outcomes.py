@@ -97,14 +97,29 @@ def record(session: Session, outcomes: list[Outcome], backoff: Backoff, max_atte
     return outcomes
 
 
-def release(session: Session, delivery_ids: list[str], token: str, when: datetime) -> None:
+def release(session: Session, delivery_ids: list[str], token: str, when: datetime) -> int:
     """Give claimed but untried deliveries back, due at `when`, without counting an attempt;
-    only rows this round still holds (its lease may have passed to another replica)."""
+    only rows this round still holds (its lease may have passed to another replica). Returns
+    how many."""
+    count = 0
     for start in range(0, len(delivery_ids), 500):
-        session.execute(update(Delivery).where(
+        result = session.execute(update(Delivery).where(
             col(Delivery.id).in_(delivery_ids[start:start + 500]), col(Delivery.claim_token) == token,
             col(Delivery.status) == domain.DELIVERY_PENDING,
         ).values(next_attempt_at=when, claim_token=None).execution_options(synchronize_session=False))
+        count += result.rowcount or 0  # type: ignore[attr-defined]
+    return count
+
+
+def release_claim(session: Session, token: str, when: datetime) -> int:
+    """Give back every pending row still leased under `token` (a claim whose mails no round
+    holds), due at `when`; returns how many. A lease lies ahead of its claim's time, so the
+    due index narrows the search to leased rows."""
+    result = session.execute(update(Delivery).where(
+        col(Delivery.status) == domain.DELIVERY_PENDING, col(Delivery.next_attempt_at) > when,
+        col(Delivery.claim_token) == token,
+    ).values(next_attempt_at=when, claim_token=None).execution_options(synchronize_session=False))
+    return result.rowcount or 0  # type: ignore[attr-defined]
 
 
 def _announcement(outcome: Outcome, event_type: str, reason: str | None) -> CloudEvent:
