@@ -12,6 +12,8 @@ every offer and every expected mail:
   6  two replicas of offers and of notifications, one of each SIGKILLed
   7  forged partner messages for B's offer (signed by A, unsigned, altered, unknown key) amid a
      steady stream of good signed offers of A and B on the partner topic: parked on .dlq, none applied
+  8  PostgreSQL stopped for 20 s mid fan-out (10 offers × 300 subscribers), then started: the
+     mails accepted meanwhile are recorded, none sent again after its lease
 
     .venv/bin/python bench/faults.py [--quick] [--only 1,3] [--backend sqlite|postgresql]
 
@@ -45,6 +47,7 @@ SCENARIOS = {
     5: fault_poison.poison_messages,
     6: fault_scenarios.replicas_killed,
     7: fault_forged.forged_partner_message,
+    8: fault_scenarios.postgres_away_mid_fanout,
 }
 HEADER = ("scenario", "sent", "applied", "mails exp.", "received", "dupl.", "bound", "lost", "recover s", "ok")
 
@@ -85,7 +88,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="10 s faults, 10 offers × 100 subscribers")
     parser.add_argument("--only", default="", help="scenario numbers, e.g. 1,3")
     parser.add_argument("--backend", default="sqlite", choices=("sqlite", "postgresql"),
-                        help="databases of scenarios other than 4 (which always uses PostgreSQL)")
+                        help="databases of scenarios other than 4 and 8 (which always use PostgreSQL)")
     parser.add_argument("--fault-seconds", type=float, default=None)
     parser.add_argument("--keep-logs", default="", help="copy each scenario's service logs into this folder")
     args = parser.parse_args()

@@ -138,11 +138,16 @@ def postgres_cluster() -> tuple[str, str]:
     return version, "main"
 
 
-def restart_postgres() -> None:
-    """Only the cluster on 127.0.0.1:5432; it must be running again afterwards."""
+def control_postgres(action: str) -> None:
+    """`restart`, `stop` or `start` only the cluster on 127.0.0.1:5432 (fast: sessions are cut)."""
     version, name = postgres_cluster()
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart", "-m", "fast"],
-                   check=True, timeout=120)
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action,
+                    *(["-m", "fast"] if action != "start" else [])], check=True, timeout=120)
+
+
+def restart_postgres() -> None:
+    """It must be running again afterwards."""
+    control_postgres("restart")
 
 
 async def postgres_restarted(options: Options) -> Row:
@@ -177,3 +182,33 @@ async def replicas_killed(options: Options) -> Row:
         return await finish(harness, options, "6 one of two replicas killed (offers, notifications)",
                             bound=SENDER_CRASH_BOUND, note="the survivors take over, nothing restarted; recovery: from "
                                                            "the kill until the offers of its first 5 s were mailed")
+
+
+AWAY_LEASE_SECONDS = 45.0
+
+
+async def postgres_away_mid_fanout(options: Options) -> Row:
+    """8. PostgreSQL stopped mid fan-out (10 offers × 300 subscribers, every service on it) for
+    20 s (quick: 10 s), then started. The mails accepted while it went away must be recorded
+    once it answers, not sent again when their lease ends (ADR 8); the lease is shortened to
+    45 s, and the run waits past it, so that a repeat would show."""
+    env = {**ENV, "NPA_NOTIFICATIONS_SMTP_TIMEOUT_SECONDS": "10",
+           "NPA_NOTIFICATIONS_SENDER_LEASE_SECONDS": str(AWAY_LEASE_SECONDS)}
+    away = min(options.fault_seconds, 20.0)
+    with running_stack("postgresql", SERVICES, env) as stack:
+        harness = prepared(stack, options, options.fanout_subscribers)
+        await harness.send_offers(options.fanout_offers)
+        expected = harness.mails_expected
+        await traffic.wait_for(lambda: harness.received() >= expected // 3, 240)
+        at_stop, stopped = harness.received(), time.monotonic()
+        await asyncio.to_thread(control_postgres, "stop")
+        try:
+            await asyncio.sleep(away)
+        finally:
+            await asyncio.to_thread(control_postgres, "start")
+        harness.mark_fault_end()
+        await harness.wait_for_mails(240)
+        await asyncio.sleep(max(0.0, stopped + AWAY_LEASE_SECONDS + 5 - time.monotonic()))
+        return await finish(harness, options, "8 PostgreSQL away mid fan-out",
+                            note=f"stopped {away:.0f} s after {at_stop}/{expected} mails; the lease "
+                                 f"{AWAY_LEASE_SECONDS:.0f} s, waited past it for repeats")

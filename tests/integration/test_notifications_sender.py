@@ -201,7 +201,7 @@ async def test_two_recorder_writes_at_once_keep_the_unrecorded_limit(database_ur
         recorder = OutcomeRecorder(runtime.engine, replace(runtime.sender.policy, max_unrecorded=6), writers=2)
         for mail in due:
             await recorder.wait_for_room()
-            recorder.add(outcomes.Outcome(mail, outcomes.SENT, utcnow()))
+            recorder.add(outcomes.Outcome(mail, outcomes.SENT, utcnow()), time.monotonic() + 60)
             await asyncio.sleep(0)
         assert await recorder.close() == len(due) == 40
         assert recorder.most_unwritten <= 6

@@ -15,6 +15,8 @@ the count of outcomes handed over and not committed, whichever write holds them 
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -29,11 +31,11 @@ from services.notifications.usecases.outcomes import Outcome
 
 log = logging.getLogger(__name__)
 
-WRITE_BACKOFF = Backoff(base_seconds=0.4, max_seconds=6.4, jitter=0.0)  # the database away for a moment
+WRITE_BACKOFF = Backoff(base_seconds=0.4, max_seconds=6.4, jitter=0.0)  # the database away: a restart, a failover
 
 
 class OutcomeRecorder:
-    def __init__(self, engine: Engine, policy: SenderPolicy, *, linger: float = 0.02, write_attempts: int = 5,
+    def __init__(self, engine: Engine, policy: SenderPolicy, *, linger: float = 0.02,
                  writers: int | None = None) -> None:
         self._engine = engine
         # SQLite has one write turn: a second writer would only queue for it in another thread.
@@ -41,10 +43,10 @@ class OutcomeRecorder:
         self.most_unwritten = 0  # the high-water mark of `_unwritten` (tests hold it to the limit)
         self._policy = policy
         self._postpone = timedelta(seconds=policy.postpone_seconds)
-        self._write_attempts = write_attempts
         self._linger = linger
         self._batch_size = policy.batch_size
         self._waiting: list[Outcome] = []
+        self._waiting_lease_ends = math.inf  # the earliest lease among them
         self._limit = policy.max_unrecorded
         self._unwritten = 0  # handed over, not yet committed (or given up)
         self._room = asyncio.Event()
@@ -56,8 +58,11 @@ class OutcomeRecorder:
         self._task = asyncio.create_task(self._run(), name="mail-outcome-recorder")
         self.written = 0  # outcomes committed, for the caller (a round may last as long as steady traffic)
 
-    def add(self, outcome: Outcome) -> None:
+    def add(self, outcome: Outcome, lease_ends: float) -> None:
+        """`lease_ends` (monotonic): until then no other round can take the mail, so until then a
+        write that fails is tried again."""
         self._waiting.append(outcome)
+        self._waiting_lease_ends = min(self._waiting_lease_ends, lease_ends)
         self._unwritten += 1
         self.most_unwritten = max(self.most_unwritten, self._unwritten)
         if self._unwritten >= self._limit:
@@ -82,7 +87,11 @@ class OutcomeRecorder:
         self._closing = True
         self._arrived.set()
         self._grouped.set()  # a lingering write starts now
-        await self._task
+        try:
+            await self._task
+        except asyncio.CancelledError:  # the service stops while the database is away
+            self._task.cancel()
+            raise
         return self.written
 
     async def _run(self) -> None:
@@ -101,30 +110,39 @@ class OutcomeRecorder:
             self._arrived.clear()
             self._grouped.clear()
             batch, self._waiting = self._waiting, []
+            lease_ends, self._waiting_lease_ends = self._waiting_lease_ends, math.inf
             if batch:
-                writing.add(asyncio.create_task(self._write_counted(batch), name="mail-outcome-write"))
+                writing.add(asyncio.create_task(self._write_counted(batch, lease_ends), name="mail-outcome-write"))
             if self._closing and not self._waiting:
                 for task in asyncio.as_completed(writing):
                     await task
                 return
 
-    async def _write_counted(self, batch: list[Outcome]) -> None:
+    async def _write_counted(self, batch: list[Outcome], lease_ends: float) -> None:
         try:
-            await self._write(batch)
+            await self._write(batch, lease_ends)
         finally:
             self._written(len(batch))
 
-    async def _write(self, batch: list[Outcome]) -> None:
-        for attempt in range(1, self._write_attempts + 1):
+    async def _write(self, batch: list[Outcome], lease_ends: float) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 written = await asyncio.to_thread(self._write_now, batch)
                 break
-            except Exception as error:  # database away: the mails are out, so keep trying
-                if attempt == self._write_attempts:
-                    # Unrecorded accepts are sent once more after their lease expires (ADR 8).
-                    log.error("cannot record %d mail outcomes (%s); they stay leased", len(batch), error)
+            except Exception as error:  # database away: the mails are out, so keep trying while they are ours
+                delay = WRITE_BACKOFF.delay(attempt)
+                if time.monotonic() + delay >= lease_ends:
+                    # Past its lease another round may take a mail: unrecorded accepts are then
+                    # sent once more (ADR 8).
+                    log.error("cannot record %d mail outcomes before their lease ends (%s); they may be sent again",
+                              len(batch), error)
                     return
-                await asyncio.sleep(WRITE_BACKOFF.delay(attempt))
+                if attempt == 1 or attempt % 10 == 0:
+                    log.warning("recording %d mail outcomes failed (%s: %s), attempt %d, retrying while leased",
+                                len(batch), type(error).__name__, str(error)[:200], attempt)
+                await asyncio.sleep(delay)
         # Counted per label set, not per mail: finding a labelled child costs ~10 µs.
         for (kind, result, reason), count in Counter(
                 (o.mail.delivery.kind, o.result, o.metric_reason) for o in written).items():

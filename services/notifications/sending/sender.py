@@ -159,12 +159,12 @@ class DeliverySender:
                 drain.taken += len(prepared)
                 for mail, rendered in prepared:
                     if mail.verdict == SKIP:
-                        recorder.add(Outcome(mail, outcomes.SKIPPED, utcnow(), mail.reason))
+                        recorder.add(Outcome(mail, outcomes.SKIPPED, utcnow(), mail.reason), lease_ends)
                     elif mail.verdict == POSTPONE:
-                        recorder.add(Outcome(mail, outcomes.POSTPONED, utcnow()))
+                        recorder.add(Outcome(mail, outcomes.POSTPONED, utcnow()), lease_ends)
                     elif isinstance(rendered, str):
                         recorder.add(Outcome(mail, outcomes.FAILED, utcnow(), rendered, permanent=True,
-                                             counts_as_attempt=False, metric_reason="rendering"))
+                                             counts_as_attempt=False, metric_reason="rendering"), lease_ends)
                     else:
                         drain.queue.append(_Queued(mail, rendered, token, lease_ends))  # type: ignore[arg-type]
                 async with drain.changed:
@@ -216,7 +216,7 @@ class DeliverySender:
                 code = reply_code(error)
                 permanent = code is None or domain.is_permanent_smtp_code(code)
                 recorder.add(Outcome(mail, outcomes.FAILED, utcnow(), describe(error), permanent=permanent,
-                                     metric_reason=domain.failure_reason(code) if code else "rejected"))
+                                     metric_reason=domain.failure_reason(code) if code else "rejected"), queued.lease_ends)
             except (TimeoutError, aiosmtplib.SMTPException, OSError) as error:
                 # The server, not this message, is the trouble: this worker stops, no new batch
                 # is claimed, and what no other worker can send waits for the next try.
@@ -225,13 +225,13 @@ class DeliverySender:
                 self._wakeup.set()  # a feeder waiting for new mails ends the round
                 timed_out = isinstance(error, TimeoutError | aiosmtplib.SMTPTimeoutError)
                 recorder.add(Outcome(mail, outcomes.FAILED, utcnow(), describe(error), permanent=False,
-                                     metric_reason=domain.failure_reason(None, timed_out=timed_out)))
+                                     metric_reason=domain.failure_reason(None, timed_out=timed_out)), queued.lease_ends)
                 async with drain.changed:
                     drain.changed.notify_all()
                 return
             else:
                 accepted = utcnow()
-                recorder.add(Outcome(mail, outcomes.SENT, accepted))
+                recorder.add(Outcome(mail, outcomes.SENT, accepted), queued.lease_ends)
                 event_time = mail.delivery.event_time
                 if event_time is not None and mail.delivery.kind in domain.ITEM_MAIL_KINDS:
                     _accept_latency(mail.delivery.kind).observe(max(0.0, (accepted - aware(event_time)).total_seconds()))
