@@ -2,6 +2,8 @@
 PostgreSQL: it keeps trying while the mails' lease holds, so an accepted mail is recorded once
 the database answers instead of being sent again after the lease (ADR 8)."""
 
+import asyncio
+import contextlib
 import logging
 import time
 from datetime import timedelta
@@ -66,4 +68,26 @@ async def test_outcomes_stay_leased_when_the_lease_ends_first(database_url, monk
         with caplog.at_level(logging.ERROR):
             assert await recorder.close() == 0  # gave up: past the lease another round may take them
         assert "before their lease ends" in caplog.text
+        assert {(d.status, d.claim_token) for d in deliveries(runtime)} == {(domain.DELIVERY_PENDING, "round-1")}
+
+
+async def test_a_stop_while_the_database_is_away_leaves_no_write_behind(database_url, monkeypatch):  # noqa: ANN001
+    with notifications_runtime(database_url) as runtime:
+        due = claimed(runtime, 2)
+        calls = database_away(monkeypatch, failures=None)
+        recorder = OutcomeRecorder(runtime.engine, runtime.sender.policy)
+        for mail in due:
+            recorder.add(outcomes.Outcome(mail, outcomes.SENT, utcnow()), time.monotonic() + 60)
+        closing = asyncio.create_task(recorder.close())
+        while len(calls) < 3:  # retrying while the lease holds
+            await asyncio.sleep(0.01)
+        closing.cancel()  # the service stops (the sender's shutdown cancels its round)
+        with contextlib.suppress(asyncio.CancelledError):
+            await closing
+        await asyncio.sleep(0.05)
+        names = {task.get_name() for task in asyncio.all_tasks() if not task.done()}
+        assert not names & {"mail-outcome-recorder", "mail-outcome-write"}
+        tried = len(calls)
+        await asyncio.sleep(0.1)
+        assert len(calls) == tried  # nothing tries on after the stop
         assert {(d.status, d.claim_token) for d in deliveries(runtime)} == {(domain.DELIVERY_PENDING, "round-1")}

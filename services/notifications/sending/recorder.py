@@ -96,11 +96,20 @@ class OutcomeRecorder:
 
     async def _run(self) -> None:
         writing: set[asyncio.Task] = set()
+        try:
+            await self._collect_and_write(writing)
+        except asyncio.CancelledError:  # a write retrying while the database is away stops too
+            for task in writing:
+                task.cancel()
+            raise
+
+    async def _collect_and_write(self, writing: set[asyncio.Task]) -> None:
         while True:
             await self._arrived.wait()
             while len(writing) >= self._writers:  # meanwhile the next batch keeps collecting
-                done, writing = await asyncio.wait(writing, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(writing, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
+                    writing.discard(task)
                     task.result()
             if not self._closing and len(self._waiting) < self._group:
                 # Until the group is full, not for the whole linger: while the recorder waits,
