@@ -257,6 +257,7 @@ class DeliverySender:
                 prepared.append((mail, f"cannot render mail: {type(error).__name__}"))
         return prepared
 
+
 @dataclass
 class _Queued:
     mail: DueMail
