@@ -139,15 +139,11 @@ def postgres_cluster() -> tuple[str, str]:
 
 
 def control_postgres(action: str) -> None:
-    """`restart`, `stop` or `start` only the cluster on 127.0.0.1:5432 (fast: sessions are cut)."""
+    """`restart`, `stop` or `start` only the cluster on 127.0.0.1:5432 (fast: sessions are cut);
+    a scenario leaves it running."""
     version, name = postgres_cluster()
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action,
                     *(["-m", "fast"] if action != "start" else [])], check=True, timeout=120)
-
-
-def restart_postgres() -> None:
-    """It must be running again afterwards."""
-    control_postgres("restart")
 
 
 async def postgres_restarted(options: Options) -> Row:
@@ -156,7 +152,7 @@ async def postgres_restarted(options: Options) -> Row:
         harness = prepared(stack, options)
         await steady(harness, options, 5)
         started = time.monotonic()
-        await asyncio.to_thread(restart_postgres)
+        await asyncio.to_thread(control_postgres, "restart")
         took = time.monotonic() - started
         harness.mark_fault_end()
         await asyncio.sleep(10)

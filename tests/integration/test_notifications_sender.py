@@ -228,7 +228,7 @@ async def test_a_claim_whose_mails_could_not_be_read_is_given_back_when_the_data
         for n in range(3):
             subscribe(runtime, f"reader{n}@example.org", NOW)
         fails_once(monkeypatch, claims, "load_mails")
-        fails_once(monkeypatch, outcomes, "release_claim")  # still away when the round ends
+        fails_once(monkeypatch, outcomes, "release")  # still away when the round ends
         with pytest.raises(OperationalError):
             await runtime.sender.send_due()
         leased = deliveries(runtime, status=domain.DELIVERY_PENDING)

@@ -136,7 +136,7 @@ class DeliverySender:
                 delay = self.policy.backoff.delay(1) if drain.trouble else 0.0
                 when = utcnow() + timedelta(seconds=delay)
                 for queued in leftovers:
-                    self.unsettled.give_back(queued.token, [queued.mail.delivery.id], when)
+                    self.unsettled.give_back(queued.token, queued.mail.delivery.id, when)
             if self.unsettled:  # these, and a claim that failed in this round
                 await asyncio.to_thread(self.unsettled.settle)
         if drain.error is not None:

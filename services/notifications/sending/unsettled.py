@@ -31,10 +31,11 @@ class UnsettledLeases:
         round will send what it took, so everything under the token is due again at once."""
         self._held[token] = (None, utcnow())
 
-    def give_back(self, token: str, delivery_ids: list[str], when: datetime) -> None:
+    def give_back(self, token: str, delivery_id: str, when: datetime) -> None:
         ids, _ = self._held.get(token, ([], when))
-        if ids is not None:  # a whole claim already covers these
-            self._held[token] = ([*ids, *delivery_ids], when)
+        if ids is not None:  # None: the whole claim is already noted
+            ids.append(delivery_id)
+            self._held[token] = (ids, when)
 
     def settle(self) -> int:
         """Give every noted lease back in one transaction (raises while the database is away,
@@ -42,9 +43,7 @@ class UnsettledLeases:
         if not self._held:
             return 0
         with Session(self.engine) as session:
-            count = sum(outcomes.release(session, ids, token, when) if ids is not None
-                        else outcomes.release_claim(session, token, when)
-                        for token, (ids, when) in self._held.items())
+            count = sum(outcomes.release(session, token, when, ids) for token, (ids, when) in self._held.items())
             session.commit()
         self._held.clear()
         return count

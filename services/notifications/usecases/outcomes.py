@@ -97,29 +97,21 @@ def record(session: Session, outcomes: list[Outcome], backoff: Backoff, max_atte
     return outcomes
 
 
-def release(session: Session, delivery_ids: list[str], token: str, when: datetime) -> int:
+def release(session: Session, token: str, when: datetime, delivery_ids: list[str] | None = None) -> int:
     """Give claimed but untried deliveries back, due at `when`, without counting an attempt;
-    only rows this round still holds (its lease may have passed to another replica). Returns
-    how many."""
+    only rows still leased under `token` (the lease may have passed to another replica).
+    `delivery_ids` None: every such row (a claim whose mails no round holds). Returns how many."""
+    held = (col(Delivery.claim_token) == token, col(Delivery.status) == domain.DELIVERY_PENDING)
+    if delivery_ids is None:
+        narrowings = [col(Delivery.next_attempt_at) > when]  # a lease lies ahead: the due index narrows it
+    else:
+        narrowings = [col(Delivery.id).in_(delivery_ids[start:start + 500]) for start in range(0, len(delivery_ids), 500)]
     count = 0
-    for start in range(0, len(delivery_ids), 500):
-        result = session.execute(update(Delivery).where(
-            col(Delivery.id).in_(delivery_ids[start:start + 500]), col(Delivery.claim_token) == token,
-            col(Delivery.status) == domain.DELIVERY_PENDING,
-        ).values(next_attempt_at=when, claim_token=None).execution_options(synchronize_session=False))
+    for narrowing in narrowings:
+        result = session.execute(update(Delivery).where(*held, narrowing).values(
+            next_attempt_at=when, claim_token=None).execution_options(synchronize_session=False))
         count += result.rowcount or 0  # type: ignore[attr-defined]
     return count
-
-
-def release_claim(session: Session, token: str, when: datetime) -> int:
-    """Give back every pending row still leased under `token` (a claim whose mails no round
-    holds), due at `when`; returns how many. A lease lies ahead of its claim's time, so the
-    due index narrows the search to leased rows."""
-    result = session.execute(update(Delivery).where(
-        col(Delivery.status) == domain.DELIVERY_PENDING, col(Delivery.next_attempt_at) > when,
-        col(Delivery.claim_token) == token,
-    ).values(next_attempt_at=when, claim_token=None).execution_options(synchronize_session=False))
-    return result.rowcount or 0  # type: ignore[attr-defined]
 
 
 def _announcement(outcome: Outcome, event_type: str, reason: str | None) -> CloudEvent:
