@@ -48,10 +48,7 @@ PATHS = ["/healthz", "/reports?field=sprache", "/reports/export.csv", "/api/v1/r
 
 
 async def fill(engine, offers: int, batch: int = 2000) -> tuple[int, float]:  # noqa: ANN001
-    async def skip(*_args) -> None:  # noqa: ANN002
-        return None
-
-    processor = BatchProcessor("bench", engine, bind(handlers.HANDLERS), skip, RetryPolicy())
+    processor = BatchProcessor("bench", engine, bind(handlers.HANDLERS), None, RetryPolicy())
     partitions: dict[tuple[str, int], list[RawRecord]] = defaultdict(list)
     for topic, key, value in history(offers, seed=3, subscriptions=0.05, deliveries=0.05):
         partitions[(topic, zlib.crc32(key) % 4)].append(RawRecord(key, value))

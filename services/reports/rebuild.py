@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"npa-reports rebuild: {error}; the target is as after an interrupted replay (--resume continues it)",
               file=sys.stderr)
         return 1
-    # dead_lettered: counted only; the live consumer parked those messages on .dlq already.
+    # not_applied: logged with its reason; the live consumer parked those messages on .dlq already.
     outcomes = ", ".join(f"{name} {count}" for name, count in sorted(result.outcomes.items())) or "no events"
     print(f"rebuilt {target} from {bootstrap}: {result.records} records ({outcomes}) "
           f"over {len(result.end_offsets)} partitions in {result.seconds:.2f} s")

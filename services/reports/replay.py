@@ -7,7 +7,8 @@ offsets are untouched; it stops at the end offsets taken at its start. Every rec
 the live consumer's `BatchProcessor` with the service's own handlers, so version checks and
 handlers are exactly those of the live consumer; into a fresh target the inbox is decided in
 memory with the same outcome and the same rows (services/reports/replay_inbox.py). A message
-that the live consumer dead-lettered is counted and skipped here, never parked on `.dlq` twice.
+that cannot be applied (the live consumer parked it on `.dlq`) is counted as `not_applied` and
+logged with its reason, never parked twice.
 """
 
 import asyncio
@@ -46,16 +47,12 @@ class TargetNotFresh(RuntimeError):
 @dataclass
 class RebuildResult:
     end_offsets: dict[str, int] = field(default_factory=dict)  # "topic:partition" → offset reached
-    outcomes: Counter = field(default_factory=Counter)  # applied, duplicate, stale, dead_lettered
+    outcomes: Counter = field(default_factory=Counter)  # applied, duplicate, stale, not_applied
     seconds: float = 0.0
 
     @property
     def records(self) -> int:
         return sum(self.outcomes.values())
-
-
-async def _skip_dead_letter(topic: str, key: bytes | None, body: bytes, headers: dict[str, str]) -> None:
-    log.info("skipped a message the live consumer parks on %s: %s", topic, headers.get("npa-dlq-reason", "")[:200])
 
 
 @contextmanager
@@ -169,7 +166,7 @@ async def replay_share(database_url: str, bootstrap: str, *, fresh: bool, share:
     is decided in memory; otherwise as live. `result.seconds` is left to the caller."""
     engine = make_engine(database_url)
     try:
-        replay = BatchProcessor(GROUP_LABEL, engine, bind(handlers.HANDLERS), _skip_dead_letter,
+        replay = BatchProcessor(GROUP_LABEL, engine, bind(handlers.HANDLERS), None,
                                 retry or RetryPolicy(), admission=ReplayInbox() if fresh else inbox)
         consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
                                     client_id="npa-reports-rebuild", fetch_max_wait_ms=50,

@@ -103,6 +103,20 @@ async def test_a_batch_with_a_repeat_a_stale_version_and_a_poison_message_in_the
     assert len(handler.calls[-1]) == 3
 
 
+async def test_without_a_dead_letter_publisher_a_poison_message_is_reported_as_not_applied(engine, caplog) -> None:  # noqa: ANN001
+    """A replay of what a live consumer consumed: that consumer parked the message already."""
+    consumer = processor(engine, None, Recorder())
+    batch = [record("a", 1, offset=0)[0], record("c", 1, "poison pill", offset=1)[0], RawRecord(b"x", b"{", 2)]
+    with caplog.at_level("WARNING", logger="npa.infrastructure.consumer.processor"):
+        assert await consumer.process_batch("topic", 3, batch) == {"applied": 1, "not_applied": 2}
+    assert effects(engine) == [("a", 1)]
+    said = [entry.getMessage() for entry in caplog.records]
+    assert said[0].startswith("not applied unknown from topic:3@2 (a live consumer parks it on topic.dlq): ")
+    assert said[1] == "not applied t.changed from topic:3@1 (a live consumer parks it on topic.dlq): " \
+                      "data.title: 'poison pill' is refused"
+    assert not any("dead-lettered" in line for line in said)
+
+
 async def test_a_failure_that_names_no_event_is_found_by_bisecting(engine) -> None:  # noqa: ANN001
     def strict(session: Session, events: list) -> None:
         for event in events:

@@ -36,6 +36,7 @@ from npa.infrastructure import inbox, outbox
 
 log = logging.getLogger(__name__)
 
+DEAD_LETTERED, NOT_APPLIED = "dead_lettered", "not_applied"  # outcomes of a record that cannot be applied
 PublishDeadLetter = Callable[[str, bytes | None, bytes, dict[str, str]], Awaitable[object]]
 
 
@@ -91,7 +92,7 @@ class BatchProcessor:
         group_id: str,
         engine: Engine,
         handlers: dict[str, BoundHandler],
-        publish_dead_letter: PublishDeadLetter,
+        publish_dead_letter: PublishDeadLetter | None,
         retry: RetryPolicy,
         after_commit: Callable[[bool], None] = lambda _staged: None,
         admission: Admission = inbox,  # a module with admit and record
@@ -121,8 +122,7 @@ class BatchProcessor:
                 if handler is None:
                     raise RejectedEvent(f"type: {event.type!r} is not a known type on {topic}")
             except (MalformedEvent, RejectedEvent) as error:
-                await self._park(topic, partition, record, str(error), "unknown", attempts=1)
-                outcomes["dead_lettered"] += 1
+                outcomes[await self._park(topic, partition, record, str(error), "unknown", attempts=1)] += 1
                 continue
             items.append(_Item(record, event, handler))
         if items:
@@ -140,8 +140,8 @@ class BatchProcessor:
                 if culprit is None and len(items) == 1:
                     culprit = items[0]
                 if culprit is not None:
-                    await self._park(topic, partition, culprit.record, failure.reason, culprit.event.type, attempt)
-                    outcomes["dead_lettered"] += 1
+                    outcomes[await self._park(topic, partition, culprit.record, failure.reason, culprit.event.type,
+                                              attempt)] += 1
                     items = [item for item in items if item is not culprit]
                     attempt = 0
                     continue
@@ -164,8 +164,7 @@ class BatchProcessor:
                     await self._bisect(topic, partition, items, outcomes)
                     return
                 reason = f"gave up after {attempt} attempts: {type(error).__name__}: {error}"
-                await self._park(topic, partition, items[0].record, reason, items[0].event.type, attempt)
-                outcomes["dead_lettered"] += 1
+                outcomes[await self._park(topic, partition, items[0].record, reason, items[0].event.type, attempt)] += 1
                 return
             for (event_type, outcome), count in counts.items():
                 outcomes[outcome] += count
@@ -217,8 +216,15 @@ class BatchProcessor:
             return False
 
     async def _park(self, topic: str, partition: int, record: Record, reason: str, event_type: str,
-                    attempts: int) -> None:
+                    attempts: int) -> str:
+        """Parks the record on `<topic>.dlq` with its reason; returns the outcome to count. Without
+        a dead-letter publisher (a replay of what a live consumer has consumed, which parked such
+        records already) the record is only reported as not applied."""
         partition = getattr(record, "partition", partition)  # a batch may hold several partitions' records
+        if self._publish_dead_letter is None:
+            log.warning("not applied %s from %s:%s@%s (a live consumer parks it on %s): %s", event_type, topic,
+                        partition, record.offset, topics.dead_letter(topic), reason[:300])
+            return NOT_APPLIED
         headers = {
             "npa-dlq-reason": reason[:2000],
             "npa-dlq-origin-topic": topic,
@@ -229,5 +235,6 @@ class BatchProcessor:
         }
         await self._publish_dead_letter(topics.dead_letter(topic), record.key, record.value, headers)
         metrics.DLQ_MESSAGES.labels(topic).inc()
-        metrics.EVENTS_CONSUMED.labels(topic, event_type, "dead_lettered").inc()
+        metrics.EVENTS_CONSUMED.labels(topic, event_type, DEAD_LETTERED).inc()
         log.warning("dead-lettered %s from %s:%s@%s: %s", event_type, topic, partition, record.offset, reason[:300])
+        return DEAD_LETTERED
