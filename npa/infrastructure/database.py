@@ -165,3 +165,17 @@ def run_migrations(migrations_dir: Path, url: str) -> None:
 def ping(engine: Engine) -> None:
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+
+
+_PASSING_ERRORS = {"OperationalError", "InterfaceError"}  # PEP 249's names, in every driver and in SQLAlchemy
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether a database error may pass by itself: the server restarting or away, a lost
+    connection, a lock or a deadlock (PEP 249's OperationalError and InterfaceError, raw from a
+    driver's cursor or wrapped by SQLAlchemy). Anything else (a constraint, a type, a bug in
+    the statement) fails the same way when tried again. PEP 249's classes are coarse: a missing
+    table is an OperationalError too, and counts as transient here."""
+    if isinstance(error, OSError) or getattr(error, "connection_invalidated", False):
+        return True
+    return any(cls.__name__ in _PASSING_ERRORS for cls in type(error).__mro__)

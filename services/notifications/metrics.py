@@ -29,3 +29,8 @@ EVENT_TO_ACCEPT = Histogram(
 DIGESTS = Counter("npa_notifications_digests_total", "Digests built, by frequency and status (queued, empty)",
                   ["frequency", "status"])
 PURGED = Counter("npa_notifications_unconfirmed_purged_total", "Subscribe requests deleted unconfirmed after 7 days")
+UNRECORDED = Counter(
+    "npa_notifications_outcomes_unrecorded_total",
+    "Mail attempts whose outcome could not be recorded (the database away past the lease, or a write that "
+    "fails each time): the mail may be sent again once its lease ends",
+)

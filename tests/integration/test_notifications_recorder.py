@@ -1,6 +1,8 @@
 """The outcome recorder while the database is away (a restart, a failover), on SQLite and
 PostgreSQL: it keeps trying while the mails' lease holds, so an accepted mail is recorded once
-the database answers instead of being sent again after the lease (ADR 8)."""
+the database answers instead of being sent again after the lease (ADR 8). A write that fails
+the same way each time (a bug, a row it cannot take) is not tried for the whole lease: the
+rest of its batch is recorded around the one outcome that fails."""
 
 import asyncio
 import contextlib
@@ -8,12 +10,12 @@ import logging
 import time
 from datetime import timedelta
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from npa.infrastructure.backoff import Backoff
 from npa.infrastructure.outbox import utcnow
-from services.notifications import domain
+from services.notifications import domain, metrics
 from services.notifications.sending import recorder as recorder_module
 from services.notifications.sending.recorder import OutcomeRecorder
 from services.notifications.usecases import outcomes
@@ -91,3 +93,36 @@ async def test_a_stop_while_the_database_is_away_leaves_no_write_behind(database
         await asyncio.sleep(0.1)
         assert len(calls) == tried  # nothing tries on after the stop
         assert {(d.status, d.claim_token) for d in deliveries(runtime)} == {(domain.DELIVERY_PENDING, "round-1")}
+
+
+async def test_a_write_that_fails_each_time_is_written_around_the_outcome_that_fails(database_url, monkeypatch,  # noqa: ANN001
+                                                                                   caplog):
+    with notifications_runtime(database_url) as runtime:
+        due = claimed(runtime, 7)
+        poisoned = due[4].delivery.id
+        real, calls = outcomes.record, []
+
+        def record(session, batch, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            calls.append(len(batch))
+            if any(outcome.mail.delivery.id == poisoned for outcome in batch):
+                raise IntegrityError("UPDATE deliveries …", {}, ValueError("a row the write cannot take"))
+            return real(session, batch, *args, **kwargs)
+
+        monkeypatch.setattr(outcomes, "record", record)
+        # An outage's retries would take minutes with this backoff: the test would time out.
+        monkeypatch.setattr(recorder_module, "WRITE_BACKOFF", Backoff(base_seconds=60, max_seconds=60, jitter=0.0))
+        unrecorded = metrics.UNRECORDED._value.get()  # noqa: SLF001
+        recorder = OutcomeRecorder(runtime.engine, runtime.sender.policy, linger=1)
+        for mail in due:
+            recorder.add(outcomes.Outcome(mail, outcomes.SENT, utcnow()), time.monotonic() + 120)
+        with caplog.at_level(logging.WARNING):
+            assert await recorder.close() == 6
+        assert calls[0] == 7 and len(calls) <= 2 * 7  # halves down to the one that fails, no retries
+        assert metrics.UNRECORDED._value.get() == unrecorded + 1  # noqa: SLF001
+        said = [entry for entry in caplog.records if entry.levelno >= logging.WARNING]
+        assert [entry.getMessage()[:60] for entry in said] == [
+            f"cannot record the outcome of delivery {poisoned} (IntegrityError"[:60]]
+        assert said[0].exc_info is not None  # the traceback, for the bug
+        states = {d.id: (d.status, d.claim_token) for d in deliveries(runtime)}
+        assert states.pop(poisoned) == (domain.DELIVERY_PENDING, "round-1")  # left to its lease
+        assert set(states.values()) == {(domain.DELIVERY_SENT, None)} and len(states) == 6

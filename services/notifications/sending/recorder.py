@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from npa.infrastructure.backoff import Backoff
+from npa.infrastructure.database import is_transient
 from services.notifications import metrics
 from services.notifications.config import SenderPolicy
 from services.notifications.usecases import outcomes
@@ -140,11 +141,16 @@ class OutcomeRecorder:
             try:
                 written = await asyncio.to_thread(self._write_now, batch)
                 break
-            except Exception as error:  # database away: the mails are out, so keep trying while they are ours
+            except Exception as error:
+                if not is_transient(error):  # a bug or a row it cannot take: it would fail for the whole lease
+                    await self._write_around(batch, lease_ends, error)
+                    return
+                # The database away: the mails are out, so keep trying while they are ours.
                 delay = WRITE_BACKOFF.delay(attempt)
                 if time.monotonic() + delay >= lease_ends:
                     # Past its lease another round may take a mail: unrecorded accepts are then
                     # sent once more (ADR 8).
+                    metrics.UNRECORDED.inc(len(batch))
                     log.error("cannot record %d mail outcomes before their lease ends (%s); they may be sent again",
                               len(batch), error)
                     return
@@ -160,6 +166,19 @@ class OutcomeRecorder:
             else:
                 metrics.MAILS.labels(kind, result, reason).inc(count)
         self.written += len(written)
+
+    async def _write_around(self, batch: list[Outcome], lease_ends: float, error: Exception) -> None:
+        """A write that fails the same way each time: its halves are written in turn, down to the
+        outcome that fails alone, which is logged and left to its lease (then sent again, as after
+        a crash) while every other outcome of the batch is recorded."""
+        if len(batch) > 1:
+            middle = len(batch) // 2
+            await self._write(batch[:middle], lease_ends)
+            await self._write(batch[middle:], lease_ends)
+            return
+        metrics.UNRECORDED.inc()
+        log.error("cannot record the outcome of delivery %s (%s: %s); it may be sent again after its lease",
+                  batch[0].mail.delivery.id, type(error).__name__, str(error)[:300], exc_info=error)
 
     def _write_now(self, batch: list[Outcome]) -> list[Outcome]:
         with Session(self._engine) as session:
