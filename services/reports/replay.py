@@ -13,7 +13,6 @@ logged with its reason, never parked twice.
 
 import asyncio
 import gc
-import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,8 +35,6 @@ FETCH_BYTES = 8 * 1024 * 1024  # per partition and fetch: ~10,000 events, not ai
 BATCH_SIZE = 20_000  # events per transaction; counts and fact rows are written once per batch (ADR 12)
 PARALLEL = 2  # batches of different partitions applied at once
 GROUP_LABEL = "reports-rebuild"  # names the replay in logs and metrics; no group joins the broker
-
-log = logging.getLogger(__name__)
 
 
 class TargetNotFresh(RuntimeError):

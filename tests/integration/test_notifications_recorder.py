@@ -112,7 +112,7 @@ async def test_a_write_that_fails_each_time_is_written_around_the_outcome_that_f
         # An outage's retries would take minutes with this backoff: the test would time out.
         monkeypatch.setattr(recorder_module, "WRITE_BACKOFF", Backoff(base_seconds=60, max_seconds=60, jitter=0.0))
         unrecorded = metrics.UNRECORDED._value.get()  # noqa: SLF001
-        recorder = OutcomeRecorder(runtime.engine, runtime.sender.policy, linger=1)
+        recorder = OutcomeRecorder(runtime.engine, runtime.sender.policy)
         for mail in due:
             recorder.add(outcomes.Outcome(mail, outcomes.SENT, utcnow()), time.monotonic() + 120)
         with caplog.at_level(logging.WARNING):
