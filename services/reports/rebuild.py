@@ -7,7 +7,7 @@ transaction would hold locks against the running consumer for minutes (SQLite ha
 writer); and the new model can be compared with the live one before anyone switches.
 
 How it reads and applies: services/reports/replay.py. With `--processes N` (default 2; 1 on a one-core host) the
-partitions are shared among N processes (services/reports/replay_processes.py).
+partitions are shared among N processes by their records (services/reports/replay_processes.py).
 
 Cut-over: stop the reports service, run the rebuild (or run it while the service is up
 and again, with `--resume`, after stopping it: the second pass only adds what arrived

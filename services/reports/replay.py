@@ -14,7 +14,7 @@ logged with its reason, never parked twice.
 import asyncio
 import gc
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,26 +154,46 @@ def prepare(database_url: str, *, resume: bool) -> bool:
     return not seen
 
 
-async def replay_share(database_url: str, bootstrap: str, *, fresh: bool, share: tuple[int, int] = (0, 1),
-                       retry: RetryPolicy | None = None, kafka_options: dict[str, object] | None = None,
-                       batch_size: int = BATCH_SIZE, parallel: int = PARALLEL) -> RebuildResult:
-    """Replays share (index, count) of the consumed partitions into a migrated target: every
-    `count`-th partition of their sorted list, starting at `index`, so that the shares of one
-    replay are disjoint and together cover every partition. `fresh` (from `prepare`): the inbox
-    is decided in memory; otherwise as live. `result.seconds` is left to the caller."""
+def _reader(bootstrap: str, kafka_options: dict[str, object] | None, batch_size: int) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                            client_id="npa-reports-rebuild", fetch_max_wait_ms=50, max_poll_records=batch_size,
+                            max_partition_fetch_bytes=FETCH_BYTES, **(kafka_options or {}))
+
+
+async def partition_sizes(bootstrap: str, kafka_options: dict[str, object] | None = None) -> dict[TopicPartition, int]:
+    """Every consumed partition and the records a replay reads from it (end minus beginning
+    offset as now: on a compacted topic an upper bound)."""
+    consumer = _reader(bootstrap, kafka_options, BATCH_SIZE)
+    try:
+        await consumer.start()
+        partitions = await kafka.partitions_of(consumer, topics_of(handlers.HANDLERS))
+        if not partitions:
+            return {}
+        beginnings, ends = await consumer.beginning_offsets(partitions), await consumer.end_offsets(partitions)
+        return {tp: ends[tp] - beginnings[tp] for tp in partitions}
+    finally:
+        await consumer.stop()
+
+
+async def replay_share(database_url: str, bootstrap: str, *, fresh: bool,
+                       partitions: Sequence[TopicPartition] | None = None, retry: RetryPolicy | None = None,
+                       kafka_options: dict[str, object] | None = None, batch_size: int = BATCH_SIZE,
+                       parallel: int = PARALLEL) -> RebuildResult:
+    """Replays the given partitions (by default every consumed one) into a migrated target; the
+    shares of one replay must be disjoint and together cover every partition
+    (services/reports/replay_processes.py). `fresh` (from `prepare`): the inbox is decided in
+    memory; otherwise as live. `result.seconds` is left to the caller."""
     engine = make_engine(database_url)
     try:
         replay = BatchProcessor(GROUP_LABEL, engine, bind(handlers.HANDLERS), None,
                                 retry or RetryPolicy(), admission=ReplayInbox() if fresh else inbox)
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                    client_id="npa-reports-rebuild", fetch_max_wait_ms=50,
-                                    max_poll_records=batch_size, max_partition_fetch_bytes=FETCH_BYTES,
-                                    **(kafka_options or {}))
+        consumer = _reader(bootstrap, kafka_options, batch_size)
         result = RebuildResult()
         try:
             await consumer.start()
-            index, count = share
-            partitions = (await kafka.partitions_of(consumer, topics_of(handlers.HANDLERS)))[index::count]
+            if partitions is None:
+                partitions = await kafka.partitions_of(consumer, topics_of(handlers.HANDLERS))
+            partitions = list(partitions)
             if partitions:
                 consumer.assign(partitions)
                 await consumer.seek_to_beginning(*partitions)

@@ -6,8 +6,12 @@ processes replayed the benchmark's history 1.5–2 times as fast as one on SQLit
 times on PostgreSQL).
 
 How: the parent migrates the target and decides once whether it is fresh
-(`replay.prepare`), then starts N processes; process i replays share (i, N) of the consumed
-partitions (`replay.replay_share`), one batch at a time. Each partition, and with it each
+(`replay.prepare`), reads how many records each consumed partition holds
+(`replay.partition_sizes`) and shares the partitions out by that (`balanced_shares`), then
+starts a process for each share that is not empty; each replays its partitions
+(`replay.replay_share`), one batch at a time. Shares by size, not every N-th partition: the
+topics differ by orders of magnitude (offers against actors) and keys are not spread evenly,
+and the replay takes as long as its largest share. Each partition, and with it each
 entity (the outbox keys every event by its subject), is replayed by exactly one process, in
 order. Each process has its own connections, its own consumer (no group) and its own
 in-memory inbox; what they share is the target, and it keeps them right:
@@ -29,13 +33,15 @@ import multiprocessing
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from multiprocessing.connection import Connection, wait
 
+from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
 from npa.infrastructure import kafka
 from npa.infrastructure.settings import KafkaSecurity
-from services.reports.replay import BATCH_SIZE, RebuildResult, prepare, replay_share
+from services.reports.replay import BATCH_SIZE, RebuildResult, partition_sizes, prepare, replay_share
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +60,17 @@ def rebuild_in_processes(database_url: str, bootstrap: str, *, processes: int, r
     the locks other threads may hold."""
     fresh = prepare(database_url, resume=resume)
     started = time.monotonic()
+    options = kafka.client_options(security) if security is not None else None
+    shares = [share for share in balanced_shares(asyncio.run(partition_sizes(bootstrap, options)), processes) if share]
+    # asyncio.run has joined its resolver threads: a fork copies no lock another thread holds
     context = multiprocessing.get_context(start_method or ("fork" if threading.active_count() == 1 else "spawn"))
     workers: dict[Connection, multiprocessing.Process] = {}
     try:
-        for index in range(processes):
+        for index, share in enumerate(shares):
             receiving, sending = context.Pipe(duplex=False)
-            process = context.Process(target=_replay_share, name=f"npa-reports-rebuild-{index + 1}-of-{processes}",
-                                      args=(sending, database_url, bootstrap, fresh, (index, processes), security,
-                                            batch_size), daemon=True)
+            process = context.Process(target=_replay_share, name=f"npa-reports-rebuild-{index + 1}-of-{len(shares)}",
+                                      args=(sending, database_url, bootstrap, fresh, share, options, batch_size),
+                                      daemon=True)
             process.start()
             sending.close()
             workers[receiving] = process
@@ -82,6 +91,20 @@ def rebuild_in_processes(database_url: str, bootstrap: str, *, processes: int, r
             process.join()
 
 
+def balanced_shares(sizes: Mapping[TopicPartition, int], count: int) -> list[list[TopicPartition]]:
+    """`count` disjoint shares of the partitions that together hold them all, as even in records
+    as a greedy split makes them: the largest partition first, each to the share holding the
+    fewest records so far (then the fewest partitions, then the first). The same sizes give
+    the same shares; each share in topic and partition order."""
+    shares: list[list[TopicPartition]] = [[] for _ in range(count)]
+    records = [0] * count
+    for tp in sorted(sizes, key=lambda tp: (-sizes[tp], tp.topic, tp.partition)):
+        lightest = min(range(count), key=lambda index: (records[index], len(shares[index]), index))
+        shares[lightest].append(tp)
+        records[lightest] += sizes[tp]
+    return [sorted(share) for share in shares]
+
+
 def _receive(connection: Connection, process: multiprocessing.Process) -> RebuildResult:
     try:
         outcome, detail = connection.recv()
@@ -96,12 +119,11 @@ def _receive(connection: Connection, process: multiprocessing.Process) -> Rebuil
     return detail
 
 
-def _replay_share(connection: Connection, database_url: str, bootstrap: str, fresh: bool, share: tuple[int, int],
-                  security: KafkaSecurity | None, batch_size: int) -> None:
+def _replay_share(connection: Connection, database_url: str, bootstrap: str, fresh: bool,
+                  partitions: list[TopicPartition], kafka_options: dict[str, object] | None, batch_size: int) -> None:
     try:
-        options = kafka.client_options(security) if security is not None else None
-        result = asyncio.run(replay_share(database_url, bootstrap, fresh=fresh, share=share, kafka_options=options,
-                                          batch_size=batch_size, parallel=1))
+        result = asyncio.run(replay_share(database_url, bootstrap, fresh=fresh, partitions=partitions,
+                                          kafka_options=kafka_options, batch_size=batch_size, parallel=1))
         connection.send(("done", result))
     except BaseException as error:  # the parent stops the others and reports this one
         if not isinstance(error, KafkaError | KeyboardInterrupt):

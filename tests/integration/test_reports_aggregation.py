@@ -9,9 +9,12 @@ One data set per database, produced and consumed once for the whole module.
 import asyncio
 import csv
 import io
+import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -166,19 +169,48 @@ async def test_rebuild_into_a_fresh_database_gives_identical_tables(live: Live) 
             three.stdout
 
 
-def test_a_replaying_process_that_fails_fails_the_command(tmp_path: Path) -> None:
-    with socket.socket() as closed:  # a port nobody listens on: every process fails to reach Kafka
+def test_a_rebuild_that_cannot_reach_kafka_says_so(tmp_path: Path) -> None:
+    with socket.socket() as closed:  # a port nobody listens on
         closed.bind(("127.0.0.1", 0))
         nowhere = f"127.0.0.1:{closed.getsockname()[1]}"
     target = f"sqlite:///{tmp_path}/unreachable.db"
     run = subprocess.run([str(NPA_REPORTS), "rebuild", "--database-url", target, "--bootstrap", nowhere,
                           "--processes", "2"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "npa-reports-rebuild-" in run.stderr and "KafkaConnectionError" in run.stderr, run.stderr
-    assert "--resume" in run.stderr
+    assert f"cannot read from Kafka at {nowhere}" in run.stderr and "KafkaConnectionError" in run.stderr, run.stderr
     bad = subprocess.run([str(NPA_REPORTS), "rebuild", "--database-url", target, "--processes", "0"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--processes" in bad.stderr, bad.stderr
+
+
+def kill_first_child(pid: int) -> None:
+    """SIGKILL to the first child process of `pid` as soon as there is one (Linux's /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = children.read_text().split() if children.exists() else []
+        if found:
+            os.kill(int(found[0]), signal.SIGKILL)
+            return
+        time.sleep(0.002)
+    raise AssertionError("the rebuild started no process within 60 s")
+
+
+async def test_a_replaying_process_that_dies_fails_the_command_and_resume_completes_the_target(live: Live) -> None:
+    """A process killed (the kernel's OOM killer, an operator) is named, the others are stopped,
+    and the command fails; `--resume` then completes the target as if nothing had happened."""
+    target = live.new_database("killed-midway")
+    command = [str(NPA_REPORTS), "rebuild", "--database-url", target, "--bootstrap", live.bootstrap, "--batch-size", "1"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as running:
+        await asyncio.to_thread(kill_first_child, running.pid)
+        stdout, stderr = await asyncio.to_thread(running.communicate, timeout=120)
+    assert running.returncode == 1, stdout + stderr
+    assert "npa-reports-rebuild-1-of-2 ended with exit code -9" in stderr and "--resume" in stderr, stderr
+    resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0 and f"{len(live.data.messages)} records" in resumed.stdout, resumed.stderr
+    async with read_only_api(target, live.bootstrap) as rebuilt:
+        for path, params in API_TABLES:
+            assert await get(rebuilt, path, **params) == await get(live.client, path, **params), (path, params)
 
 
 async def test_rebuild_in_small_batches_of_several_partitions_at_once_gives_identical_tables(live: Live) -> None:
