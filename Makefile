@@ -40,7 +40,7 @@ catalogues: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o npa/locale/messages.pot .
 	$(VENV)/bin/pybabel update -i npa/locale/messages.pot -d npa/locale --no-wrap --no-fuzzy-matching --ignore-obsolete
 
-# The fault suite (bench/faults.py) restarts PostgreSQL and kills processes: `make faults`, not here.
+# The fault suite (bench/faults.py) kills processes and restarts a PostgreSQL server of its own: `make faults`, not here.
 bench: $(STAMP)
 	@for script in bench/*.py; do [ "$$script" = bench/faults.py ] && continue; echo "== $$script"; $(PY) $$script || exit 1; done
 

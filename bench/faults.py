@@ -6,13 +6,13 @@ every offer and every expected mail:
   1  broker paused (SIGSTOP) for 60 s, resumed; then SIGKILLed and restarted empty
   2  notifications SIGKILLed mid fan-out (10 offers × 300 subscribers) and restarted
   3  SMTP server down for 60 s
-  4  PostgreSQL restarted under load (every service on PostgreSQL; the cluster on 127.0.0.1:5432
-     is restarted with pg_ctlcluster and running again afterwards)
+  4  PostgreSQL restarted under load (every service on PostgreSQL, on a server of the scenario's
+     own: bench/support/private_postgres.py; the machine's cluster on 127.0.0.1:5432 is not touched)
   5  poison messages on every consumed topic, interleaved with good ones
   6  two replicas of offers and of notifications, one of each SIGKILLed
   7  forged partner messages for B's offer (signed by A, unsigned, altered, unknown key) amid a
      steady stream of good signed offers of A and B on the partner topic: parked on .dlq, none applied
-  8  PostgreSQL stopped for 20 s mid fan-out (10 offers × 300 subscribers), then started: the
+  8  PostgreSQL (a server of its own, as in 4) stopped for 20 s mid fan-out (10 offers × 300 subscribers), then started: the
      mails accepted meanwhile are recorded, none sent again after its lease
 
     .venv/bin/python bench/faults.py [--quick] [--only 1,3] [--backend sqlite|postgresql]

@@ -7,16 +7,15 @@ SMTP connection (4), per process killed. Faults that kill no sender allow none.
 """
 
 import asyncio
-import os
 import shutil
 import signal
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.support import traffic
 from bench.support.fault_harness import Harness, Row
+from bench.support.private_postgres import private_postgres
 from bench.support.stack import running_stack
 from tests.support.processes import free_port
 
@@ -133,31 +132,18 @@ async def smtp_down(options: Options) -> Row:
         return await finish(harness, options, "3 SMTP down", note=f"down {options.fault_seconds:.0f} s")
 
 
-def postgres_cluster() -> tuple[str, str]:
-    version = sorted(os.listdir("/etc/postgresql"))[-1]
-    return version, "main"
-
-
-def control_postgres(action: str) -> None:
-    """`restart`, `stop` or `start` only the cluster on 127.0.0.1:5432 (fast: sessions are cut);
-    a scenario leaves it running."""
-    version, name = postgres_cluster()
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action,
-                    *(["-m", "fast"] if action != "start" else [])], check=True, timeout=120)
-
-
 async def postgres_restarted(options: Options) -> Row:
-    """4. PostgreSQL restarted under load (every service on PostgreSQL)."""
-    with running_stack("postgresql", SERVICES, ENV) as stack:
+    """4. PostgreSQL restarted under load (every service on PostgreSQL, a server of their own)."""
+    with private_postgres() as server, running_stack("postgresql", SERVICES, ENV, postgres_port=server.port) as stack:
         harness = prepared(stack, options)
         await steady(harness, options, 5)
         started = time.monotonic()
-        await asyncio.to_thread(control_postgres, "restart")
+        await asyncio.to_thread(server.control, "restart")
         took = time.monotonic() - started
         harness.mark_fault_end()
         await asyncio.sleep(10)
         return await finish(harness, options, "4 PostgreSQL restart under load",
-                            note=f"pg_ctlcluster restart took {took:.1f} s")
+                            note=f"pg_ctl restart took {took:.1f} s")
 
 
 async def replicas_killed(options: Options) -> Row:
@@ -191,17 +177,17 @@ async def postgres_away_mid_fanout(options: Options) -> Row:
     env = {**ENV, "NPA_NOTIFICATIONS_SMTP_TIMEOUT_SECONDS": "10",
            "NPA_NOTIFICATIONS_SENDER_LEASE_SECONDS": str(AWAY_LEASE_SECONDS)}
     away = min(options.fault_seconds, 20.0)
-    with running_stack("postgresql", SERVICES, env) as stack:
+    with private_postgres() as server, running_stack("postgresql", SERVICES, env, postgres_port=server.port) as stack:
         harness = prepared(stack, options, options.fanout_subscribers)
         await harness.send_offers(options.fanout_offers)
         expected = harness.mails_expected
         await traffic.wait_for(lambda: harness.received() >= expected // 3, 240)
         at_stop, stopped = harness.received(), time.monotonic()
-        await asyncio.to_thread(control_postgres, "stop")
+        await asyncio.to_thread(server.control, "stop")
         try:
             await asyncio.sleep(away)
         finally:
-            await asyncio.to_thread(control_postgres, "start")
+            await asyncio.to_thread(server.control, "start")
         harness.mark_fault_end()
         await harness.wait_for_mails(240)
         await asyncio.sleep(max(0.0, stopped + AWAY_LEASE_SECONDS + 5 - time.monotonic()))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from localrun.__main__ import Platform, listening, ready, wait_until
 from npa.infrastructure.settings import DEFAULT_PORTS
+from tests.support.databases import PORT as POSTGRES_PORT
 from tests.support.databases import postgres_database
 from tests.support.processes import free_port
 
@@ -117,12 +118,13 @@ class Stack:
 
 @contextlib.contextmanager
 def running_stack(backend: str, services: tuple[str, ...] = tuple(DEFAULT_PORTS),
-                  extra_env: dict[str, str] | None = None, code_root: Path = ROOT) -> Iterator[Stack]:
+                  extra_env: dict[str, str] | None = None, code_root: Path = ROOT,
+                  postgres_port: int = POSTGRES_PORT) -> Iterator[Stack]:
     with tempfile.TemporaryDirectory(prefix="npa-bench-") as scratch, contextlib.ExitStack() as databases:
         folder = Path(scratch)
         urls = {}
         for name in services:
-            urls[name] = (databases.enter_context(postgres_database(f"npa_bench_{name}")) if backend == "postgresql"
+            urls[name] = (databases.enter_context(postgres_database(f"npa_bench_{name}", postgres_port)) if backend == "postgresql"
                           else f"sqlite:///{folder}/var/{name}.db")
         stack = Stack(folder, urls, extra_env, code_root)
         try:

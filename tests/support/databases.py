@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import psycopg
 
 PORT = int(os.environ.get("NPA_TEST_POSTGRES_PORT") or 5432)
-ADMIN_DSN = f"host=127.0.0.1 port={PORT} user=postgres dbname=postgres"
 SETUP_HINT = (
     f"PostgreSQL is not reachable on 127.0.0.1:{PORT}; start it with "
     "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`"
@@ -17,17 +16,20 @@ SETUP_HINT = (
 
 
 @contextmanager
-def postgres_database(prefix: str = "npa_test") -> Iterator[str]:
-    """A new, empty PostgreSQL database; dropped afterwards. Yields its SQLAlchemy URL."""
+def postgres_database(prefix: str = "npa_test", port: int = PORT) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server at 127.0.0.1:`port`; dropped afterwards.
+    Yields its SQLAlchemy URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin_dsn = f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
     try:
-        admin = psycopg.connect(ADMIN_DSN, autocommit=True)
+        admin = psycopg.connect(admin_dsn, autocommit=True)
     except psycopg.OperationalError as error:
-        raise RuntimeError(SETUP_HINT) from error
+        raise RuntimeError(SETUP_HINT if port == PORT else f"PostgreSQL is not reachable on 127.0.0.1:{port}") \
+            from error
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{PORT}/{name}"
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
     finally:
-        with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
