@@ -155,7 +155,7 @@ async def test_an_unreachable_database_is_waited_for_not_given_up(engine, monkey
 
     def always_failing(session: Session, events: list) -> None:
         calls.append(1)
-        raise ConnectionError("database away")
+        raise RuntimeError("fails whatever the database's state")
 
     reachable = [False, False, True]
 
@@ -170,6 +170,34 @@ async def test_an_unreachable_database_is_waited_for_not_given_up(engine, monkey
     # Two outages kept it waiting; once the database answered, the event was given up as a bug.
     assert outcome == "dead_lettered" and len(calls) == 4 and reachable == []
     assert "gave up after 2 attempts" in dead_letters[0][3]["npa-dlq-reason"]
+
+
+async def test_a_database_error_that_may_pass_keeps_the_event_waiting_not_parked(tmp_path, caplog) -> None:  # noqa: ANN001
+    """A table not migrated yet (as disk full or a lock held too long: an OperationalError from a
+    database that answers) is no fault of the event: parking it would park every event behind
+    it too. The batch is bisected, the first event waits, and all are applied once the table is there."""
+    engine = make_engine(f"sqlite:///{tmp_path}/unmigrated.db")
+    SQLModel.metadata.create_all(engine, tables=[InboxEvent.__table__, EntityVersion.__table__])
+    calls = []
+
+    def writing(session: Session, events: list) -> None:
+        calls.append(len(events))
+        for event in events:
+            session.add(Effect(subject=event.subject, version=event.data["version"], run=len(calls)))
+
+    dead_letters = DeadLetters()
+    consumer = processor(engine, dead_letters, writing, attempts=2)
+    applying = asyncio.create_task(consumer.process_batch("topic", 0, [record(f"m{n}", 1, offset=n)[0] for n in range(3)]))
+    while len(calls) < 8:
+        await asyncio.sleep(0.005)
+    assert not applying.done() and dead_letters == []
+    await asyncio.to_thread(SQLModel.metadata.create_all, engine, tables=[Effect.__table__])
+    assert await asyncio.wait_for(applying, 10) == {"applied": 3}
+    assert dead_letters == [] and sorted(subject for subject, _ in effects(engine)) == ["m0", "m1", "m2"]
+    assert calls[:2] == [3, 3] and calls[2] == 1, calls  # two tries of the batch, then bisected
+    assert "t.changed from topic:0 keeps failing with OperationalError" in caplog.text
+    assert "no such table: test_batch_effects" in caplog.text
+    engine.dispose()
 
 
 def test_batches_are_sized_to_the_time_a_transaction_should_take() -> None:

@@ -11,8 +11,11 @@ When the batch fails:
 - a rejection or validation error that names no event → the batch is bisected, halves in
   order, until the culprit stands alone;
 - anything else is transient (database away, deadlock, a replica's concurrent commit) →
-  the batch is retried with backoff; after the last attempt a single event is parked, a
-  larger batch is bisected — unless the database is unreachable, then it waits for it.
+  the batch is retried with backoff; after the last attempt a larger batch is bisected and
+  a single event is parked — unless the database is unreachable, then it waits for it, and
+  unless the error is one the database's state may cause (`database.is_transient`: disk
+  full, a lock held too long, a table not migrated yet), then that event waits too: the
+  state is no fault of the event, and parking it would park every event after it as well.
 """
 
 import asyncio
@@ -31,7 +34,7 @@ from npa.contracts.envelope import CloudEvent, MalformedEvent, decode, describe_
 from npa.infrastructure import metrics
 from npa.infrastructure.backoff import Backoff
 from npa.infrastructure.consumer.handlers import BoundHandler, RejectedEvent
-from npa.infrastructure.database import ping
+from npa.infrastructure.database import is_transient, ping
 from npa.infrastructure import inbox, outbox
 
 log = logging.getLogger(__name__)
@@ -163,6 +166,13 @@ class BatchProcessor:
                 if len(items) > 1:
                     await self._bisect(topic, partition, items, outcomes)
                     return
+                if is_transient(error):
+                    log.warning("%s from %s:%s keeps failing with %s: %s; a database error that may pass, so it "
+                                "waits (it is not parked)", items[0].event.type, topic, partition,
+                                type(error).__name__, error)
+                    await asyncio.sleep(self._retry.backoff.max_seconds)
+                    attempt -= 1
+                    continue
                 reason = f"gave up after {attempt} attempts: {type(error).__name__}: {error}"
                 outcomes[await self._park(topic, partition, items[0].record, reason, items[0].event.type, attempt)] += 1
                 return
