@@ -77,8 +77,8 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         os.chown(folder, account.pw_uid, account.pw_gid)
     server = PrivatePostgres(folder, free_port(), _bindir(), owner)
     try:
-        server.run_as_owner(str(server.bindir / "initdb"), "-D", str(server.data), "-U", "postgres", "--auth=trust",
-                    "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
+        server.run_as_owner(str(server.bindir / "initdb"), "-D", str(server.data), "-U", "postgres",
+                            "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
         server.control("start")
         try:
             yield server
