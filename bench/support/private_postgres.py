@@ -27,8 +27,8 @@ from tests.support.processes import free_port
 
 def _bindir() -> Path:
     found = shutil.which("pg_ctl")
-    if found:
-        return Path(found).parent
+    if found:  # often a link (Debian: /usr/local/bin → /usr/lib/postgresql/<version>/bin), initdb beside the target
+        return Path(found).resolve().parent
     versions = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda path: int(Path(path).parent.name))
     if not versions:
         raise RuntimeError("no PostgreSQL server binaries (pg_ctl, initdb): install Debian's postgresql")
@@ -56,13 +56,13 @@ class PrivatePostgres:
                            (self.folder / "pg_ctl.log", self.folder / "server.log") if path.exists())
             raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{said}")
 
-    def control(self, action: str) -> None:
-        """`start`, `stop` (fast: sessions are cut) or `restart` (both); waits until done."""
+    def control(self, action: str, mode: str = "fast") -> None:
+        """`start`, `stop` (`mode` fast: sessions are cut) or `restart` (both); waits until done."""
         if action not in ("start", "stop", "restart"):
             raise ValueError(f"unknown action {action!r}")
         pg_ctl, data = str(self.bindir / "pg_ctl"), str(self.data)
         if action in ("stop", "restart"):
-            self.run_as_owner(pg_ctl, "-D", data, "-m", "fast", "-w", "stop")
+            self.run_as_owner(pg_ctl, "-D", data, "-m", mode, "-w", "stop")
         if action in ("start", "restart"):
             self.run_as_owner(pg_ctl, "-D", data, "-l", str(self.folder / "server.log"), "-w", "start", "-o",
                               f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1")
@@ -84,6 +84,6 @@ def private_postgres() -> Iterator[PrivatePostgres]:
             yield server
         finally:
             with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
-                server.run_as_owner(str(server.bindir / "pg_ctl"), "-D", str(server.data), "-m", "immediate", "-w", "stop")
+                server.control("stop", mode="immediate")  # the folder goes: nothing to write back
     finally:
         shutil.rmtree(folder, ignore_errors=True)
