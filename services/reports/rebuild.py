@@ -26,10 +26,9 @@ import time
 from aiokafka.errors import KafkaError
 from sqlalchemy.engine import make_url
 
-from npa.infrastructure import kafka
 from npa.infrastructure.consumer import RetryPolicy
-from npa.infrastructure.settings import load_kafka_security
-from services.reports.replay import BATCH_SIZE, PARALLEL, RebuildResult, TargetNotFresh, prepare, replay_share
+from npa.infrastructure.settings import KafkaSecurity, load_kafka_security
+from services.reports.replay import BATCH_SIZE, PARALLEL, PLAINTEXT, RebuildResult, TargetNotFresh, prepare, replay_share
 from services.reports.replay_processes import ReplayProcessFailed, rebuild_in_processes
 
 __all__ = ["RebuildResult", "TargetNotFresh", "main", "rebuild"]
@@ -39,13 +38,13 @@ PROCESSES = min(2, os.cpu_count() or 1)  # the command's default: two where ther
 
 
 async def rebuild(database_url: str, bootstrap: str, *, resume: bool = False, retry: RetryPolicy | None = None,
-                  kafka_options: dict[str, object] | None = None, batch_size: int = BATCH_SIZE,
+                  security: KafkaSecurity = PLAINTEXT, batch_size: int = BATCH_SIZE,
                   parallel: int = PARALLEL) -> RebuildResult:
-    """The whole replay in this process (the command with `--processes 1`); `kafka_options`:
-    extra aiokafka arguments, e.g. `npa.infrastructure.kafka.client_options(...)` for a managed cluster."""
+    """The whole replay in this process (the command with `--processes 1`); `security`: how to
+    reach a managed cluster (NPA_KAFKA_SECURITY_*, `load_kafka_security`)."""
     fresh = prepare(database_url, resume=resume)
     started = time.monotonic()
-    result = await replay_share(database_url, bootstrap, fresh=fresh, retry=retry, kafka_options=kafka_options,
+    result = await replay_share(database_url, bootstrap, fresh=fresh, retry=retry, security=security,
                                 batch_size=batch_size, parallel=parallel)
     result.seconds = time.monotonic() - started
     return result
@@ -84,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                                           resume=options.resume, security=security, batch_size=batch_size)
         else:
             result = asyncio.run(rebuild(options.database_url, bootstrap, resume=options.resume,
-                                         kafka_options=kafka.client_options(security), batch_size=batch_size))
+                                         security=security, batch_size=batch_size))
     except TargetNotFresh as error:
         print(f"npa-reports rebuild: {error}", file=sys.stderr)
         return 2

@@ -27,6 +27,7 @@ from npa.infrastructure import inbox, kafka
 from npa.infrastructure.consumer import BatchProcessor, RetryPolicy, bind, topics_of
 from npa.infrastructure.database import make_engine, run_migrations
 from npa.infrastructure.inbox import InboxEvent
+from npa.infrastructure.settings import KafkaSecurity
 from services.reports import handlers
 from services.reports.replay_inbox import ReplayInbox
 
@@ -34,6 +35,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 FETCH_BYTES = 8 * 1024 * 1024  # per partition and fetch: ~10,000 events, not aiokafka's 1 MiB (~1,300)
 BATCH_SIZE = 20_000  # events per transaction; counts and fact rows are written once per batch (ADR 12)
 PARALLEL = 2  # batches of different partitions applied at once
+PLAINTEXT = KafkaSecurity()  # a local broker
 GROUP_LABEL = "reports-rebuild"  # names the replay in logs and metrics; no group joins the broker
 
 
@@ -154,16 +156,15 @@ def prepare(database_url: str, *, resume: bool) -> bool:
     return not seen
 
 
-def _reader(bootstrap: str, kafka_options: dict[str, object] | None, batch_size: int) -> AIOKafkaConsumer:
-    return AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                            client_id="npa-reports-rebuild", fetch_max_wait_ms=50, max_poll_records=batch_size,
-                            max_partition_fetch_bytes=FETCH_BYTES, **(kafka_options or {}))
+def _reader(bootstrap: str, security: KafkaSecurity, batch_size: int) -> AIOKafkaConsumer:
+    return kafka.reader(bootstrap, "npa-reports-rebuild", security, max_poll_records=batch_size,
+                        max_partition_fetch_bytes=FETCH_BYTES)
 
 
-async def partition_sizes(bootstrap: str, kafka_options: dict[str, object] | None = None) -> dict[TopicPartition, int]:
+async def partition_sizes(bootstrap: str, security: KafkaSecurity = PLAINTEXT) -> dict[TopicPartition, int]:
     """Every consumed partition and the records a replay reads from it (end minus beginning
     offset as now: on a compacted topic an upper bound)."""
-    consumer = _reader(bootstrap, kafka_options, BATCH_SIZE)
+    consumer = _reader(bootstrap, security, BATCH_SIZE)
     try:
         await consumer.start()
         partitions = await kafka.partitions_of(consumer, topics_of(handlers.HANDLERS))
@@ -177,7 +178,7 @@ async def partition_sizes(bootstrap: str, kafka_options: dict[str, object] | Non
 
 async def replay_share(database_url: str, bootstrap: str, *, fresh: bool,
                        partitions: Sequence[TopicPartition] | None = None, retry: RetryPolicy | None = None,
-                       kafka_options: dict[str, object] | None = None, batch_size: int = BATCH_SIZE,
+                       security: KafkaSecurity = PLAINTEXT, batch_size: int = BATCH_SIZE,
                        parallel: int = PARALLEL) -> RebuildResult:
     """Replays the given partitions (by default every consumed one) into a migrated target; the
     shares of one replay must be disjoint and together cover every partition
@@ -187,7 +188,7 @@ async def replay_share(database_url: str, bootstrap: str, *, fresh: bool,
     try:
         replay = BatchProcessor(GROUP_LABEL, engine, bind(handlers.HANDLERS), None,
                                 retry or RetryPolicy(), admission=ReplayInbox() if fresh else inbox)
-        consumer = _reader(bootstrap, kafka_options, batch_size)
+        consumer = _reader(bootstrap, security, batch_size)
         result = RebuildResult()
         try:
             await consumer.start()

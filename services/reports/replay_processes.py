@@ -39,9 +39,8 @@ from multiprocessing.connection import Connection, wait
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
-from npa.infrastructure import kafka
 from npa.infrastructure.settings import KafkaSecurity
-from services.reports.replay import BATCH_SIZE, RebuildResult, partition_sizes, prepare, replay_share
+from services.reports.replay import BATCH_SIZE, PLAINTEXT, RebuildResult, partition_sizes, prepare, replay_share
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ class ReplayProcessFailed(RuntimeError):
 
 
 def rebuild_in_processes(database_url: str, bootstrap: str, *, processes: int, resume: bool = False,
-                         security: KafkaSecurity | None = None, batch_size: int = BATCH_SIZE,
+                         security: KafkaSecurity = PLAINTEXT, batch_size: int = BATCH_SIZE,
                          start_method: str | None = None) -> RebuildResult:
     """Blocks until every process has finished; the merged outcomes and end offsets.
 
@@ -60,8 +59,7 @@ def rebuild_in_processes(database_url: str, bootstrap: str, *, processes: int, r
     the locks other threads may hold."""
     fresh = prepare(database_url, resume=resume)
     started = time.monotonic()
-    options = kafka.client_options(security) if security is not None else None
-    shares = [share for share in balanced_shares(asyncio.run(partition_sizes(bootstrap, options)), processes) if share]
+    shares = [share for share in balanced_shares(asyncio.run(partition_sizes(bootstrap, security)), processes) if share]
     # asyncio.run has joined its resolver threads: a fork copies no lock another thread holds
     context = multiprocessing.get_context(start_method or ("fork" if threading.active_count() == 1 else "spawn"))
     workers: dict[Connection, multiprocessing.Process] = {}
@@ -69,7 +67,7 @@ def rebuild_in_processes(database_url: str, bootstrap: str, *, processes: int, r
         for index, share in enumerate(shares):
             receiving, sending = context.Pipe(duplex=False)
             process = context.Process(target=_replay_share, name=f"npa-reports-rebuild-{index + 1}-of-{len(shares)}",
-                                      args=(sending, database_url, bootstrap, fresh, share, options, batch_size),
+                                      args=(sending, database_url, bootstrap, fresh, share, security, batch_size),
                                       daemon=True)
             process.start()
             sending.close()
@@ -120,10 +118,10 @@ def _receive(connection: Connection, process: multiprocessing.Process) -> Rebuil
 
 
 def _replay_share(connection: Connection, database_url: str, bootstrap: str, fresh: bool,
-                  partitions: list[TopicPartition], kafka_options: dict[str, object] | None, batch_size: int) -> None:
+                  partitions: list[TopicPartition], security: KafkaSecurity, batch_size: int) -> None:
     try:
         result = asyncio.run(replay_share(database_url, bootstrap, fresh=fresh, partitions=partitions,
-                                          kafka_options=kafka_options, batch_size=batch_size, parallel=1))
+                                          security=security, batch_size=batch_size, parallel=1))
         connection.send(("done", result))
     except BaseException as error:  # the parent stops the others and reports this one
         if not isinstance(error, KafkaError | KeyboardInterrupt):
