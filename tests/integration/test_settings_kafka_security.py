@@ -5,6 +5,7 @@ No SASL or TLS broker is available on the development machines (the local broker
 PLAINTEXT only), so these tests stop at the clients' configuration; a connection to a real
 SASL_SSL cluster is untested."""
 
+import pickle
 import ssl
 from dataclasses import replace
 
@@ -14,7 +15,8 @@ from faststream.security import SASLPlaintext, SASLScram256, SASLScram512
 from npa.infrastructure import kafka, topics_admin
 from npa.infrastructure.consumer_lag import LagReader
 from npa.infrastructure.runtime import ServiceRuntime, broker_security
-from npa.infrastructure.settings import KafkaSecurity, load_settings
+from npa.infrastructure.settings import KafkaSecurity, load_kafka_security, load_settings
+from services.reports import replay
 
 SASL_ENV = {
     "NPA_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
@@ -139,3 +141,16 @@ def test_the_service_broker_and_the_admin_clients_get_the_credentials(env, monke
     reader = LagReader("broker:9093", settings.kafka_security)
     assert reader._config["sasl_mechanism"] == "SCRAM-SHA-512"  # noqa: SLF001
     assert reader._config["sasl_plain_password"] == "s3cret"  # noqa: SLF001
+
+
+async def test_the_rebuild_reads_with_the_credentials_in_every_process(env) -> None:  # noqa: ANN001
+    for name, value in SASL_ENV.items():
+        env.setenv(name, value)
+    security = load_kafka_security()  # what `npa-reports rebuild` reads
+    consumer = replay._reader("broker:9093", security, batch_size=100)
+    client = consumer._client  # noqa: SLF001 - aiokafka keeps the connection settings here
+    assert (client._security_protocol, client._sasl_mechanism, client._sasl_plain_username) == (  # noqa: SLF001
+        "SASL_SSL", "SCRAM-SHA-512", "npa-offers")
+    assert isinstance(client._ssl_context, ssl.SSLContext)  # noqa: SLF001
+    # A replaying process started with `spawn` gets its arguments pickled; a TLS context cannot be.
+    assert pickle.loads(pickle.dumps(security)) == security
