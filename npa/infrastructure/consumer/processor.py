@@ -158,18 +158,17 @@ class BatchProcessor:
                                 len(items), topic, partition, type(error).__name__, attempt, delay)
                     await asyncio.sleep(delay)
                     continue
-                if not await self._database_reachable():
-                    log.warning("database unreachable; %s:%s waits for it", topic, partition)
-                    await asyncio.sleep(self._retry.backoff.max_seconds)
-                    attempt -= 1  # an outage is no reason to give an event up
-                    continue
-                if len(items) > 1:
+                reachable = await self._database_reachable()
+                if reachable and len(items) > 1:
                     await self._bisect(topic, partition, items, outcomes)
                     return
-                if is_transient(error):
-                    log.warning("%s from %s:%s keeps failing with %s: %s; a database error that may pass, so it "
-                                "waits (it is not parked)", items[0].event.type, topic, partition,
-                                type(error).__name__, error)
+                if not reachable or is_transient(error):  # an outage or the database's state: no fault of the event
+                    if not reachable:
+                        log.warning("database unreachable; %s:%s waits for it", topic, partition)
+                    else:
+                        log.warning("%s from %s:%s keeps failing with %s: %s; a database error that may pass, so "
+                                    "it waits (it is not parked)", items[0].event.type, topic, partition,
+                                    type(error).__name__, error)
                     await asyncio.sleep(self._retry.backoff.max_seconds)
                     attempt -= 1
                     continue
