@@ -137,7 +137,7 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("subscription_id", "event_id", name="uq_deliveries_subscription_event"),
         Index("ix_deliveries_due", "status", "next_attempt_at", "created_at"),  # the claim's order, no sort
-        Index("ix_deliveries_item", "item_id", "subscription_id"),
+        Index("ix_deliveries_item", "item_id"),  # one key per fan-out on PostgreSQL (deduplicated), ADR 10
         Index("ix_deliveries_created_at", "created_at", postgresql_using="brin"),  # append-only order: a tiny BRIN
     )
 
@@ -188,7 +188,7 @@ class DigestItem(SQLModel, table=True):
     __tablename__ = "digest_items"
     __table_args__ = (
         UniqueConstraint("subscription_id", "event_id", name="uq_digest_items_subscription_event"),
-        Index("ix_digest_items_item", "item_id", "subscription_id"),
+        Index("ix_digest_items_item", "item_id"),
         Index("ix_digest_items_created_at", "created_at", postgresql_using="brin"),  # for retention
     )
 

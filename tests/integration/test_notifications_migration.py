@@ -1,7 +1,7 @@
 """Revisions on databases written by the revision before, on SQLite and PostgreSQL: rows written
 before keep working (0002: item kinds, cadences, consent records of confirmed subscribers; 0004:
 active subscriptions filed for matching in SQL, item states marked live or not; 0006: the filing
-for state-wide items)."""
+for state-wide items; 0008: the item indexes keyed by the item alone)."""
 
 from datetime import UTC, datetime
 
@@ -132,4 +132,30 @@ def test_revision_0006_files_every_filed_subscription_for_state_wide_items(datab
     command.downgrade(config, "0005")
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM subscription_targets")).scalar_one() == 6
+    engine.dispose()
+
+
+def item_index_columns(engine: sa.Engine) -> dict[str, list[str]]:
+    inspector = sa.inspect(engine)
+    return {index["name"]: index["column_names"] for table in ("deliveries", "digest_items")
+            for index in inspector.get_indexes(table) if index["name"].endswith("_item")}
+
+
+def test_revision_0008_keys_the_item_indexes_by_the_item_alone(database_url):  # noqa: ANN001
+    config = alembic_config(MIGRATIONS, database_url)
+    command.upgrade(config, "0007")
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO deliveries (id, subscription_id, kind, event_id, event_type, item_id, status, attempts, "
+            "created_at, next_attempt_at) VALUES ('d1', 's1', 'alert', 'e1', 't', 'i1', 'sent', 1, :at, :at), "
+            "('d2', 's2', 'alert', 'e1', 't', 'i1', 'pending', 0, :at, :at)"), {"at": CONFIRMED})
+    two_columns = ["item_id", "subscription_id"]
+    assert item_index_columns(engine) == {"ix_deliveries_item": two_columns, "ix_digest_items_item": two_columns}
+    command.upgrade(config, "head")
+    assert item_index_columns(engine) == {"ix_deliveries_item": ["item_id"], "ix_digest_items_item": ["item_id"]}
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM deliveries WHERE item_id = 'i1'")).scalar_one() == 2
+    command.downgrade(config, "0007")
+    assert item_index_columns(engine) == {"ix_deliveries_item": two_columns, "ix_digest_items_item": two_columns}
     engine.dispose()

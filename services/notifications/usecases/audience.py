@@ -7,15 +7,15 @@ the index into the deliveries and digest items in one INSERT … SELECT, without
 Python, however many they are.
 """
 
-import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import String, and_, cast, delete, exists, func, insert, literal, literal_column, select, union
+from sqlalchemy import and_, delete, exists, insert, literal, select, union
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
+from npa.infrastructure.planner import unindexed
 from services.notifications import domain
 from services.notifications.models import Delivery, DigestItem, Subscription, SubscriptionTarget
 
@@ -73,13 +73,15 @@ def told_about(item_id: str) -> Any:
 
 
 def not_told(subscription_id: Any, item_id: str) -> Any:
-    """SQL condition: the subscription was never told about the item (as `told_about`)."""
+    """SQL condition: the subscription was never told about the item (as `told_about`). A
+    subscriber's few rows are found by the unique (subscription_id, event_id) pair, not among
+    all the rows of the item (SQLite would pick either, see npa.infrastructure.planner)."""
     by_alert = select(literal(1)).where(
-        Delivery.item_id == item_id, Delivery.subscription_id == subscription_id,
+        unindexed(Delivery.item_id) == item_id, Delivery.subscription_id == subscription_id,
         col(Delivery.kind).in_(domain.TOLD_ABOUT_ITEM),
         col(Delivery.status).in_((domain.DELIVERY_SENT, domain.DELIVERY_PENDING)))
     by_digest = select(literal(1)).where(
-        DigestItem.item_id == item_id, DigestItem.subscription_id == subscription_id,
+        unindexed(DigestItem.item_id) == item_id, DigestItem.subscription_id == subscription_id,
         col(DigestItem.digest_id).is_not(None), DigestItem.change != domain.WITHDRAWN)
     return and_(~exists(by_alert), ~exists(by_digest))
 
@@ -88,16 +90,3 @@ def told_and_active(item_id: str, frequencies: Iterable[str]) -> Select:
     return select(Subscription.id).where(Subscription.status == domain.ACTIVE,
                                          col(Subscription.frequency).in_(sorted(frequencies)),
                                          col(Subscription.id).in_(told_about(item_id)))
-
-
-def new_id_sql(session: Session) -> Any:
-    """A fresh id per row, made by the database: a UUID's text whose first 48 bits are the time
-    in milliseconds and the rest random, so one fan-out's ids land side by side at the end of
-    the primary-key index instead of at random places all over it."""
-    millis = f"{time.time_ns() // 1_000_000:012x}"
-    prefix = literal(f"{millis[:8]}-{millis[8:]}")
-    if session.get_bind().dialect.name == "postgresql":
-        return prefix + func.substr(cast(func.gen_random_uuid(), String), 14)
-    return prefix + literal_column(
-        "'-4' || lower(substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1)"
-        " || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))", String)

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from npa.infrastructure.lookup import Lookup, Rows, read_on_driver
 from npa.infrastructure.prepared import aware_time, sqlite_time_text
+from npa.infrastructure.planner import unindexed
 from services.notifications import domain
 from services.notifications.models import Delivery, Digest, DigestItem, ItemSnapshot, Subscription
 
@@ -184,12 +185,12 @@ def _told_states(session: Session, notices: list[DueMail]) -> dict[tuple[str, st
     statuses: dict[tuple[str, str], set[str]] = defaultdict(set)
     told = select(Delivery.subscription_id, Delivery.item_id, Delivery.status).where(
         col(Delivery.kind).in_(domain.TOLD_ABOUT_ITEM), col(Delivery.subscription_id).in_(subscription_ids),
-        col(Delivery.item_id).in_(item_ids))
+        unindexed(Delivery.item_id).in_(item_ids))  # by subscriber: a page's few rows, not an item's thousands
     by_digest = (select(DigestItem.subscription_id, DigestItem.item_id, Delivery.status)
                  .join(Digest, col(Digest.id) == DigestItem.digest_id)
                  .join(Delivery, (col(Delivery.event_id) == Digest.id)
                        & (col(Delivery.subscription_id) == DigestItem.subscription_id))
-                 .where(col(DigestItem.subscription_id).in_(subscription_ids), col(DigestItem.item_id).in_(item_ids),
+                 .where(col(DigestItem.subscription_id).in_(subscription_ids), unindexed(DigestItem.item_id).in_(item_ids),
                         DigestItem.change != domain.WITHDRAWN))
     for query in (told, by_digest):
         for subscription_id, item_id, status in session.execute(query):

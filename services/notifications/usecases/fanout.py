@@ -10,7 +10,6 @@ building a statement per event cost ~5 ms of Python (ADR 10, steady traffic).
 """
 
 import json
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +22,7 @@ from sqlmodel import Session
 from npa.contracts.envelope import CloudEvent
 from npa.infrastructure.outbox import utcnow
 from services.notifications import domain
+from services.notifications.usecases.row_ids import row_id_sql, statement_prefix
 
 ROWCOUNT = {"preserve_rowcount": True}
 
@@ -48,11 +48,6 @@ _RECORDS = {  # the JSON rows as a table `e`, per database: (WITH clause, FROM i
     "postgresql": ("", "jsonb_to_recordset(CAST(:wanted AS jsonb)) AS e(event_id text, event_type text, item_id text, "
                        "item_kind text, item_version integer, event_time timestamptz, field text, area text)"),
 }
-_NEW_ID = {  # as usecases.audience.new_id_sql: time-ordered prefix, random rest
-    "sqlite": ":id_prefix || '-4' || lower(substr(hex(randomblob(2)), 2) || '-' || substr('89ab', "
-              "1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))",
-    "postgresql": ":id_prefix || substr(CAST(gen_random_uuid() AS text), 14)",
-}
 
 
 def repeats_possible(items: Sequence[NewItem]) -> bool:
@@ -74,6 +69,7 @@ def _statements(dialect: str, distinct: bool) -> tuple[Any, Any]:
     measurable (ADR 10, revised 2026-11-30 afternoon)."""
     records, source = _RECORDS[dialect]
     in_order = " ORDER BY m.subscription_id" if distinct else ""
+    new_id = row_id_sql(dialect, "m.subscription_id" if distinct else "")
 
     def matched(*names: str, frequencies: str) -> str:
         picked = ", ".join(f"e.{name} AS {name}" for name in names)
@@ -83,14 +79,14 @@ def _statements(dialect: str, distinct: bool) -> tuple[Any, Any]:
 
     alerts = text(
         "INSERT INTO deliveries (id, subscription_id, kind, event_id, event_type, item_id, status, attempts, "
-        f"event_time, created_at, next_attempt_at) {records}SELECT {_NEW_ID[dialect]}, m.subscription_id, :kind, m.event_id, "
+        f"event_time, created_at, next_attempt_at) {records}SELECT {new_id}, m.subscription_id, :kind, m.event_id, "
         "m.event_type, m.item_id, :pending, 0, m.event_time, :now, :now FROM ("
         + matched("event_id", "event_type", "item_id", "event_time", frequencies="'immediate'") + ") AS m" + in_order
     ).bindparams(bindparam("now", type_=DateTime()))
     changed_fields = "CAST(:no_fields AS json)" if dialect == "postgresql" else ":no_fields"
     digests = text(
         "INSERT INTO digest_items (id, subscription_id, event_id, item_kind, item_id, item_version, change, "
-        f"changed_fields, created_at) {records}SELECT {_NEW_ID[dialect]}, m.subscription_id, m.event_id, m.item_kind, "
+        f"changed_fields, created_at) {records}SELECT {new_id}, m.subscription_id, m.event_id, m.item_kind, "
         f"m.item_id, m.item_version, :new, {changed_fields}, :now FROM ("
         + matched("event_id", "item_kind", "item_id", "item_version", frequencies="'daily', 'weekly'") + ") AS m" + in_order
     ).bindparams(bindparam("now", type_=DateTime()))
@@ -122,13 +118,10 @@ def queue_new(session: Session, audience: str, items: Sequence[NewItem]) -> int:
             wanted += [{**shared, "field": field, "area": area} for area in areas]
     if not wanted:
         return 0
-    millis = f"{time.time_ns() // 1_000_000:012x}"
-    now = utcnow()
     alerts, digests = _statements(dialect.name, repeats_possible(items))
-    parameters = {"wanted": json.dumps(wanted), "audience": audience, "now": now,
-                  "id_prefix": f"{millis[:8]}-{millis[8:]}"}
-    queued = session.execute(alerts, {**parameters, "kind": domain.ALERT, "pending": domain.DELIVERY_PENDING},
-                             execution_options=ROWCOUNT).rowcount
-    queued += session.execute(digests, {**parameters, "new": domain.NEW, "no_fields": "[]"},
-                              execution_options=ROWCOUNT).rowcount
+    parameters = {"wanted": json.dumps(wanted), "audience": audience, "now": utcnow()}
+    queued = session.execute(alerts, {**parameters, "id_prefix": statement_prefix(), "kind": domain.ALERT,
+                                      "pending": domain.DELIVERY_PENDING}, execution_options=ROWCOUNT).rowcount
+    queued += session.execute(digests, {**parameters, "id_prefix": statement_prefix(), "new": domain.NEW,
+                                        "no_fields": "[]"}, execution_options=ROWCOUNT).rowcount
     return queued

@@ -27,6 +27,7 @@ from services.notifications import domain
 from services.notifications.models import Delivery, DigestItem, ItemSnapshot
 from services.notifications.models import SubscriptionTarget as T
 from services.notifications.usecases import audience, fanout
+from services.notifications.usecases.row_ids import row_id
 
 IMMEDIATE_KIND = {domain.NEW: domain.ALERT, domain.CHANGED: domain.UPDATE, domain.WITHDRAWN: domain.WITHDRAWAL}
 ROWCOUNT = {"preserve_rowcount": True}  # SQLAlchemy reports rows of an INSERT … SELECT only when asked
@@ -153,18 +154,18 @@ def _as(query: Select, change: str) -> Select:
 def _queue(session: Session, event: CloudEvent, data: dict[str, Any], recipients: Recipients,
            changed_fields: list[str] | None = None) -> int:
     """Queue a mail for each immediate recipient and a digest item for each digest recipient."""
-    now, new_id = utcnow(), audience.new_id_sql(session)
+    now, dialect = utcnow(), session.get_bind().dialect.name
     times = Delivery.__table__.c.created_at.type  # type: ignore[attr-defined]
     to_mail = recipients((domain.IMMEDIATE,)).subquery()
     subscription, change = to_mail.c[0], to_mail.c.change
-    mails = select(new_id, subscription, case(IMMEDIATE_KIND, value=change), literal(event.id), literal(event.type),
+    mails = select(row_id(dialect), subscription, case(IMMEDIATE_KIND, value=change), literal(event.id), literal(event.type),
                    literal(data["id"]), literal(domain.DELIVERY_PENDING), literal(0), literal(event.time, times),
                    literal(now, times), literal(now, times))
     queued = session.execute(insert(Delivery).from_select(
         ["id", "subscription_id", "kind", "event_id", "event_type", "item_id", "status", "attempts", "event_time",
          "created_at", "next_attempt_at"], mails), execution_options=ROWCOUNT).rowcount
     to_digest = recipients(domain.DIGEST_FREQUENCIES).subquery()
-    items = select(new_id, to_digest.c[0], literal(event.id), literal(domain.item_kind_of(event.type)),
+    items = select(row_id(dialect), to_digest.c[0], literal(event.id), literal(domain.item_kind_of(event.type)),
                    literal(data["id"]), literal(data.get("version") or 0), to_digest.c.change,
                    literal(changed_fields or [], DigestItem.__table__.c.changed_fields.type),  # type: ignore[attr-defined]
                    literal(now, times))
