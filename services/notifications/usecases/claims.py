@@ -17,8 +17,8 @@ from sqlalchemy import Dialect, Table
 from sqlmodel import Session, col, select
 
 from npa.infrastructure.lookup import Lookup, Rows, read_on_driver
-from npa.infrastructure.prepared import aware_time, sqlite_time_text
 from npa.infrastructure.planner import unindexed
+from npa.infrastructure.prepared import aware_time, sqlite_time_text
 from services.notifications import domain
 from services.notifications.models import Delivery, Digest, DigestItem, ItemSnapshot, Subscription
 
