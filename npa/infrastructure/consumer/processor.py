@@ -162,19 +162,21 @@ class BatchProcessor:
                 if reachable and len(items) > 1:
                     await self._bisect(topic, partition, items, outcomes)
                     return
-                if not reachable or is_transient(error):  # an outage or the database's state: no fault of the event
-                    if not reachable:
-                        log.warning("database unreachable; %s:%s waits for it", topic, partition)
-                    else:
-                        log.warning("%s from %s:%s keeps failing with %s: %s; a database error that may pass, so "
-                                    "it waits (it is not parked)", items[0].event.type, topic, partition,
-                                    type(error).__name__, error)
-                    await asyncio.sleep(self._retry.backoff.max_seconds)
-                    attempt -= 1
-                    continue
-                reason = f"gave up after {attempt} attempts: {type(error).__name__}: {error}"
-                outcomes[await self._park(topic, partition, items[0].record, reason, items[0].event.type, attempt)] += 1
-                return
+                if reachable and not is_transient(error):
+                    reason = f"gave up after {attempt} attempts: {type(error).__name__}: {error}"
+                    outcomes[await self._park(topic, partition, items[0].record, reason, items[0].event.type,
+                                              attempt)] += 1
+                    return
+                # an outage, or the database's own state: no fault of the event, so it waits
+                if reachable:
+                    log.warning("%s from %s:%s keeps failing with %s: %s; a database error that may pass, so "
+                                "it waits (it is not parked)", items[0].event.type, topic, partition,
+                                type(error).__name__, error)
+                else:
+                    log.warning("database unreachable; %s:%s waits for it", topic, partition)
+                await asyncio.sleep(self._retry.backoff.max_seconds)
+                attempt -= 1
+                continue
             for (event_type, outcome), count in counts.items():
                 outcomes[outcome] += count
                 metrics.EVENTS_CONSUMED.labels(topic, event_type, outcome).inc(count)

@@ -68,8 +68,8 @@ def _statements(dialect: str, distinct: bool) -> tuple[Any, Any]:
     PostgreSQL; for a few ranges in order (one district: 3 per frequency) sorting gained nothing
     measurable (ADR 10, revised 2026-11-30 afternoon)."""
     records, source = _RECORDS[dialect]
-    in_order = " ORDER BY m.subscription_id" if distinct else ""
-    new_id = row_id_sql(dialect, "m.subscription_id" if distinct else "")
+    order = "m.subscription_id" if distinct else ""  # the rows, numbered and inserted in that order
+    in_order, new_id = f" ORDER BY {order}" if order else "", row_id_sql(dialect, order)
 
     def matched(*names: str, frequencies: str) -> str:
         picked = ", ".join(f"e.{name} AS {name}" for name in names)
