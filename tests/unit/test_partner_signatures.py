@@ -1,5 +1,6 @@
 """Signatures of partner messages (ADR 0013): what is signed, what breaks a signature, the window."""
 
+import base64
 import os
 import stat
 from datetime import UTC, datetime, timedelta
@@ -63,6 +64,30 @@ def test_another_key_and_unsigned_messages_are_refused():
         verify(key.sign(upserted("p-1", "kurs-1", OFFER)), other.public_key, other.key_id)
     with pytest.raises(SignatureProblem, match="npasignature: missing"):
         claimed_key_id(upserted("p-1", "kurs-1", OFFER))
+
+
+# The order of the Ed25519 group: S + L verifies on a lax verifier (a second signature of the same message).
+GROUP_ORDER = 2**252 + 27742317777372353535851937790883648493
+
+
+def _with_signature(event, raw: bytes):  # noqa: ANN001, ANN202
+    return decode(encode(event.model_copy(update={"npasignature": base64.urlsafe_b64encode(raw).rstrip(b"=").decode()})))
+
+
+def test_a_malleated_cut_or_garbled_signature_is_refused_as_not_verifying():
+    key = SigningKey.generate()
+    event = key.sign(upserted("p-1", "kurs-1", OFFER))
+    raw = base64.urlsafe_b64decode(event.npasignature + "=" * (-len(event.npasignature) % 4))
+    s = int.from_bytes(raw[32:], "little")
+    malleated = raw[:32] + (s + GROUP_ORDER).to_bytes(32, "little")
+    verify(_with_signature(event, raw), key.public_key, key.key_id)  # the untouched one still verifies
+    for bad in (malleated, raw[:63], raw + b"\0", b""):
+        with pytest.raises(SignatureProblem, match="npasignature: does not verify with key"):
+            verify(_with_signature(event, bad), key.public_key, key.key_id)
+    with pytest.raises(SignatureProblem, match="does not verify"):
+        verify(decode(encode(event.model_copy(update={"npasignature": "not base64!"}))), key.public_key, key.key_id)
+    with pytest.raises(SignatureProblem, match="does not verify"):  # a stored key of the wrong size
+        verify(event, key.public_key[:31], key.key_id)
 
 
 def test_the_window_refuses_old_and_future_messages():
