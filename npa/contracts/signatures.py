@@ -160,7 +160,7 @@ def verify(event: CloudEvent, public_key: bytes, key_id: str) -> None:
 
 @functools.lru_cache(maxsize=1024)
 def _verify_key(raw: bytes) -> VerifyKey:
-    """Made once per key, as the key's bytes are checked on making it."""
+    """One per key: making it checks the key's bytes, which need not be done for every message."""
     return VerifyKey(raw)
 
 
