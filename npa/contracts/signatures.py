@@ -27,6 +27,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from nacl.bindings import crypto_core_ed25519_is_valid_point
 from nacl.exceptions import CryptoError
 from nacl.signing import VerifyKey
 
@@ -65,13 +66,23 @@ def parse_public_key(text: str) -> bytes:
             raise ValueError("not a PEM public key") from error
         if not isinstance(key, Ed25519PublicKey):
             raise ValueError("not an Ed25519 public key")
-        return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return _usable(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
     try:
         raw = _unb64(text.replace("+", "-").replace("/", "_").rstrip("="))
     except ValueError as error:
         raise ValueError("not base64") from error
     if len(raw) != 32:
         raise ValueError(f"an Ed25519 public key has 32 bytes, this has {len(raw)}")
+    return _usable(raw)
+
+
+def _usable(raw: bytes) -> bytes:
+    """Refuses 32 bytes that are no key a signer can have: not a point of the curve, or one of
+    small order (e.g. all zeros). libsodium, which verifies, would refuse every signature made
+    with such a key; saying so at registration names the real problem."""
+    if not crypto_core_ed25519_is_valid_point(raw):
+        raise ValueError("not a usable Ed25519 public key (no point of the curve's prime-order group; "
+                         "`npa-partner keygen` or `openssl genpkey -algorithm ed25519` makes one)")
     return raw
 
 

@@ -103,6 +103,12 @@ async def test_signing_keys_are_registered_listed_and_revoked_by_the_partner_or_
         assert (await client.post(url, json=body, headers=bearer(other))).status_code == 403
         bad = await client.post(url, json={"public_key": "A" * 44}, headers=bearer(partner))
         assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "public_key"]
+        small_order = {"public_key": public_key_text(b"\x01" + b"\0" * 31)}  # no signer's key; nothing would verify
+        bad = await client.post(url, json=small_order, headers=bearer(partner))
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "public_key"]
+        assert "not a usable Ed25519 public key" in bad.json()["detail"][0]["msg"]
+        listed = (await client.get(url, headers=bearer(partner))).json()["items"]
+        assert small_order["public_key"] not in [item["public_key"] for item in listed]
         created = await client.post(url, json=body, headers=bearer(partner))
         assert created.status_code == 201 and created.json()["key_id"] == key.key_id
         assert (await client.post(url, json=body, headers=ADMIN)).status_code == 409

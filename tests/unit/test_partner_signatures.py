@@ -113,6 +113,13 @@ def test_public_keys_are_read_as_base64_or_pem():
     for bad in ("AAAA", "not base64 at all!", "-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----"):
         with pytest.raises(ValueError):
             parse_public_key(bad)
+    # 32 bytes but no signer's key: the neutral point (small order), a y with no point on the curve
+    identity = Ed25519PublicKey.from_public_bytes(b"\x01" + b"\0" * 31).public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    for bad in (public_key_text(b"\x01" + b"\0" * 31), public_key_text(b"\0" * 32), identity,
+                public_key_text(b"\x02" + b"\0" * 31)):
+        with pytest.raises(ValueError, match="not a usable Ed25519 public key"):
+            parse_public_key(bad)
 
 
 def test_keygen_writes_a_private_key_only_its_owner_reads(tmp_path, capsys):
