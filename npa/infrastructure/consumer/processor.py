@@ -158,22 +158,22 @@ class BatchProcessor:
                                 len(items), topic, partition, type(error).__name__, attempt, delay)
                     await asyncio.sleep(delay)
                     continue
-                reachable = await self._database_reachable()
-                if reachable and len(items) > 1:
+                # attempts used up: a batch is split; a single event is parked for its own error, and waits
+                # out an outage or the database's own state, which are no fault of the event
+                if not await self._database_reachable():
+                    log.warning("database unreachable; %s:%s waits for it", topic, partition)
+                elif len(items) > 1:
                     await self._bisect(topic, partition, items, outcomes)
                     return
-                if reachable and not is_transient(error):
+                elif not is_transient(error):
                     reason = f"gave up after {attempt} attempts: {type(error).__name__}: {error}"
                     outcomes[await self._park(topic, partition, items[0].record, reason, items[0].event.type,
                                               attempt)] += 1
                     return
-                # an outage, or the database's own state: no fault of the event, so it waits
-                if reachable:
+                else:
                     log.warning("%s from %s:%s keeps failing with %s: %s; a database error that may pass, so "
                                 "it waits (it is not parked)", items[0].event.type, topic, partition,
                                 type(error).__name__, error)
-                else:
-                    log.warning("database unreachable; %s:%s waits for it", topic, partition)
                 await asyncio.sleep(self._retry.backoff.max_seconds)
                 attempt -= 1
                 continue
