@@ -184,14 +184,26 @@ class Harness:
             return None
         return max((sorted(times)[self.per_field - 1] for times in arrivals.values()), default=ended_at)
 
+    def given_up(self) -> dict[str, int]:
+        """Deliveries the sender gave up for good, by their last error: where a lost mail went."""
+        engine = create_engine(self.stack.database_urls["notifications"])
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT error, count(*) FROM deliveries WHERE status = 'failed' "
+                                           "GROUP BY error")).all()
+        engine.dispose()
+        return {str(error): int(count) for error, count in rows}
+
     def row(self, scenario: str, bound: int, note: str = "") -> Row:
         ids = [message_id for _at, message_id in self.mail_ids()]
         unique = len(set(ids))
         applied = self.applied_offers()
         recovered = self.recovered_at()
+        lost = (len(self.accepted) - applied) + max(0, self.mails_expected - unique)
+        given_up = self.given_up() if lost else {}
+        if given_up:
+            note += "; given up by the sender: " + ", ".join(f"{count} × {error}" for error, count in given_up.items())
         return Row(scenario, sent=len(self.accepted), applied=applied, mails_expected=self.mails_expected,
-                   received=unique, duplicates=len(ids) - unique,
-                   lost=(len(self.accepted) - applied) + max(0, self.mails_expected - unique),
+                   received=unique, duplicates=len(ids) - unique, lost=lost,
                    recover_seconds=float("nan") if recovered is None else max(0.0, recovered - self.fault_end[0]),
                    bound=bound, note=note)
 

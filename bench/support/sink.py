@@ -9,6 +9,7 @@ so the benchmark can follow their links. The accept time is when the DATA comman
 import signal
 import sys
 import time
+from collections import deque
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -17,8 +18,10 @@ from aiosmtpd.controller import Controller
 class Recorder:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.accepted: list[tuple[float, bytes]] = []
-        self.ids: list[tuple[float, bytes]] = []
+        # Appended by the server thread, taken by the flushing one; deque's append and popleft
+        # are atomic, where swapping in a new list lost an append that had read the old one.
+        self.accepted: deque[tuple[float, bytes]] = deque()
+        self.ids: deque[tuple[float, bytes]] = deque()
         self.kept = 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
@@ -57,12 +60,10 @@ def flush_forever(recorder: Recorder) -> None:
 
 
 def write(recorder: Recorder, out, ids) -> None:  # noqa: ANN001
-    batch, recorder.accepted = recorder.accepted, []  # the server thread appends to the new list
-    out.write(b"".join(b"%.6f\t%s\n" % (at, subject) for at, subject in batch))
-    out.flush()
-    found, recorder.ids = recorder.ids, []
-    ids.write(b"".join(b"%.6f\t%s\n" % (at, message_id) for at, message_id in found))
-    ids.flush()
+    for queue, file in ((recorder.accepted, out), (recorder.ids, ids)):
+        taken = [queue.popleft() for _ in range(len(queue))]  # what arrives meanwhile stays for the next
+        file.write(b"".join(b"%.6f\t%s\n" % (at, text) for at, text in taken))
+        file.flush()
 
 
 def main() -> None:

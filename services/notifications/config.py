@@ -4,7 +4,7 @@
 |---|---|---|
 | SMTP_CONNECTIONS | SMTP connections a sender round uses at once (lower it for a relay that allows fewer clients, ADR 23) | 16 |
 | SMTP_TIMEOUT_SECONDS | longest one mail may take on the wire | 30 |
-| SMTP_MAX_ATTEMPTS | tries of a mail after 4xx answers or connection trouble | 12 |
+| SMTP_MAX_ATTEMPTS | tries of a mail after 4xx answers or connection trouble mid-transaction (a relay that cannot be reached costs no try) | 12 |
 | SMTP_RETRY_BASE_SECONDS, SMTP_RETRY_MAX_SECONDS | exponential backoff (with jitter) between tries | 60, 21600 |
 | SENDER_POLL_SECONDS | how often the sender looks for due mails when nothing woke it | 0.5 |
 | SENDER_BATCH_SIZE | mails claimed per round | 200 |

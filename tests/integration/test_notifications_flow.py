@@ -8,6 +8,7 @@ import json
 import re
 import uuid
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import httpx
 import pytest
@@ -229,12 +230,17 @@ async def test_mail_waits_while_the_smtp_server_is_away(sqlite_url, kafka_bootst
         response = await client.post("/api/v1/subscriptions", json={"email": "emil@example.org", "fields": ["arbeit"]})
         assert response.status_code == 202
 
-        def retried() -> Delivery | None:
-            found = [d for d in deliveries_for_kind(client, domain.CONFIRMATION) if d.attempts >= 2]
+        def failed_since(previous: datetime | None) -> Delivery | None:
+            """The confirmation once a round (another than the one that set `previous`) failed on it."""
+            found = [d for d in deliveries_for_kind(client, domain.CONFIRMATION)
+                     if d.error and d.claim_token is None and d.next_attempt_at != previous]
             return found[0] if found else None
 
-        waiting = await eventually(retried, timeout=20)
-        assert waiting.status == domain.DELIVERY_PENDING and waiting.error
+        first = await eventually(lambda: failed_since(None), timeout=20)
+        waiting = await eventually(lambda: failed_since(first.next_attempt_at), timeout=20)
+        # Tried again and still waiting; a server that cannot be reached uses up none of its tries.
+        assert waiting.status == domain.DELIVERY_PENDING and waiting.attempts == 0
+        assert "connect" in waiting.error.lower() or "refused" in waiting.error.lower()
         with SmtpSink(port) as late_sink:
             (mail,) = await eventually(lambda: late_sink.handler.to("emil@example.org"), timeout=20)
         assert "bestätigen" in mail["Subject"]
@@ -246,7 +252,8 @@ def deliveries_for_kind(client: httpx.AsyncClient, kind: str) -> list[Delivery]:
         return list(session.exec(select(Delivery).where(Delivery.kind == kind)))
 
 
-async def test_permanent_smtp_failure_is_recorded_and_not_retried(sqlite_url, kafka_bootstrap, smtp_sink):  # noqa: ANN001
+async def test_permanent_smtp_failure_is_recorded_and_not_retried(sqlite_url, kafka_bootstrap, smtp_sink,
+                                                                   caplog):  # noqa: ANN001
     address = "carla@example.org"
     async with notifications(sqlite_url, kafka_bootstrap, smtp_sink) as client:
         await subscribe_and_confirm(client, smtp_sink, address)
@@ -261,6 +268,8 @@ async def test_permanent_smtp_failure_is_recorded_and_not_retried(sqlite_url, ka
         delivery = await eventually(failed, timeout=20)
         assert delivery.attempts == 1
         assert delivery.error is not None and delivery.error.startswith("550") and "@" not in delivery.error
+        (given_up,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("gave up delivery")]
+        assert delivery.id in given_up and "tries 1: 550" in given_up and "@" not in given_up
 
         # A later alert goes through; the rejected one was never tried again.
         accepted = offer_event(fields=["sprache"], district=HANNOVER, title="Lernpaten gesucht")

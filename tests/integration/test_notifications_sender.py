@@ -59,9 +59,9 @@ class CountingHandler:
 
 
 @contextmanager
-def counting_sink(delay: float = 0.0):  # noqa: ANN201
+def counting_sink(delay: float = 0.0, port: int | None = None):  # noqa: ANN201
     handler = CountingHandler(delay)
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=port or free_port())
     controller.start()
     try:
         yield handler, controller.port
@@ -117,19 +117,29 @@ async def test_a_claimed_mail_waits_for_its_lease_and_keeps_its_message_id(datab
             f"{domain.message_id(claimed.delivery.subscription_id, event.id, 'localhost')}"
 
 
-async def test_when_the_server_is_away_the_rest_of_the_batch_waits_without_an_attempt(database_url):  # noqa: ANN001
-    with notifications_runtime(database_url, free_port(), connections=2) as runtime:  # nothing listens there
+async def test_while_the_server_is_away_mails_wait_and_none_uses_up_its_tries(database_url):  # noqa: ANN001
+    port = free_port()  # nothing listens there yet
+    with notifications_runtime(database_url, port, connections=2) as runtime:
+        assert runtime.sender.policy.max_attempts == 4
         for n in range(6):
             subscribe(runtime, f"reader{n}@example.org", NOW)
         before = utcnow()
         assert await runtime.sender.send_due() == 6
         confirmations = deliveries(runtime, kind=domain.CONFIRMATION)
-        tried = [d for d in confirmations if d.attempts]
-        assert len(tried) == 2 and all("ConnectionRefused" in (d.error or "") or "connect" in (d.error or "").lower()
-                                       for d in tried)  # one try per connection
+        noted = [d for d in confirmations if d.error]
+        assert len(noted) == 2 and all("ConnectionRefused" in d.error or "connect" in d.error.lower()
+                                       for d in noted)  # one per connection, so operators see why
         assert {d.status for d in confirmations} == {domain.DELIVERY_PENDING}
-        assert all(d.claim_token is None for d in confirmations)
+        assert all(d.claim_token is None and d.attempts == 0 for d in confirmations)
         assert all(d.next_attempt_at.replace(tzinfo=None) > before.replace(tzinfo=None) for d in confirmations)
+        for _ in range(6):  # more rounds than a mail has tries: an outage gives no mail up
+            assert await runtime.sender.send_due(utcnow() + timedelta(hours=1)) == 6
+        confirmations = deliveries(runtime, kind=domain.CONFIRMATION)
+        assert {(d.status, d.attempts) for d in confirmations} == {(domain.DELIVERY_PENDING, 0)}
+        with counting_sink(port=port) as (sink, _):
+            await runtime.sender.send_due(utcnow() + timedelta(hours=1))
+        assert {(d.status, d.attempts) for d in deliveries(runtime)} == {(domain.DELIVERY_SENT, 1)}
+        assert sorted(sink.recipients) == [f"reader{n}@example.org" for n in range(6)]
 
 
 async def test_a_server_that_stops_answering_costs_one_attempt_per_connection_and_the_timeout(database_url):  # noqa: ANN001
@@ -247,10 +257,10 @@ async def test_the_rest_of_a_round_whose_release_failed_is_given_back_by_the_nex
         fails_once(monkeypatch, outcomes, "release")
         with pytest.raises(OperationalError):
             await runtime.sender.send_due()  # one tried and failed; three untried, their release failed
-        untried = [d for d in deliveries(runtime) if d.attempts == 0]
+        untried = [d for d in deliveries(runtime) if d.error is None]
         assert len(untried) == 3 and all(d.claim_token for d in untried)
         await runtime.sender.send_due(utcnow() - timedelta(minutes=5))  # gives back, claims nothing yet
-        untried = [d for d in deliveries(runtime) if d.attempts == 0]
+        untried = [d for d in deliveries(runtime) if d.error is None]
         assert len(untried) == 3 and all(d.claim_token is None for d in untried) and not runtime.sender.unsettled
 
 

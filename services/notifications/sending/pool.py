@@ -5,6 +5,7 @@ import contextlib
 import aiosmtplib
 
 from npa.infrastructure.settings import Settings
+from services.notifications.sending.transaction import greet
 
 
 class SmtpPool:
@@ -24,6 +25,7 @@ class SmtpPool:
         return len(self._slots)
 
     async def connection(self, slot: int) -> aiosmtplib.SMTP:
+        """The slot's connection, greeted (and, as configured, encrypted and logged in)."""
         smtp = self._slots[slot]
         if smtp is not None and smtp.is_connected:
             return smtp
@@ -34,6 +36,12 @@ class SmtpPool:
             start_tls=settings.smtp_starttls,
         )
         await smtp.connect()
+        try:
+            if smtp.is_ehlo_or_helo_needed:  # a server that cannot greet fails here, before any mail's transaction
+                await greet(smtp)
+        except BaseException:
+            smtp.close()
+            raise
         self._slots[slot] = smtp
         self.opened += 1
         return smtp

@@ -6,7 +6,9 @@ workers, each with its own SMTP connection, take the next mail from it until the
 dry. In the worker loop a round lasts as long as claims find mails: each consumer commit wakes
 the feeder, which claims again while the connections send (ADR 23). Outcomes go to the
 recorder as they happen. 4xx replies and connection trouble are retried with exponential
-backoff and jitter; 5xx replies fail for good.
+backoff and jitter; 5xx replies fail for good. A try counts against a mail's
+`max_attempts` once the server had it (connected and greeted): while the server cannot be
+reached, mails wait and none is given up.
 """
 
 import asyncio
@@ -207,9 +209,11 @@ class DeliverySender:
                 drain.expired.append(queued)  # the lease could run out mid-send: give it back
                 continue
             mail, rendered = queued.mail, queued.rendered
+            offered = False  # whether the server had this mail: its transaction began
             try:
                 async with asyncio.timeout(timeout):  # connecting included: the lease must outlast it
                     smtp = await self.pool.connection(slot)
+                    offered = True
                     await send_wire_ready(smtp, sender, rendered.to, rendered.data,
                                           smtputf8=rendered.needs_smtputf8)
             except MESSAGE_REJECTIONS as error:
@@ -219,12 +223,15 @@ class DeliverySender:
                                      metric_reason=domain.failure_reason(code) if code else "rejected"), queued.lease_ends)
             except (TimeoutError, aiosmtplib.SMTPException, OSError) as error:
                 # The server, not this message, is the trouble: this worker stops, no new batch
-                # is claimed, and what no other worker can send waits for the next try.
+                # is claimed, and what no other worker can send waits for the next try. A server
+                # that could not be reached costs the mail no try: an outage must not use up the
+                # tries of the few mails at the head of the queue (`make faults` scenario 3, ADR 8).
                 self.pool.discard(slot)
                 drain.trouble = True
                 self._wakeup.set()  # a feeder waiting for new mails ends the round
                 timed_out = isinstance(error, TimeoutError | aiosmtplib.SMTPTimeoutError)
                 recorder.add(Outcome(mail, outcomes.FAILED, utcnow(), describe(error), permanent=False,
+                                     counts_as_attempt=offered,
                                      metric_reason=domain.failure_reason(None, timed_out=timed_out)), queued.lease_ends)
                 async with drain.changed:
                     drain.changed.notify_all()

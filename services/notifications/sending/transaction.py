@@ -45,7 +45,7 @@ async def send_wire_ready(smtp: aiosmtplib.SMTP, sender: str, recipient: str, me
     if message.startswith(b".") or b"\n." in message:  # RFC 5321 §4.5.2; rare in quoted-printable
         message = (b"." if message.startswith(b".") else b"") + message.replace(b"\n.", b"\n..")
     if smtp.is_ehlo_or_helo_needed:
-        await _greet(smtp)
+        await greet(smtp)
     if smtputf8 and not smtp.supports_extension("smtputf8"):
         raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
     if smtp.supports_extension("size"):
@@ -74,7 +74,7 @@ async def send_wire_ready(smtp: aiosmtplib.SMTP, sender: str, recipient: str, me
         raise
 
 
-async def _greet(smtp: aiosmtplib.SMTP) -> None:
+async def greet(smtp: aiosmtplib.SMTP) -> None:
     """EHLO, or HELO from a server that does not speak ESMTP (as `sendmail` does)."""
     try:
         await smtp.ehlo(timeout=None)
