@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from npa.infrastructure.backoff import Backoff
 from npa.infrastructure.database import is_transient
-from services.notifications import domain, metrics
+from services.notifications import metrics
 from services.notifications.config import SenderPolicy
 from services.notifications.usecases import outcomes
 from services.notifications.usecases.outcomes import Outcome
@@ -161,8 +161,7 @@ class OutcomeRecorder:
         for outcome in written:
             if outcome.result == outcomes.FAILED:  # given up for good: operations must be able to say why
                 log.warning("gave up delivery %s (%s), tries %d: %s", outcome.mail.delivery.id,
-                            outcome.mail.delivery.kind, outcome.mail.delivery.attempts + outcome.counts_as_attempt,
-                            domain.redact_addresses(outcome.reason)[:200])
+                            outcome.mail.delivery.kind, outcome.tries, outcome.reason[:200])
         # Counted per label set, not per mail: finding a labelled child costs ~10 µs.
         for (kind, result, reason), count in Counter(
                 (o.mail.delivery.kind, o.result, o.metric_reason) for o in written).items():

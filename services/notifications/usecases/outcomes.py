@@ -56,12 +56,14 @@ class Outcome:
     permanent: bool = False
     counts_as_attempt: bool = True
     metric_reason: str = "accepted"
+    tries: int = 0  # a failure's tries once recorded, this one included when it counts
 
 
 def record(session: Session, outcomes: list[Outcome], backoff: Backoff, max_attempts: int,
            postpone: timedelta) -> list[Outcome]:
     """Write the outcomes; failures come back with `result` settled as deferred or failed
-    (failed: a permanent reply, or the `max_attempts`-th try; deferred: again after `backoff`).
+    (failed: a permanent reply, or the `max_attempts`-th try; deferred: again after `backoff`),
+    `tries` counted and `reason` as stored (addresses redacted).
     A delivery erased meanwhile is gone: nothing is written or announced for it."""
     dialect = session.get_bind().dialect
     existing = {row.id for row in _existing(dialect).rows(session, [o.mail.delivery.id for o in outcomes])}
@@ -81,6 +83,7 @@ def record(session: Session, outcomes: list[Outcome], backoff: Backoff, max_atte
         else:
             attempts = delivery.attempts + (1 if outcome.counts_as_attempt else 0)
             error = domain.redact_addresses(outcome.reason)[:1000]
+            outcome.tries, outcome.reason = attempts, error
             row.update(attempts=attempts, error=error)
             if outcome.permanent or attempts >= max_attempts:
                 outcome.result = FAILED
